@@ -1,0 +1,79 @@
+/** Small structural helpers over tree-sitter nodes. */
+import type { SyntaxNode } from './source.ts';
+
+export function* descendants(node: SyntaxNode): Generator<SyntaxNode> {
+  const cursor = node.walk();
+  let depth = 0;
+  for (;;) {
+    yield cursor.currentNode;
+    if (cursor.gotoFirstChild()) { depth++; continue; }
+    while (!cursor.gotoNextSibling()) {
+      if (depth === 0 || !cursor.gotoParent()) return;
+      depth--;
+    }
+    if (depth === 0) return;
+  }
+}
+
+export function ofType(node: SyntaxNode, ...types: string[]): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const n of descendants(node)) if (types.includes(n.type)) out.push(n);
+  return out;
+}
+
+/** The identifier a (possibly nested) declarator declares, or null. */
+export function declaredName(decl: SyntaxNode | null): SyntaxNode | null {
+  let d = decl;
+  while (d) {
+    if (['identifier', 'field_identifier', 'destructor_name', 'operator_name', 'qualified_identifier'].includes(d.type)) return d;
+    d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier') ?? null;
+  }
+  return null;
+}
+
+/** Name of a function_definition (e.g. `free_disk_buffer`, `~memory_disk_io`). */
+export function functionName(fn: SyntaxNode): string | null {
+  const n = declaredName(fn.childForFieldName('declarator'));
+  return n ? n.text : null;
+}
+
+/** The function_declarator of a function_definition. */
+export function functionDeclarator(fn: SyntaxNode): SyntaxNode | null {
+  let d = fn.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  return d;
+}
+
+export interface Param { node: SyntaxNode; type: string; name: string | null; nameNode: SyntaxNode | null }
+
+export function parameters(fn: SyntaxNode, text: (n: SyntaxNode) => string): Param[] {
+  const fd = functionDeclarator(fn) ?? (fn.type === 'lambda_expression' ? fn.childForFieldName('declarator') : null);
+  const list = fd?.childForFieldName('parameters');
+  if (!list) return [];
+  return list.namedChildren
+    .filter((p) => p.type.endsWith('parameter_declaration'))
+    .map((p) => {
+      const nameNode = declaredName(p.childForFieldName('declarator'));
+      return { node: p, type: text(p.childForFieldName('type') ?? p), name: nameNode ? text(nameNode) : null, nameNode };
+    });
+}
+
+/** Methods defined inline in a class body, by name. */
+export function methods(classBody: SyntaxNode): SyntaxNode[] {
+  return classBody.namedChildren.filter((c) => c.type === 'function_definition');
+}
+
+export function findMethod(classBody: SyntaxNode, name: string): SyntaxNode | undefined {
+  return methods(classBody).find((m) => functionName(m) === name);
+}
+
+/** Identifiers (and field identifiers) with this exact name under node. */
+export function references(node: SyntaxNode, name: string): SyntaxNode[] {
+  return ofType(node, 'identifier', 'field_identifier').filter((n) => n.text === name);
+}
+
+export function enclosing(node: SyntaxNode, type: string): SyntaxNode | null {
+  let p = node.parent;
+  while (p && p.type !== type) p = p.parent;
+  return p;
+}

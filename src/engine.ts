@@ -1,0 +1,99 @@
+/**
+ * discover → parse → match → plan: run the codemods over a tree in dependency order, each on
+ * the state the previous ones leave, and say what each would do.
+ */
+import { applyEdits, byFile } from './edits.ts';
+import { MemfixError } from './errors.ts';
+import type { Codemod, Context, Result } from './codemod.ts';
+import { compileQuery } from './source.ts';
+import { discoverTargets, type TargetGroup } from './roles.ts';
+import { sources, type Tree } from './workspace.ts';
+
+export type Outcome = Result | { status: 'blocked'; reason: string; needs: string };
+
+export interface Step {
+  codemod: Codemod;
+  group: string;
+  outcome: Outcome;
+  /** contents of the files the step changes, before and after (only for 'apply') */
+  changes: { path: string; before: string; after: string }[];
+}
+
+/** Run one codemod on one target group. */
+export function runCodemod(mod: Codemod, group: TargetGroup): Result {
+  const missing = mod.meta.targets.filter((r) => !group.files[r]);
+  if (missing.length) return { status: 'missing', reason: `no ${missing.join(', ')} file found` };
+  const ctx: Context = {
+    files: group.files,
+    className: group.className,
+    query: (name) => {
+      const scm = mod.queries[name];
+      if (scm === undefined) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
+      return compileQuery(scm, `${mod.meta.id}/${name}.scm`);
+    },
+  };
+  return mod.transform(ctx);
+}
+
+export interface PlanOptions {
+  /** only these codemods (ids); their dependencies are still evaluated, not applied */
+  only?: Set<string>;
+  /** decide, step by step, whether a fix that would apply is taken (default: yes) */
+  decide?: (step: Step) => Promise<boolean> | boolean;
+}
+
+/** Plan (and with `decide`, choose) the fixes on a tree; returns the steps and the final tree. */
+export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}): Promise<{ steps: Step[]; tree: Tree }> {
+  let state: Tree = new Map(tree);
+  const steps: Step[] = [];
+  const groupsOf = (t: Tree) => discoverTargets(sources(t));
+  const roots = groupsOf(state).map((g) => g.root);
+  if (roots.length === 0) roots.push('');
+  for (const root of roots) {
+    const status = new Map<string, 'taken' | 'applied' | 'not'>();
+    for (const mod of mods) {
+      const group = groupsOf(state).find((g) => g.root === root) ?? { root, files: {} };
+      const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
+      let outcome: Outcome;
+      if (blockedBy) {
+        const depStep = steps.find((s) => s.group === root && s.codemod.meta.id === blockedBy);
+        const why = depStep ? describeStatus(depStep.outcome) : 'not run';
+        outcome = { status: 'blocked', needs: blockedBy, reason: `needs ${blockedBy}, which is ${why}` };
+      } else {
+        outcome = runCodemod(mod, group);
+      }
+      const step: Step = { codemod: mod, group: root, outcome, changes: [] };
+      if (outcome.status === 'apply') {
+        for (const [path, edits] of byFile(outcome.edits)) {
+          const before = state.get(path);
+          if (before === undefined) throw new MemfixError(`${mod.meta.id}: edit to a file not in the tree`, path);
+          step.changes.push({ path, before, after: applyEdits(before, edits) });
+        }
+        const selected = !opts.only || opts.only.has(mod.meta.id);
+        const take = selected && (opts.decide ? await opts.decide(step) : true);
+        if (take) {
+          state = new Map(state);
+          for (const c of step.changes) state.set(c.path, c.after);
+          status.set(mod.meta.id, 'taken');
+        } else {
+          status.set(mod.meta.id, 'not');
+          if (!selected) step.outcome = { ...outcome, notes: [...outcome.notes, 'not selected'] };
+        }
+      } else {
+        status.set(mod.meta.id, outcome.status === 'applied' ? 'applied' : 'not');
+      }
+      steps.push(step);
+    }
+  }
+  return { steps, tree: state };
+}
+
+export function describeStatus(o: Outcome): string {
+  switch (o.status) {
+    case 'apply': return 'not applied';
+    case 'applied': return 'applied';
+    case 'drift': return `drifted (${o.at.file}:${o.at.line})`;
+    case 'missing': return `missing (${o.reason})`;
+    case 'blocked': return `blocked (${o.reason})`;
+  }
+}

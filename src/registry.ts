@@ -1,0 +1,67 @@
+/** Loading codemods from their folders, checking their metadata, ordering them by dependency. */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MemfixError } from './errors.ts';
+import { ROLES, type Codemod, type Meta } from './codemod.ts';
+import { compileQuery } from './source.ts';
+
+export const codemodsDir = fileURLToPath(new URL('../codemods/', import.meta.url));
+
+function checkMeta(m: Meta, dir: string): void {
+  const where = join(dir, 'meta.json');
+  const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+  if (!str(m.id) || !/^[a-z][a-z0-9-]*$/.test(m.id)) throw new MemfixError('meta.id must be a lower-case slug', where);
+  for (const k of ['title', 'why', 'what'] as const) if (!str(m[k])) throw new MemfixError(`meta.${k} is missing`, where);
+  if (!m.analysis || typeof m.analysis.fix !== 'number') throw new MemfixError('meta.analysis.fix is missing', where);
+  if (!Array.isArray(m.dependsOn)) throw new MemfixError('meta.dependsOn must be a list', where);
+  if (!Array.isArray(m.targets) || m.targets.some((t) => !ROLES.includes(t))) throw new MemfixError(`meta.targets must list roles of ${ROLES.join(', ')}`, where);
+  if (!m.commit || !str(m.commit.subject) || !str(m.commit.body)) throw new MemfixError('meta.commit needs subject and body', where);
+}
+
+export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
+  const found: Codemod[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const folder = join(dir, name);
+    if (!existsSync(join(folder, 'meta.json'))) continue;
+    const meta = JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')) as Meta;
+    checkMeta(meta, folder);
+    if (meta.id !== name) throw new MemfixError(`meta.id "${meta.id}" differs from its folder name`, join(folder, 'meta.json'));
+    const queries: Record<string, string> = {};
+    for (const f of readdirSync(folder)) {
+      if (f.endsWith('.scm')) {
+        const text = readFileSync(join(folder, f), 'utf8');
+        compileQuery(text, join(folder, f)); // fail early on a broken query
+        queries[f.slice(0, -4)] = text;
+      }
+    }
+    const mod = (await import(pathToFileURL(join(folder, 'transform.ts')).href)) as { transform?: Codemod['transform'] };
+    if (typeof mod.transform !== 'function') throw new MemfixError('transform.ts must export transform(ctx)', join(folder, 'transform.ts'));
+    found.push({ meta, dir: folder, queries, transform: mod.transform });
+  }
+  return orderByDependency(found);
+}
+
+/** Topological order; ties keep folder (alphabetical) order. Unknown or cyclic dependencies are errors. */
+export function orderByDependency(mods: Codemod[]): Codemod[] {
+  const byId = new Map(mods.map((m) => [m.meta.id, m]));
+  const out: Codemod[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (m: Codemod, chain: string[]) => {
+    const s = state.get(m.meta.id);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new MemfixError(`dependency cycle: ${[...chain, m.meta.id].join(' -> ')}`);
+    state.set(m.meta.id, 'visiting');
+    for (const d of m.meta.dependsOn) {
+      const dep = byId.get(d);
+      if (!dep) throw new MemfixError(`${m.meta.id} depends on unknown codemod "${d}"`);
+      visit(dep, [...chain, m.meta.id]);
+    }
+    state.set(m.meta.id, 'done');
+    out.push(m);
+  };
+  // analysis order first (fix numbers), then id
+  const start = [...mods].sort((a, b) => a.meta.analysis.fix - b.meta.analysis.fix || a.meta.id.localeCompare(b.meta.id));
+  for (const m of start) visit(m, []);
+  return out;
+}

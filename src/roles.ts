@@ -1,0 +1,95 @@
+/**
+ * Which file plays which role. A file is a target because its syntax tree matches, never
+ * because of its name: the header holds a class deriving from disk_interface and
+ * buffer_allocator_interface; the session file assigns a lambda to `disk_io_constructor`
+ * that creates that class; the disk-interface file declares a namespace-scope pointer (raw or
+ * smart) to that class. Files are grouped by the folder they belong to (a header's folder, an
+ * interface file's folder or its parent when it sits in `interfaces/`).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { posix } from 'node:path';
+import type { Role } from './codemod.ts';
+import { compileQuery, matchAll, textOf, type SourceFile, type SyntaxNode } from './source.ts';
+import { ofType } from './cst.ts';
+
+const q = (name: string) => compileQuery(readFileSync(fileURLToPath(new URL(`./roles/${name}.scm`, import.meta.url)), 'utf8'), `roles/${name}.scm`);
+
+export interface HeaderClass { file: SourceFile; name: string; classNode: SyntaxNode; body: SyntaxNode }
+
+export function findHeaderClasses(src: SourceFile): HeaderClass[] {
+  if (src.kind !== 'cpp') return [];
+  return matchAll(q('header'), src.root)
+    .filter((c) => {
+      const bases = ofType(c.bases!, 'type_identifier', 'qualified_identifier').map((n) => n.text.replace(/^.*::/, ''));
+      return bases.includes('disk_interface') && bases.includes('buffer_allocator_interface');
+    })
+    .map((c) => ({ file: src, name: textOf(src, c.name!).replace(/^.*::/, ''), classNode: c.class!, body: c.body! }));
+}
+
+/** The disk_io_constructor lambdas of a SWIG file that create one of `classNames`. */
+export function findConstructorLambdas(src: SourceFile, classNames: string[]): SyntaxNode[] {
+  if (src.kind !== 'swig') return [];
+  return matchAll(q('session'), src.root)
+    .map((c) => c.lambda!)
+    .filter((l) => ofType(l, 'type_identifier').some((t) => classNames.includes(t.text)));
+}
+
+/** Namespace-scope declarations of a (smart) pointer to one of `classNames`. */
+export function findGlobalPointers(src: SourceFile, classNames: string[]): SyntaxNode[] {
+  if (src.kind !== 'swig') return [];
+  return matchAll(q('disk-interface'), src.root)
+    .filter((c) => {
+      const scope = c.decl!.parent?.type;
+      if (scope !== 'translation_unit' && scope !== 'declaration_list') return false;
+      const types = ofType(c.type!, 'type_identifier').map((t) => t.text);
+      const named = classNames.some((n) => types.includes(n));
+      if (!named) return false;
+      const pointer = ofType(c.declarator!, 'pointer_declarator').length > 0 || c.declarator!.type === 'pointer_declarator';
+      const smart = /\b(shared_ptr|unique_ptr|weak_ptr)\s*</.test(textOf(src, c.type!));
+      return pointer || smart;
+    })
+    .map((c) => c.decl!);
+}
+
+export interface TargetGroup {
+  /** folder the group belongs to ('' for the tree root) */
+  root: string;
+  className?: string;
+  files: Partial<Record<Role, SourceFile>>;
+}
+
+function groupRoot(path: string): string {
+  const dir = posix.dirname(path);
+  const base = posix.basename(dir);
+  const d = base === 'interfaces' ? posix.dirname(dir) : dir;
+  return d === '.' ? '' : d;
+}
+
+/** Find the target groups of a set of parsed files. */
+export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
+  const groups = new Map<string, TargetGroup>();
+  const group = (root: string) => {
+    let g = groups.get(root);
+    if (!g) groups.set(root, (g = { root, files: {} }));
+    return g;
+  };
+  const classNames: string[] = [];
+  for (const s of sources) {
+    const cls = findHeaderClasses(s)[0];
+    if (cls) {
+      const g = group(groupRoot(s.path));
+      if (!g.files.header) { g.files.header = s; g.className = cls.name; }
+      classNames.push(cls.name);
+    }
+  }
+  if (classNames.length === 0) classNames.push('memory_disk_io'); // no header: recognise the SWIG files by the usual name
+  for (const s of sources) {
+    if (s.kind !== 'swig') continue;
+    const role: Role | null = findConstructorLambdas(s, classNames).length ? 'session' : findGlobalPointers(s, classNames).length ? 'disk-interface' : null;
+    if (!role) continue;
+    const g = group(groupRoot(s.path));
+    g.files[role] ??= s;
+  }
+  return [...groups.values()].sort((a, b) => a.root.localeCompare(b.root));
+}
