@@ -17,6 +17,8 @@ export interface Step {
   outcome: Outcome;
   /** contents of the files the step changes, before and after (only for 'apply') */
   changes: { path: string; before: string; after: string }[];
+  /** an 'apply' step whose edits went into the resulting tree */
+  taken: boolean;
 }
 
 /** Run one codemod on one target group. */
@@ -62,7 +64,7 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
       } else {
         outcome = runCodemod(mod, group);
       }
-      const step: Step = { codemod: mod, group: root, outcome, changes: [] };
+      const step: Step = { codemod: mod, group: root, outcome, changes: [], taken: false };
       if (outcome.status === 'apply') {
         for (const [path, edits] of byFile(outcome.edits)) {
           const before = state.get(path);
@@ -72,6 +74,7 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
         const selected = !opts.only || opts.only.has(mod.meta.id);
         const take = selected && (opts.decide ? await opts.decide(step) : true);
         if (take) {
+          step.taken = true;
           state = new Map(state);
           for (const c of step.changes) state.set(c.path, c.after);
           status.set(mod.meta.id, 'taken');

@@ -1,7 +1,14 @@
-/** The one error type of memfix. The CLI prints `memfix: <message>` and exits 2. */
+/**
+ * The one error type of memfix. The CLI prints it as `memfix: <message>`,
+ * prefixed with `file:line: ` when those are known.
+ */
 export class MemfixError extends Error {
-  override name = 'MemfixError';
-  constructor(message: string, public file?: string, public line?: number) {
-    super(file ? `${file}${line ? `:${line}` : ''}: ${message}` : message);
+  constructor(
+    message: string,
+    public file?: string,
+    public line?: number,
+  ) {
+    super(message);
+    this.name = 'MemfixError';
   }
 }
