@@ -4,7 +4,8 @@
  */
 import { applyEdits, byFile } from './edits.ts';
 import { MemfixError } from './errors.ts';
-import type { Codemod, Context, Result } from './codemod.ts';
+import { diffLines } from 'diff';
+import type { Codemod, Context, Loc, Result } from './codemod.ts';
 import { compileQuery } from './source.ts';
 import { discoverTargets, type TargetGroup } from './roles.ts';
 import { sources, type Tree } from './workspace.ts';
@@ -56,13 +57,14 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
     for (const mod of mods) {
       const group = groupsOf(state).find((g) => g.root === root) ?? { root, files: {} };
       const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
+      const hasTargets = mod.meta.targets.every((r) => group.files[r]);
       let outcome: Outcome;
-      if (blockedBy) {
+      if (blockedBy && hasTargets) {
         const depStep = steps.find((s) => s.group === root && s.codemod.meta.id === blockedBy);
         const why = depStep ? describeStatus(depStep.outcome) : 'not run';
         outcome = { status: 'blocked', needs: blockedBy, reason: `needs ${blockedBy}, which is ${why}` };
       } else {
-        outcome = runCodemod(mod, group);
+        outcome = withOriginalLines(runCodemod(mod, group), tree, state);
       }
       const step: Step = { codemod: mod, group: root, outcome, changes: [], taken: false };
       if (outcome.status === 'apply') {
@@ -89,6 +91,38 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
     }
   }
   return { steps, tree: state };
+}
+
+/** Locations are reported in the files as they are on disk, not as earlier fixes left them. */
+function withOriginalLines(r: Result, original: Tree, current: Tree): Result {
+  const map = (l: Loc): Loc => {
+    const before = original.get(l.file);
+    const now = current.get(l.file);
+    return before === undefined || now === undefined || before === now ? l : { file: l.file, line: originalLine(before, now, l.line) };
+  };
+  if (r.status === 'drift') return { ...r, at: map(r.at) };
+  if (r.status === 'apply' || r.status === 'applied') return { ...r, at: r.at.map(map) } as Result;
+  return r;
+}
+
+/** The line of `before` that line `line` of `after` comes from (or follows, for inserted lines). */
+export function originalLine(before: string, after: string, line: number): number {
+  let a = 1;
+  let b = 1;
+  for (const part of diffLines(before, after)) {
+    const n = part.count ?? 0;
+    if (part.added) {
+      if (line < a + n) return Math.max(1, b - 1);
+      a += n;
+    } else if (part.removed) {
+      b += n;
+    } else {
+      if (line < a + n) return b + (line - a);
+      a += n;
+      b += n;
+    }
+  }
+  return b;
 }
 
 export function describeStatus(o: Outcome): string {

@@ -1,2 +1,49 @@
-import { MemfixError } from '../errors.ts';
-export async function verify(..._a: unknown[]): Promise<void> { throw new MemfixError('verify: not built yet'); }
+/**
+ * memfix verify: build the tree's C++ with the sanitizers and run the scenarios that prove each
+ * fix; with --compare, also on a copy with every needed fix applied, side by side.
+ */
+import pc from 'picocolors';
+import { resolve } from 'node:path';
+import { checkToolchain } from '../verify/build.ts';
+import { verifyTree, type TreeVerdict } from '../verify/run.ts';
+import { readTree } from '../workspace.ts';
+import { codemodsFor, out } from './common.ts';
+import { plan } from '../engine.ts';
+
+export interface Table { header: string[]; rows: string[][] }
+
+export function verdictTable(columns: { title: string; verdict: TreeVerdict }[]): Table {
+  const first = columns[0]!.verdict;
+  const rows = first.scenarios.map((s, i) => [s.name, s.fix, ...columns.map((c) => c.verdict.results[i]?.summary ?? '-')]);
+  const tsanRows = columns.some((c) => c.verdict.tsan) ? [[columns[0]!.verdict.tsan?.name ?? 'stress (tsan)', 'all', ...columns.map((c) => c.verdict.tsan?.summary ?? '-')]] : [];
+  return { header: ['scenario', 'proves', ...columns.map((c) => c.title)], rows: [...rows, ...tsanRows] };
+}
+
+export function formatTable(t: Table, colour = false): string {
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => {
+    const cell = c.padEnd(widths[i]!);
+    if (!colour || i < 2) return cell;
+    return c === 'pass' ? pc.green(cell) : pc.red(cell);
+  }).join('  ').trimEnd();
+  return [line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+}
+
+export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass) && (!v.tsan || v.tsan.pass);
+
+export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean; keep?: boolean }): Promise<void> {
+  checkToolchain();
+  const tree = readTree(resolve(dir));
+  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: 'before' });
+  const columns = [{ title: o.compare ? 'before' : 'result', verdict: before }];
+  if (o.compare) {
+    const { mods } = await codemodsFor();
+    const fixed = (await plan(tree, mods)).tree;
+    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after' }) });
+  }
+  out(formatTable(verdictTable(columns), pc.isColorSupported));
+  const last = columns.at(-1)!.verdict;
+  const n = last.results.filter((r) => r.pass).length;
+  out(`\n${n} of ${last.results.length} scenarios pass${o.compare ? ' after the fixes' : ''}`);
+  process.exitCode = allPass(last) ? 0 : 1;
+}

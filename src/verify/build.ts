@@ -1,0 +1,117 @@
+/** Building the scenario harness against a tree's glue, and running its scenarios. */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemfixError } from '../errors.ts';
+
+export const harnessDir = fileURLToPath(new URL('../../harness/', import.meta.url));
+
+export type Sanitizer = 'address,undefined' | 'thread';
+
+/** Fails with the Debian packages to install when the toolchain or libtorrent is missing. */
+export function checkToolchain(): void {
+  const gxx = spawnSync('g++', ['--version'], { encoding: 'utf8' });
+  const lt = spawnSync('pkg-config', ['--exists', 'libtorrent-rasterbar'], { encoding: 'utf8' });
+  const missing: string[] = [];
+  if (gxx.error || gxx.status !== 0) missing.push('g++');
+  if (lt.error || lt.status !== 0) missing.push('libtorrent-rasterbar-dev');
+  if (lt.error) missing.push('pkg-config');
+  if (missing.length) throw new MemfixError(`cannot build: ${missing.join(', ')} not found; install with: apt-get install -y g++ pkg-config libtorrent-rasterbar-dev`);
+}
+
+export function cacheDir(): string {
+  const d = join(process.env.XDG_CACHE_HOME ?? join(tmpdir(), `memfix-cache-${process.getuid?.() ?? 0}`), 'memfix');
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** Build the harness for one glue source; returns the binary's path. Throws with the compiler's first error. */
+export async function buildHarness(glueSource: string, headerDir: string, workDir: string, sanitize: Sanitizer = 'address,undefined'): Promise<string> {
+  mkdirSync(workDir, { recursive: true });
+  const glue = join(workDir, 'glue.cpp');
+  writeFileSync(glue, glueSource);
+  const out = join(workDir, sanitize === 'thread' ? 'harness-tsan' : 'harness');
+  const key = createHash('sha256').update(readFileSync(join(harnessDir, 'scenarios.cpp'))).update(sanitize).update(spawnSync('g++', ['--version'], { encoding: 'utf8' }).stdout ?? '').digest('hex').slice(0, 16);
+  const obj = join(cacheDir(), `scenarios-${key}.o`);
+  const r = await run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env: { ...process.env, SANITIZE: sanitize, HARNESS_OBJ: obj }, timeoutMs: 15 * 60_000 });
+  if (r.code !== 0) {
+    const first = (r.stderr.split('\n').find((l) => /\berror\b/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? 'unknown error').trim();
+    throw new MemfixError(`cannot build: ${first}`);
+  }
+  return out;
+}
+
+export interface ScenarioInfo { name: string; fix: string; description: string }
+
+export async function listScenarios(bin: string): Promise<ScenarioInfo[]> {
+  const r = await run(bin, ['--list'], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new MemfixError(`the harness did not list its scenarios: ${r.stderr.trim().split('\n')[0]}`);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => {
+    const [name, fix, description] = l.split('\t');
+    return { name: name!, fix: fix ?? '', description: description ?? '' };
+  });
+}
+
+export interface ScenarioResult { name: string; pass: boolean; summary: string }
+
+/** The one-line reason a run failed: the sanitizer's summary, the harness's FAIL line, a timeout or a signal. */
+export function summarise(stdout: string, stderr: string, code: number | null, signal: string | null, timedOut: boolean): string {
+  const text = stderr + '\n' + stdout;
+  const san = /SUMMARY: (\w+Sanitizer): (.*)/.exec(text);
+  if (san) {
+    const what = san[2]!.trim();
+    if (/^\d+ byte\(s\) leaked/.test(what)) return `LeakSanitizer: ${what.replace(/\.$/, '')}`;
+    return `${san[1]}: ${what.split(/\s+/)[0]}`; // the bug kind: heap-use-after-free, double-free, ...
+  }
+  const tsan = /WARNING: ThreadSanitizer: ([^(\n]+)/.exec(text);
+  if (tsan) return `ThreadSanitizer: ${tsan[1]!.trim()}`;
+  const ubsan = /runtime error: (.*)/.exec(text);
+  if (ubsan) return `UndefinedBehaviorSanitizer: ${ubsan[1]!.slice(0, 80)}`;
+  if (timedOut) return 'timed out';
+  const fail = /^FAIL [^:]+: (.*)$/m.exec(stdout);
+  if (fail) return fail[1]!;
+  if (signal) return `killed by ${signal}`;
+  return `exit ${code}`;
+}
+
+export async function runScenario(bin: string, name: string, timeoutMs = 120_000): Promise<ScenarioResult> {
+  const r = await run(bin, [name], {
+    timeoutMs,
+    env: {
+      ...process.env,
+      ASAN_OPTIONS: 'halt_on_error=1:detect_leaks=1:abort_on_error=0',
+      UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
+      TSAN_OPTIONS: 'halt_on_error=1:second_deadlock_stack=1',
+    },
+  });
+  const pass = r.code === 0 && !r.timedOut && new RegExp(`^PASS ${name}$`, 'm').test(r.stdout);
+  return { name, pass, summary: pass ? 'pass' : summarise(r.stdout, r.stderr, r.code, r.signal, r.timedOut) };
+}
+
+/** Run scenarios, two at a time (the machine has two cores). */
+export async function runAll(bin: string, names: string[], parallel = 2): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = new Array(names.length);
+  let next = 0;
+  const worker = async () => { for (let i = next++; i < names.length; i = next++) results[i] = await runScenario(bin, names[i]!); };
+  await Promise.all(Array.from({ length: Math.min(parallel, names.length) }, worker));
+  return results;
+}
+
+interface RunResult { code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }
+
+function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d) => { if (stdout.length < 1 << 20) stdout += d; });
+    child.stderr.on('data', (d) => { if (stderr.length < 1 << 20) stderr += d; });
+    const t = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs);
+    child.on('error', (e) => { clearTimeout(t); reject(new MemfixError(`cannot run ${cmd}: ${e.message}`)); });
+    child.on('close', (code, signal) => { clearTimeout(t); resolve({ code, signal, stdout, stderr, timedOut }); });
+  });
+}
