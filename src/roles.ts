@@ -3,7 +3,7 @@
  * because of its name: the header holds a class deriving from disk_interface and
  * buffer_allocator_interface; the session file assigns a lambda to `disk_io_constructor`
  * that creates that class; the disk-interface file declares a namespace-scope pointer (raw or
- * smart) to that class. Files are grouped by the folder they belong to (a header's folder, an
+ * smart) to that class, or (once fixed) a function taking such a pointer. Files are grouped by the folder they belong to (a header's folder, an
  * interface file's folder or its parent when it sits in `interfaces/`).
  */
 import { readFileSync } from 'node:fs';
@@ -52,6 +52,20 @@ export function findGlobalPointers(src: SourceFile, classNames: string[]): Synta
     .map((c) => c.decl!);
 }
 
+/** Namespace-scope functions taking a (smart) pointer to one of `classNames` (the setter of the global). */
+export function findPointerSetters(src: SourceFile, classNames: string[]): SyntaxNode[] {
+  if (src.kind !== 'swig') return [];
+  return ofType(src.root, 'function_definition').filter((fn) => {
+    const scope = fn.parent?.type;
+    if (scope !== 'translation_unit' && scope !== 'declaration_list') return false;
+    const params = fn.childForFieldName('declarator')?.childForFieldName('parameters');
+    return !!params && params.namedChildren.some((p) => {
+      const t = textOf(src, p);
+      return classNames.some((n) => new RegExp(`\\b${n}\\s*\\*|_ptr\\s*<\\s*(\\w+::)*${n}\\s*>`).test(t));
+    });
+  });
+}
+
 export interface TargetGroup {
   /** folder the group belongs to ('' for the tree root) */
   root: string;
@@ -86,7 +100,7 @@ export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
   if (classNames.length === 0) classNames.push('memory_disk_io'); // no header: recognise the SWIG files by the usual name
   for (const s of sources) {
     if (s.kind !== 'swig') continue;
-    const role: Role | null = findConstructorLambdas(s, classNames).length ? 'session' : findGlobalPointers(s, classNames).length ? 'disk-interface' : null;
+    const role: Role | null = findConstructorLambdas(s, classNames).length ? 'session' : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length ? 'disk-interface' : null;
     if (!role) continue;
     const g = group(groupRoot(s.path));
     g.files[role] ??= s;

@@ -1,0 +1,358 @@
+/**
+ * storage-generation: per-slot generations, so a completion queued before its torrent was
+ * removed (and the slot maybe reused) reports operation_aborted and delivers nothing.
+ *
+ * Unsafe shape: async_read, async_write, async_hash and async_hash2 each post one completion
+ * lambda that captures the function's storage_error local (and any data locals) and calls the
+ * handler unconditionally; remove_torrent frees the slot under the mutex new_torrent locks.
+ * Safe shape (ours or hand-written): every one of those operations records, from its storage
+ * parameter, a local that its completion captures; the completion's body has an `if` on that
+ * local whose branch sets `<error>.ec = ...operation_aborted` and touches every other captured
+ * data local; and remove_torrent modifies the member(s) that record was read from.
+ */
+import { drift, loc, type Context, type Result } from '../../src/codemod.ts';
+import { dataMembers, ensureIncludes, headerClass, insertLinesAfter, locals, renderAt, statements } from '../../src/cppedit.ts';
+import { declaredName, descendants, ofType, parameters } from '../../src/cst.ts';
+import type { Edit } from '../../src/edits.ts';
+import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { loadTemplate, render } from '../../src/template.ts';
+import { indentAt } from '../../src/text.ts';
+
+/** The operations whose completions deliver data or status for a slot. */
+export const OPERATIONS = ['async_read', 'async_write', 'async_hash', 'async_hash2'];
+const NAMES = { generations: 'm_storage_generations', current: 'storage_generation', is: 'is_storage_generation', bump: 'bump_storage_generation' };
+const LOCK_TYPE = /\b(lock_guard|unique_lock|scoped_lock)\b/;
+const T = (name: string) => `storage-generation/${name}`;
+
+type Method = { method: SyntaxNode; name: string; body: SyntaxNode };
+
+class Drift {
+  constructor(public node: SyntaxNode | number, public expected: string) {}
+}
+
+/** A capture of the completion lambda, seen from inside the lambda. */
+interface Capture {
+  node: SyntaxNode;
+  /** the name the lambda body uses */
+  name: string;
+  /** the function local it copies or moves, if any */
+  local?: string;
+  byRef: boolean;
+}
+
+interface Op {
+  fn: Method;
+  storage: string;
+  lambda: SyntaxNode;
+  captures: Capture[];
+  vars: ReturnType<typeof locals>;
+  /** the lambda-side name of the captured storage_error local */
+  error: string;
+  errorLocal: string;
+}
+
+const isConst = (decl: SyntaxNode) => decl.children.some((q) => q.type === 'type_qualifier' && q.text === 'const');
+const identifiers = (n: SyntaxNode) => ofType(n, 'identifier', 'field_identifier').map((i) => i.text);
+
+function classMethods(ctx: Context, body: SyntaxNode): Method[] {
+  return matchAll(ctx.query('method'), body)
+    .filter((m) => m.method!.parent!.id === body.id)
+    .map((m) => ({ method: m.method!, name: m.name!.text, body: m.body! }));
+}
+
+/** Data members: name → field_declaration. */
+function members(src: SourceFile, classBody: SyntaxNode): Map<string, SyntaxNode> {
+  const m = new Map<string, SyntaxNode>();
+  for (const d of dataMembers(classBody))
+    for (const decl of d.childrenForFieldName('declarator')) {
+      const n = declaredName(decl);
+      if (n) m.set(textOf(src, n), d);
+    }
+  return m;
+}
+
+/** The member mutex locked by a lock_guard/unique_lock/scoped_lock declaration in `body`. */
+function lockedMutexes(src: SourceFile, body: SyntaxNode, memberNames: Map<string, SyntaxNode>): { decl: SyntaxNode; mutex: string }[] {
+  return ofType(body, 'declaration').flatMap((d) => {
+    if (!LOCK_TYPE.test(textOf(src, d.childForFieldName('type') ?? d))) return [];
+    const declarator = d.childForFieldName('declarator');
+    if (!declarator) return [];
+    const declared = declaredName(declarator);
+    const mutex = ofType(declarator, 'identifier', 'field_identifier', 'type_identifier')
+      .filter((n) => n.id !== declared?.id)
+      .map((n) => n.text)
+      .find((n) => memberNames.has(n));
+    return mutex ? [{ decl: d, mutex }] : [];
+  });
+}
+
+function lambdaCaptures(src: SourceFile, lambda: SyntaxNode, vars: Map<string, unknown>): Capture[] | Drift {
+  const spec = lambda.childForFieldName('captures');
+  if (!spec) return new Drift(lambda, 'a completion lambda with a capture list');
+  const out: Capture[] = [];
+  for (const c of spec.namedChildren) {
+    if (c.type === 'comment') continue;
+    if (c.type === 'lambda_default_capture') return new Drift(c, 'a completion lambda with explicit captures only (no [=] or [&] default)');
+    if (c.type === 'this') { out.push({ node: c, name: 'this', byRef: false }); continue; }
+    if (c.type === 'identifier') {
+      const byRef = c.previousSibling?.type === '&';
+      out.push({ node: c, name: c.text, local: vars.has(c.text) ? c.text : undefined, byRef });
+      continue;
+    }
+    if (c.type === 'lambda_capture_initializer') {
+      const name = textOf(src, c.childForFieldName('left') ?? c);
+      const right = c.childForFieldName('right');
+      const used = right ? identifiers(right).filter((n) => vars.has(n)) : [];
+      if (used.length === 0) { out.push({ node: c, name, byRef: false }); continue; }
+      // `x = local` or `x = std::move(local)`: the capture is that local
+      const moved = right?.type === 'call_expression' && /^(std::)?move$/.test(textOf(src, right.childForFieldName('function') ?? right))
+        ? right.childForFieldName('arguments')?.namedChildren[0] : right;
+      if (moved?.type !== 'identifier' || !vars.has(moved.text))
+        return new Drift(c, `a capture of a local by copy or by std::move (not ${textOf(src, c)})`);
+      out.push({ node: c, name, local: moved.text, byRef: false });
+      continue;
+    }
+    return new Drift(c, `a capture of a name, an init-capture or this (not ${textOf(src, c)})`);
+  }
+  return out;
+}
+
+/** Find the parts of one operation; Drift when its shape is not one we know. */
+function analyse(ctx: Context, src: SourceFile, fn: Method): Op | Drift {
+  const params = parameters(fn.method, (n) => textOf(src, n));
+  const storageParam = params.find((p) => /\bstorage_index_t\b/.test(p.type));
+  if (!storageParam?.name) return new Drift(fn.method, `${fn.name} with a named storage_index_t parameter`);
+  const posts = matchAll(ctx.query('posted-completion'), fn.body);
+  if (posts.length > 1) return new Drift(posts[1]!.call!, `${fn.name} posting exactly one completion lambda (post(ioc, [..]{..}))`);
+  if (posts.length === 0) {
+    const other = ofType(fn.body, 'call_expression').find((c) => /^(\w+::)*(post|dispatch|defer)$/.test(textOf(src, c.childForFieldName('function') ?? c)));
+    return new Drift(other ?? fn.body, `${fn.name} posting its completion as a lambda (post(ioc, [..]{..}))${other ? `, not ${textOf(src, other).replace(/\s+/g, ' ')}` : ''}`);
+  }
+  const lambda = posts[0]!.lambda!;
+  const vars = locals(src, fn.body);
+  for (const d of ofType(lambda, 'declaration')) for (const [k, v] of [...vars]) if (v.decl.id === d.id) vars.delete(k);
+  const captures = lambdaCaptures(src, lambda, vars);
+  if (captures instanceof Drift) return captures;
+  const errorCap = captures.find((c) => c.local && /\bstorage_error\b/.test(vars.get(c.local)!.type));
+  if (!errorCap) return new Drift(lambda, `${fn.name}'s completion capturing the function's storage_error local`);
+  if (errorCap.byRef) return new Drift(errorCap.node, `${fn.name}'s completion capturing its storage_error local by value`);
+  if (errorCap.node.type === 'identifier' && isConst(vars.get(errorCap.local!)!.decl))
+    return new Drift(vars.get(errorCap.local!)!.decl, `${fn.name}: a non-const storage_error local, so its captured copy can be set`);
+  if (captures.some((c) => c.name === storageParam.name && c.local)) return new Drift(lambda, `no capture named ${storageParam.name} other than the storage parameter`);
+  return { fn, storage: storageParam.name, lambda, captures, vars, error: errorCap.name, errorLocal: errorCap.local! };
+}
+
+/** The if statements of the completion body that abort: `<error>.ec = ...operation_aborted`. */
+function abortChecks(op: Op): SyntaxNode[] {
+  const body = op.lambda.childForFieldName('body');
+  if (!body) return [];
+  return ofType(body, 'if_statement').filter((s) =>
+    ofType(s.childForFieldName('consequence') ?? s, 'assignment_expression').some((a) => {
+      const left = a.childForFieldName('left');
+      return left?.type === 'field_expression'
+        && left.childForFieldName('argument')?.text === op.error
+        && left.childForFieldName('field')?.text === 'ec'
+        && /\boperation_aborted\b/.test(a.childForFieldName('right')?.text ?? '');
+    }));
+}
+
+/** Locals initialised from the storage parameter (a recorded generation), captured by the completion. */
+function recorded(src: SourceFile, op: Op): { capture: Capture; init: SyntaxNode }[] {
+  return op.captures.flatMap((c) => {
+    if (!c.local || c.local === op.errorLocal) return [];
+    const decl = op.vars.get(c.local)!.decl;
+    const init = decl.childrenForFieldName('declarator').map((d) => d.childForFieldName('value')).find((v) => v && identifiers(v).includes(op.storage));
+    return init ? [{ capture: c, init }] : [];
+  });
+}
+
+type OpState = { state: 'checked'; generation: { capture: Capture; init: SyntaxNode } } | { state: 'unchecked' } | Drift;
+
+function stateOf(src: SourceFile, op: Op): OpState {
+  const checks = abortChecks(op);
+  if (checks.length === 0) return { state: 'unchecked' };
+  const gens = recorded(src, op);
+  const check = checks.find((s) => gens.some((g) => identifiers(s.childForFieldName('condition') ?? s).includes(g.capture.name)));
+  const gen = check && gens.find((g) => identifiers(check.childForFieldName('condition') ?? check).includes(g.capture.name));
+  if (!check || !gen) return new Drift(checks[0]!, `${op.fn.name}'s abort check comparing a generation recorded from ${op.storage} when the job was submitted`);
+  const touched = new Set(identifiers(check.childForFieldName('consequence') ?? check));
+  const kept = op.captures.find((c) => c.local && c.local !== op.errorLocal && c.local !== gen.capture.local && !touched.has(c.name));
+  if (kept) return new Drift(check, `${op.fn.name}'s abort check also discarding the captured ${kept.name}`);
+  return { state: 'checked', generation: gen };
+}
+
+/** Whether `node` modifies one of `targets` (directly, or through a method of the class, two calls deep). */
+function modifies(node: SyntaxNode, targets: Set<string>, methodsByName: Map<string, Method>, depth = 0): boolean {
+  for (const n of descendants(node)) {
+    const target = n.type === 'update_expression' ? n.childForFieldName('argument') : n.type === 'assignment_expression' ? n.childForFieldName('left') : null;
+    if (target && identifiers(target).some((i) => targets.has(i))) return true;
+    if (n.type === 'call_expression' && depth < 2) {
+      const f = n.childForFieldName('function');
+      const name = f?.type === 'identifier' ? f.text : f?.type === 'field_expression' && f.childForFieldName('argument')?.type === 'this' ? f.childForFieldName('field')?.text : undefined;
+      const m = name ? methodsByName.get(name) : undefined;
+      if (m && modifies(m.body, targets, methodsByName, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+/** Members an expression reads, directly or through methods of the class (two calls deep). */
+function membersRead(node: SyntaxNode, memberNames: Map<string, SyntaxNode>, methodsByName: Map<string, Method>, depth = 0): Set<string> {
+  const out = new Set(identifiers(node).filter((n) => memberNames.has(n)));
+  if (depth < 2)
+    for (const call of ofType(node, 'call_expression')) {
+      const f = call.childForFieldName('function');
+      const name = f?.type === 'identifier' ? f.text : f?.type === 'field_expression' ? f.childForFieldName('field')?.text : undefined;
+      const m = name ? methodsByName.get(name) : undefined;
+      if (m) for (const x of membersRead(m.body, memberNames, methodsByName, depth + 1)) out.add(x);
+    }
+  return out;
+}
+
+/** Rendered lines to put right after the `{` of a block, or a Drift when its first statement shares that line. */
+function afterOpeningBrace(src: SourceFile, block: SyntaxNode, template: string, vars: Record<string, string>): Edit | Drift {
+  const first = block.namedChildren[0];
+  const brace = block.startIndex;
+  if (first && !src.text.slice(brace + 1, first.startIndex).includes('\n')) return new Drift(first, 'a block whose statements start on the line after its {');
+  const base = first ? indentAt(src.text, first.startIndex) : indentAt(src.text, brace) + src.style.indentUnit;
+  const text = render(template, vars, { style: src.style, base });
+  return insertLinesAfter(src, brace, text);
+}
+
+export function transform(ctx: Context): Result {
+  const src = ctx.files.header!;
+  const cls = headerClass(src, ctx.className);
+  if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
+  try {
+    return run(ctx, src, cls.name, cls.classNode, cls.body);
+  } catch (e) {
+    if (e instanceof Drift) return drift(src, typeof e.node === 'number' ? e.node : e.node.startIndex, e.expected);
+    throw e;
+  }
+}
+
+function run(ctx: Context, src: SourceFile, className: string, classNode: SyntaxNode, classBody: SyntaxNode): Result {
+  const all = classMethods(ctx, classBody);
+  const byName = new Map(all.map((m) => [m.name, m]));
+  const memberNames = members(src, classBody);
+  const need = (name: string) => byName.get(name) ?? (() => { throw new Drift(classNode, `${name}(...) defined in ${className}`); })();
+  const ops = OPERATIONS.map((name) => {
+    const op = analyse(ctx, src, need(name));
+    if (op instanceof Drift) throw op;
+    return op;
+  });
+  const states = ops.map((op) => {
+    const s = stateOf(src, op);
+    if (s instanceof Drift) throw s;
+    return s;
+  });
+  const remove = need('remove_torrent');
+
+  // already safe: every operation checks a recorded generation, and remove_torrent changes what it is read from
+  const checked = states.filter((s): s is Extract<OpState, { state: 'checked' }> => !(s instanceof Drift) && s.state === 'checked');
+  if (checked.length === ops.length) {
+    const sources = new Set<string>();
+    for (const s of checked) for (const m of membersRead(s.generation.init, memberNames, byName)) sources.add(m);
+    if (!modifies(remove.body, sources, byName))
+      throw new Drift(remove.method, `remove_torrent bumping the slot generation the operations record (${[...sources].join(', ') || 'no member found'})`);
+    return { status: 'applied', at: ops.map((op) => loc(src, op.fn.method.startIndex)) };
+  }
+  if (checked.length > 0) {
+    const i = states.findIndex((s) => !(s instanceof Drift) && s.state === 'unchecked');
+    throw new Drift(ops[i]!.lambda, `${ops[i]!.fn.name}'s completion checking the slot generation, as ${ops[states.indexOf(checked[0]!)]!.fn.name}'s does`);
+  }
+
+  // the mutex: the member new_torrent locks; remove_torrent must lock it too
+  const newTorrent = need('new_torrent');
+  const mutex = lockedMutexes(src, newTorrent.body, memberNames)[0]?.mutex;
+  if (!mutex) throw new Drift(newTorrent.method, `new_torrent locking a mutex member of ${className} (lock_guard, unique_lock or scoped_lock)`);
+  const removeLock = lockedMutexes(src, remove.body, memberNames).find((l) => l.mutex === mutex);
+  if (!removeLock) throw new Drift(remove.method, `remove_torrent locking ${mutex}, as new_torrent does`);
+  const removeParam = parameters(remove.method, (n) => textOf(src, n)).find((p) => /\bstorage_index_t\b/.test(p.type));
+  if (!removeParam?.name) throw new Drift(remove.method, 'remove_torrent with a named storage_index_t parameter');
+  const mutexDecl = memberNames.get(mutex)!;
+  const mutable = mutexDecl.children.some((c) => c.text === 'mutable');
+  const declared = new Set([...memberNames.keys(), ...all.map((m) => m.name), ...ofType(classBody, 'field_identifier').map((n) => n.text)]);
+  const taken = Object.values(NAMES).find((n) => declared.has(n));
+  if (taken) throw new Drift(classNode, `no existing member named ${taken}`);
+
+  const vars = {
+    ...NAMES,
+    mutex,
+    mutexType: textOf(src, mutexDecl.childForFieldName('type')!),
+    index: removeParam.type,
+    const: mutable ? ' const' : '',
+  };
+  const edits: Edit[] = [...ensureIncludes(src, ['cstdint', 'mutex', 'vector'])];
+  edits.push(insertLinesAfter(src, mutexDecl.endIndex, renderAt(src, mutexDecl.startIndex, T('members.cpp'), vars)));
+  edits.push(insertLinesAfter(src, removeLock.decl.endIndex, renderAt(src, removeLock.decl.startIndex, T('remove.cpp'), { ...vars, slot: removeParam.name })));
+  edits.push(insertLinesAfter(src, remove.method.endIndex, renderAt(src, remove.method.startIndex, T('helpers.cpp'), vars)));
+  for (const op of ops) edits.push(...patchOperation(src, op, vars));
+  return { status: 'apply', edits, at: ops.map((op) => loc(src, op.fn.method.startIndex)), notes: [] };
+}
+
+/** Record the generation on submission; capture it in the completion and check it first. */
+function patchOperation(src: SourceFile, op: Op, names: typeof NAMES): Edit[] {
+  const edits: Edit[] = [];
+  const inUse = new Set([...identifiers(op.fn.method), ...op.captures.map((c) => c.name)]);
+  let generation = 'generation';
+  for (let i = 2; inUse.has(generation); i++) generation = `generation${i}`;
+
+  // the data the completion would deliver: every other captured local, reset to a value-initialised one
+  const resets: string[] = [];
+  for (const c of op.captures) {
+    if (!c.local || c.local === op.errorLocal) continue;
+    const v = op.vars.get(c.local)!;
+    if (c.byRef) throw new Drift(c.node, `${op.fn.name}'s completion capturing ${c.local} by value`);
+    if (/\*|&|\bauto\b/.test(v.type) || ofType(v.decl, 'reference_declarator').length)
+      throw new Drift(v.decl, `${op.fn.name}: a captured data local of a value type it can reset (not ${v.type})`);
+    if (c.node.type === 'identifier' && isConst(v.decl))
+      throw new Drift(v.decl, `${op.fn.name}: a non-const data local ${c.local}, so its captured copy can be reset`);
+    resets.push(`    ${c.name} = ${v.type}();`);
+  }
+
+  const record = afterOpeningBrace(src, op.fn.body, loadTemplate(T('record.cpp')), { ...names, generation, storage: op.storage });
+  if (record instanceof Drift) throw record;
+  edits.push(record);
+
+  // captures: this, the storage parameter and the recorded generation
+  const spec = op.lambda.childForFieldName('captures')!;
+  const add = [
+    ...(op.captures.some((c) => c.name === 'this') ? [] : ['this']),
+    ...(op.captures.some((c) => c.name === op.storage) ? [] : [op.storage]),
+    generation,
+  ];
+  const closing = spec.endIndex - 1;
+  edits.push({ file: src.path, start: closing, end: closing, text: (op.captures.length ? ', ' : '') + add.join(', ') });
+
+  // mutable, so the captured copies can be reset
+  const declarator = op.lambda.childForFieldName('declarator');
+  if (!declarator) edits.push({ file: src.path, start: spec.endIndex, end: spec.endIndex, text: '() mutable' });
+  else if (!declarator.children.some((c) => c.text === 'mutable')) {
+    const params = declarator.childForFieldName('parameters');
+    if (!params) throw new Drift(declarator, `${op.fn.name}'s completion with a parameter list`);
+    edits.push({ file: src.path, start: params.endIndex, end: params.endIndex, text: ' mutable' });
+  }
+
+  // the check, first in the completion's body
+  const template = loadTemplate(T('check.cpp')).replace(/^ *\{\{resets\}\}\n/m, resets.map((r) => r + '\n').join(''));
+  const vars = { ...names, generation, storage: op.storage, error: op.error };
+  const body = op.lambda.childForFieldName('body')!;
+  const oneLine = !src.text.slice(body.startIndex, body.endIndex).includes('\n');
+  if (oneLine) {
+    // `{ handler(...); }` on one line: open it up, the check then the statements, one a line
+    const base = indentAt(src.text, body.startIndex);
+    const inner = base + src.style.indentUnit;
+    const eol = src.style.eol;
+    const check = render(template, vars, { style: src.style, base: inner });
+    const stmts = statements(body).map((s) => inner + textOf(src, s));
+    const comments = body.namedChildren.filter((c) => c.type === 'comment');
+    if (comments.length) throw new Drift(comments[0]!, `${op.fn.name}'s one-line completion without comments`);
+    edits.push({ file: src.path, start: body.startIndex, end: body.endIndex, text: ['{', check, ...stmts, base + '}'].join(eol) });
+  } else {
+    const e = afterOpeningBrace(src, body, template, vars);
+    if (e instanceof Drift) throw new Drift(body, `${op.fn.name}'s completion on one line, or with its statements on the lines after its {`);
+    edits.push(e);
+  }
+  return edits;
+}

@@ -1,0 +1,490 @@
+/**
+ * Parse `git format-patch` mbox files and apply them to an in-memory tree,
+ * for `memfix check`. Pure: no I/O.
+ *
+ * Application is strict, like `git apply` with its defaults: every context
+ * and removed line must match byte for byte (line endings included, no
+ * whitespace or CRLF conversion, no fuzz). Like git and GNU patch, a hunk may
+ * still be found at an offset from the line its header names; a hunk that
+ * starts at line 1 must match at the start of the file, and a hunk without
+ * trailing context must match at its end.
+ *
+ * jsdiff's parsePatch/applyPatch are not used: applyPatch only answers
+ * "applies or not" for the whole patch (we report the failing file and hunk)
+ * and searches with its own rules, and parsePatch knows nothing of the mbox
+ * around the diff, so its errors could not name the line of the mbox file.
+ */
+import { MemfixError } from './errors.ts';
+import { COVER_LETTER_NAME, isPatchBreak, splitRecords } from './series.ts';
+
+export type Tree = Map<string, string>; // path -> content
+
+export interface HunkLine {
+  op: ' ' | '-' | '+';
+  /** The line without its "\n" (a CR stays part of the text). */
+  text: string;
+  /** False when "\ No newline at end of file" follows the line. */
+  eol: boolean;
+}
+export interface Hunk {
+  /** "@@ -a,b +c,d @@", without any function-name text. */
+  header: string;
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  lines: HunkLine[];
+  /** 1-based line of the hunk header in the mbox file. */
+  line: number;
+}
+export interface ParsedFile {
+  /** The path the patch touches: newPath, or oldPath for a deletion. */
+  path: string;
+  /** null for a file the patch creates. */
+  oldPath: string | null;
+  /** null for a file the patch deletes. */
+  newPath: string | null;
+  hunks: Hunk[];
+}
+export interface ParsedPatch {
+  fileName: string;
+  /** Decoded, with the "[PATCH n/N]" prefix removed, as `git am` would take it. */
+  subject: string;
+  files: ParsedFile[];
+}
+
+export type PatchResult =
+  | { patch: string; status: 'applies' }
+  | { patch: string; status: 'already-applied' }
+  | {
+      patch: string;
+      status: 'fails';
+      file: string;
+      /** 1-based hunk number within the file; 0 when the file itself is the problem (missing, already exists...). */
+      hunk: number;
+      /** "@@ -a,b +c,d @@" of the failing hunk; "" when hunk is 0. */
+      hunkHeader: string;
+      reason: string;
+    };
+
+// --------------------------------------------------------------------- parse
+
+/** Parse one mbox message as written by `git format-patch`. Throws MemfixError(file, line) on malformed input. */
+export function parseMbox(name: string, text: string): ParsedPatch {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let i = 0;
+  const fail = (message: string, at: number = i) => new MemfixError(message, name, at + 1);
+
+  if (lines.length === 0 || !lines[0].startsWith('From ')) throw fail('not an mbox message: the first line must start with "From "', 0);
+  if (lines[0].endsWith('\r')) {
+    throw fail('the message has CRLF line endings (mangled by a mail client?); memfix patches use LF outside file content', 0);
+  }
+
+  // Headers, unfolded: a continuation line is appended without its line break.
+  const headers: { key: string; value: string; line: number }[] = [];
+  for (i = 1; i < lines.length && lines[i] !== ''; i++) {
+    const l = lines[i];
+    if (l[0] === ' ' || l[0] === '\t') {
+      if (!headers.length) throw fail('header continuation line before any header');
+      headers[headers.length - 1].value += l;
+      continue;
+    }
+    const m = /^([!-9;-~]+):[ \t]*(.*)$/.exec(l);
+    if (!m) throw fail(`malformed header line ${JSON.stringify(l)}`);
+    headers.push({ key: m[1].toLowerCase(), value: m[2], line: i });
+  }
+  if (i >= lines.length) throw fail('unexpected end of file in the mail headers');
+  const subjectHeader = headers.find((h) => h.key === 'subject');
+  if (!subjectHeader) throw fail('missing Subject header', i);
+  const subject = cleanSubject(decodeRfc2047(subjectHeader.value, (msg) => fail(msg, subjectHeader.line)));
+
+  // The commit message runs to the "---" line (or the first diff); diffstat follows.
+  for (i++; i < lines.length && !isPatchBreak(lines[i]); i++);
+  while (i < lines.length && !lines[i].startsWith('diff --git ')) {
+    if (lines[i] === '-- ') break;
+    i++;
+  }
+  if (i >= lines.length || !lines[i].startsWith('diff --git ')) throw fail('no "diff --git" section found', Math.min(i, lines.length - 1));
+
+  const files: ParsedFile[] = [];
+  while (i < lines.length && lines[i].startsWith('diff --git ')) {
+    const r = parseFile(lines, i, fail);
+    files.push(r.file);
+    i = r.next;
+  }
+  // Only the signature ("-- " and what follows) or blank lines may follow the last diff.
+  for (; i < lines.length; i++) {
+    if (lines[i] === '-- ') break;
+    if (lines[i] !== '') throw fail(`unexpected line after the diff: ${JSON.stringify(lines[i])}`);
+  }
+  for (; i < lines.length; i++) {
+    if (/^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$/.test(lines[i])) {
+      throw fail('a second message starts here: one patch per file, please (split with git mailsplit)');
+    }
+  }
+  return { fileName: name, subject, files };
+}
+
+type Fail = (message: string, at?: number) => MemfixError;
+
+function parseFile(lines: string[], start: number, fail: Fail): { file: ParsedFile; next: number } {
+  const names = parseGitHeader(lines[start].slice('diff --git '.length));
+  if (!names) throw fail('malformed "diff --git" line', start);
+  let i = start + 1;
+  let isNew = false;
+  let isDeleted = false;
+  let renameFrom: string | null = null;
+  let renameTo: string | null = null;
+  const pathArg = (arg: string) => {
+    const q = arg.startsWith('"') ? unquoteC(arg) : { value: arg, end: arg.length };
+    if (!q || q.end !== arg.length || !q.value) throw fail('malformed path in extended header', i);
+    return q.value;
+  };
+  for (; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith('new file mode ')) isNew = true;
+    else if (l.startsWith('deleted file mode ')) isDeleted = true;
+    else if (l.startsWith('rename from ')) renameFrom = pathArg(l.slice('rename from '.length));
+    else if (l.startsWith('rename to ')) renameTo = pathArg(l.slice('rename to '.length));
+    else if (/^(index |old mode |new mode |similarity index |dissimilarity index )/.test(l)) continue;
+    else if (/^(copy |Binary files |GIT binary patch)/.test(l)) {
+      throw fail(`unsupported in memfix patches: ${JSON.stringify(l)}`, i);
+    } else break;
+  }
+  if ((renameFrom === null) !== (renameTo === null)) throw fail('"rename from" without "rename to" (or the reverse)', i);
+  let oldPath: string | null = isNew ? null : renameFrom ?? names.a;
+  let newPath: string | null = isDeleted ? null : renameTo ?? names.b;
+  const hunks: Hunk[] = [];
+  if (i < lines.length && lines[i].startsWith('--- ')) {
+    const minus = parseLabel(lines[i].slice(4), 'a/', () => fail('malformed "---" line', i));
+    i++;
+    if (i >= lines.length || !lines[i].startsWith('+++ ')) throw fail('expected a "+++" line', i);
+    const plus = parseLabel(lines[i].slice(4), 'b/', () => fail('malformed "+++" line', i));
+    if ((minus === null) !== isNew || (plus === null) !== isDeleted) {
+      throw fail('the ---/+++ lines disagree with the file mode lines', i);
+    }
+    oldPath = minus;
+    newPath = plus;
+    i++;
+    while (i < lines.length && lines[i].startsWith('@@')) {
+      const r = parseHunk(lines, i, fail);
+      hunks.push(r.hunk);
+      i = r.next;
+    }
+    if (hunks.length === 0) throw fail('expected a hunk ("@@ -a,b +c,d @@")', i);
+  }
+  if (oldPath !== null && newPath !== null && oldPath !== newPath && renameFrom === null) {
+    throw fail('the old and new paths differ, but there is no "rename" header', start);
+  }
+  const path = (newPath ?? oldPath)!;
+  return { file: { path, oldPath, newPath, hunks }, next: i };
+}
+
+function parseHunk(lines: string[], start: number, fail: Fail): { hunk: Hunk; next: number } {
+  const m = /^(@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@)(?: .*)?$/.exec(lines[start]);
+  if (!m) throw fail(`malformed hunk header ${JSON.stringify(lines[start])}`, start);
+  const hunk: Hunk = {
+    header: m[1],
+    oldStart: Number(m[2]),
+    oldLines: m[3] === undefined ? 1 : Number(m[3]),
+    newStart: Number(m[4]),
+    newLines: m[5] === undefined ? 1 : Number(m[5]),
+    lines: [],
+    line: start + 1,
+  };
+  let o = 0;
+  let n = 0;
+  let i = start + 1;
+  let oldEnded = false; // a "\ No newline" closed the old (resp. new) side
+  let newEnded = false;
+  const noNewline = (at: number) => {
+    const prev = hunk.lines[hunk.lines.length - 1];
+    if (!prev || !prev.eol) throw fail('misplaced "\\ No newline at end of file"', at);
+    prev.eol = false;
+    if (prev.op !== '+') oldEnded = true;
+    if (prev.op !== '-') newEnded = true;
+  };
+  while (o < hunk.oldLines || n < hunk.newLines) {
+    if (i >= lines.length) throw fail(`unexpected end of file inside the hunk starting at line ${start + 1}`, lines.length - 1);
+    const l = lines[i];
+    if (l.startsWith('\\')) {
+      noNewline(i++);
+      continue;
+    }
+    // An empty line is an empty context line whose space a mailer stripped (git apply accepts it too).
+    const op = l === '' ? ' ' : l[0];
+    if (op !== ' ' && op !== '-' && op !== '+') throw fail(`unexpected line in hunk: ${JSON.stringify(l)}`, i);
+    if (op !== '+') o++;
+    if (op !== '-') n++;
+    if (o > hunk.oldLines || n > hunk.newLines) throw fail('hunk has more lines than its header says', i);
+    if ((op !== '+' && oldEnded) || (op !== '-' && newEnded)) throw fail('line after "\\ No newline at end of file"', i);
+    hunk.lines.push({ op, text: l.slice(1), eol: true });
+    i++;
+  }
+  if (i < lines.length && lines[i].startsWith('\\')) noNewline(i++);
+  return { hunk, next: i };
+}
+
+/** Split "a/X b/Y" (each side maybe C-quoted) into X and Y. */
+function parseGitHeader(rest: string): { a: string; b: string } | null {
+  let a: string;
+  let b: string;
+  if (rest.startsWith('"')) {
+    const q = unquoteC(rest);
+    if (!q || rest[q.end] !== ' ') return null;
+    a = q.value;
+    const tail = rest.slice(q.end + 1);
+    if (tail.startsWith('"')) {
+      const q2 = unquoteC(tail);
+      if (!q2 || q2.end !== tail.length) return null;
+      b = q2.value;
+    } else b = tail;
+  } else if (rest.endsWith('"')) {
+    const at = rest.indexOf(' "');
+    if (at < 0) return null;
+    a = rest.slice(0, at);
+    const q = unquoteC(rest.slice(at + 1));
+    if (!q || q.end !== rest.length - at - 1) return null;
+    b = q.value;
+  } else {
+    // "a/X b/X": both halves are equal when there is no rename.
+    const half = (rest.length - 1) / 2;
+    if (Number.isInteger(half) && rest[half] === ' ' && rest.slice(2, half) === rest.slice(half + 3)) {
+      a = rest.slice(0, half);
+      b = rest.slice(half + 1);
+    } else {
+      const at = rest.indexOf(' b/');
+      if (at < 0) return null;
+      a = rest.slice(0, at);
+      b = rest.slice(at + 1);
+    }
+  }
+  if (!a.startsWith('a/') || !b.startsWith('b/')) return null;
+  return { a: a.slice(2), b: b.slice(2) };
+}
+
+/** A ---/+++ label: "/dev/null" → null, else the path without its prefix (a trailing tab and what follows dropped). */
+function parseLabel(label: string, prefix: string, bad: () => MemfixError): string | null {
+  let name: string;
+  if (label.startsWith('"')) {
+    const q = unquoteC(label);
+    if (!q || (q.end !== label.length && label[q.end] !== '\t')) throw bad();
+    name = q.value;
+  } else {
+    const tab = label.indexOf('\t');
+    name = tab < 0 ? label : label.slice(0, tab);
+  }
+  if (name === '/dev/null') return null;
+  if (!name.startsWith(prefix) || name.length === prefix.length) throw bad();
+  return name.slice(prefix.length);
+}
+
+/** Undo git's quote_c_style(): returns the UTF-8 decoded value and the index after the closing quote. */
+function unquoteC(s: string): { value: string; end: number } | null {
+  if (s[0] !== '"') return null;
+  const bytes: number[] = [];
+  const esc: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 0x22, '\\': 0x5c };
+  for (let k = 1; k < s.length; k++) {
+    const c = s[k];
+    if (c === '"') return { value: Buffer.from(bytes).toString('utf8'), end: k + 1 };
+    if (c !== '\\') {
+      bytes.push(...Buffer.from(c, 'utf8'));
+      continue;
+    }
+    const e = s[++k];
+    if (e === undefined) return null;
+    if (esc[e] !== undefined) bytes.push(esc[e]);
+    else if (/^[0-3][0-7]{2}$/.test(s.slice(k, k + 3))) {
+      bytes.push(parseInt(s.slice(k, k + 3), 8));
+      k += 2;
+    } else return null;
+  }
+  return null;
+}
+
+/** Decode RFC 2047 encoded words (Q and B); whitespace between adjacent encoded words is dropped. */
+function decodeRfc2047(value: string, bad: (msg: string) => MemfixError): string {
+  const re = /=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=/g;
+  let out = '';
+  let last = 0;
+  let pending: { charset: string; bytes: number[] } | null = null;
+  const flush = () => {
+    if (!pending) return;
+    try {
+      out += new TextDecoder(pending.charset.replace(/\*.*$/, ''), { fatal: true }).decode(Uint8Array.from(pending.bytes));
+    } catch {
+      throw bad(`cannot decode the ${pending.charset} text in the Subject header`);
+    }
+    pending = null;
+  };
+  for (const m of value.matchAll(re)) {
+    const between = value.slice(last, m.index);
+    if (!(pending && /^[ \t]*$/.test(between))) {
+      flush();
+      out += between;
+    }
+    const bytes: number[] = [];
+    if (m[2].toLowerCase() === 'b') bytes.push(...Buffer.from(m[3], 'base64'));
+    else {
+      for (let k = 0; k < m[3].length; k++) {
+        const c = m[3][k];
+        if (c === '_') bytes.push(0x20);
+        else if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(m[3].slice(k + 1, k + 3))) {
+          bytes.push(parseInt(m[3].slice(k + 1, k + 3), 16));
+          k += 2;
+        } else bytes.push(...Buffer.from(c, 'utf8'));
+      }
+    }
+    const current = pending as { charset: string; bytes: number[] } | null;
+    if (current && current.charset.toLowerCase() === m[1].toLowerCase()) current.bytes.push(...bytes);
+    else {
+      flush();
+      pending = { charset: m[1], bytes };
+    }
+    last = m.index + m[0].length;
+  }
+  flush();
+  return out + value.slice(last);
+}
+
+/** What `git am` keeps of a subject: leading "[...]" tags and "Re:" removed. */
+function cleanSubject(s: string): string {
+  let prev: string;
+  do {
+    prev = s;
+    s = s.replace(/^\s+/, '').replace(/^\[[^\]]*\]/, '').replace(/^re:/i, '');
+  } while (s !== prev);
+  return s.trim();
+}
+
+// --------------------------------------------------------------------- apply
+
+type Failure = { ok: false; file: string; hunk: number; hunkHeader: string; reason: string };
+
+/**
+ * Apply one patch. On 'applies' the returned tree is a new, patched tree; on
+ * 'already-applied' (the reverse patch applies cleanly) and 'fails' it is the
+ * input tree. The input tree is never mutated.
+ */
+export function applyPatchToTree(tree: Tree, p: ParsedPatch): { result: PatchResult; tree: Tree } {
+  const forward = applyFiles(tree, p.files, false);
+  if (forward.ok) return { result: { patch: p.fileName, status: 'applies' }, tree: forward.tree };
+  if (applyFiles(tree, p.files, true).ok) return { result: { patch: p.fileName, status: 'already-applied' }, tree };
+  const { file, hunk, hunkHeader, reason } = forward;
+  return { result: { patch: p.fileName, status: 'fails', file, hunk, hunkHeader, reason }, tree };
+}
+
+function applyFiles(tree: Tree, files: ParsedFile[], reverse: boolean): { ok: true; tree: Tree } | Failure {
+  const out = new Map(tree);
+  for (const f of files) {
+    const from = reverse ? f.newPath : f.oldPath;
+    const to = reverse ? f.oldPath : f.newPath;
+    const failFile = (reason: string): Failure => ({ ok: false, file: f.path, hunk: 0, hunkHeader: '', reason });
+    let source = '';
+    if (from === null || (to !== null && to !== from)) {
+      if (out.has(to!)) return failFile(from === null ? 'the patch creates the file, but it already exists' : 'the rename target already exists');
+    }
+    if (from !== null) {
+      const current = out.get(from);
+      if (current === undefined) return failFile('no such file');
+      source = current;
+    }
+    const r = applyHunks(source, reverse ? f.hunks.map(reverseHunk) : f.hunks);
+    if (!r.ok) {
+      const h = f.hunks[r.index];
+      return { ok: false, file: f.path, hunk: r.index + 1, hunkHeader: h.header, reason: r.reason };
+    }
+    if (to === null) {
+      if (r.text !== '') return failFile('the patch deletes the file, but its content differs from the patch');
+      out.delete(from!);
+    } else {
+      if (from !== null && from !== to) out.delete(from);
+      out.set(to, r.text);
+    }
+  }
+  return { ok: true, tree: out };
+}
+
+function reverseHunk(h: Hunk): Hunk {
+  return {
+    ...h,
+    oldStart: h.newStart,
+    oldLines: h.newLines,
+    newStart: h.oldStart,
+    newLines: h.oldLines,
+    lines: h.lines.map((l) => ({ ...l, op: l.op === '-' ? '+' : l.op === '+' ? '-' : ' ' })),
+  };
+}
+
+function applyHunks(source: string, hunks: Hunk[]): { ok: true; text: string } | { ok: false; index: number; reason: string } {
+  const recs = splitRecords(source);
+  const out: string[] = [];
+  let pos = 0; // first record not yet consumed: hunks apply in order and never overlap
+  let offset = 0; // where the previous hunk landed relative to its header
+  for (let k = 0; k < hunks.length; k++) {
+    const h = hunks[k];
+    const rec = (l: HunkLine) => l.text + (l.eol ? '\n' : '');
+    const oldSide = h.lines.filter((l) => l.op !== '+').map(rec);
+    const newSide = h.lines.filter((l) => l.op !== '-').map(rec);
+    let trailing = 0;
+    while (trailing < h.lines.length && h.lines[h.lines.length - 1 - trailing].op === ' ') trailing++;
+    const matchBeginning = h.oldStart <= 1; // git apply: such a hunk must match at the start
+    const matchEnd = trailing === 0; // ... and one without trailing context at the end
+    const base = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
+    const expected = base + offset;
+    const maxStart = recs.length - oldSide.length;
+
+    const fits = (at: number) =>
+      at >= pos &&
+      at <= maxStart &&
+      (!matchBeginning || at === 0) &&
+      (!matchEnd || at === maxStart) &&
+      oldSide.every((line, j) => recs[at + j] === line);
+    let found = -1;
+    for (let d = 0; expected - d >= pos || expected + d <= maxStart; d++) {
+      if (fits(expected + d)) found = expected + d;
+      else if (d > 0 && fits(expected - d)) found = expected - d;
+      if (found >= 0) break;
+    }
+    if (found < 0) {
+      const where = matchBeginning ? 'at the start of the file' : matchEnd ? 'at the end of the file' : `at or near line ${expected + 1}`;
+      return { ok: false, index: k, reason: `context or removed lines do not match ${where} (no fuzz, exact line endings)` };
+    }
+    for (let j = pos; j < found; j++) out.push(recs[j]);
+    out.push(...newSide);
+    pos = found + oldSide.length;
+    offset = found - base;
+  }
+  for (let j = pos; j < recs.length; j++) out.push(recs[j]);
+  return { ok: true, text: out.join('') };
+}
+
+// -------------------------------------------------------------------- series
+
+/**
+ * The patches of a series in application order: the quilt `series` file's
+ * order when there is one (every entry must name one of patchFileNames),
+ * else the `NNNN-*.patch` files by number. The cover letter is never part of it.
+ */
+export function readSeriesOrder(seriesFileText: string | null, patchFileNames: string[]): string[] {
+  const available = new Set(patchFileNames);
+  if (seriesFileText !== null) {
+    const order: string[] = [];
+    seriesFileText.split('\n').forEach((raw, idx) => {
+      const line = raw.replace(/(^|\s)#.*$/, '').trim();
+      if (!line) return;
+      const name = line.split(/\s+/)[0];
+      if (name === COVER_LETTER_NAME) return;
+      if (!available.has(name)) throw new MemfixError(`the series lists ${name}, but there is no such patch file`, 'series', idx + 1);
+      if (order.includes(name)) throw new MemfixError(`${name} is listed twice`, 'series', idx + 1);
+      order.push(name);
+    });
+    return order;
+  }
+  return patchFileNames
+    .map((name) => ({ name, m: /^(\d{4,})-.+\.patch$/.exec(name) }))
+    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null && e.name !== COVER_LETTER_NAME)
+    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((e) => e.name);
+}

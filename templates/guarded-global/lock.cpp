@@ -1,0 +1,1 @@
+std::lock_guard<std::mutex> {{lock}}({{mutex}});

@@ -1,0 +1,1 @@
+// memfix(guarded-global): {{global}} and {{mutex}} now live in {{header}}

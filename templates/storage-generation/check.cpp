@@ -1,0 +1,7 @@
+// memfix(storage-generation): the slot's torrent was removed after this job was
+// submitted: report the job aborted and deliver none of its data
+if (!{{is}}({{storage}}, {{generation}}))
+{
+    {{error}}.ec = boost::asio::error::operation_aborted;
+    {{resets}}
+}

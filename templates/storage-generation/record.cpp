@@ -1,0 +1,2 @@
+// memfix(storage-generation): the slot's generation when this job is submitted
+std::uint64_t const {{generation}} = {{current}}({{storage}});
