@@ -595,7 +595,7 @@ function functionName(oldRecs: string[], s1: number): Buffer | null {
     const rec = oldRecs[l];
     if (!/^[A-Za-z_$]/.test(rec)) continue;
     let bytes = Buffer.from(rec, 'utf8');
-    if (bytes.length > 81) bytes = bytes.subarray(0, 81);
+    if (bytes.length > 80) bytes = bytes.subarray(0, 80);
     let len = bytes.length;
     while (len > 0 && isGitSpace(bytes[len - 1])) len--;
     return bytes.subarray(0, len);

@@ -322,9 +322,11 @@ test('ten patches: zero-padded numbering and edge cases match git format-patch b
   };
   const patches: PatchSpec[] = [
     { slug: 'p1', subject: 'empty a file', body: 'trailing spaces   \n\n', changes: [change('full.txt', '')] },
-    { slug: 'p2', subject: 'fill it again, without a final newline', body: '', changes: [change('full.txt', 'x')] },
+    // Ends a word exactly at column 78 of the Subject: line (no fold there, git wraps at > 78).
+    { slug: 'p2', subject: 'fill it again, without a final newline ' + 'x'.repeat(16) + ' and more words', body: '', changes: [change('full.txt', 'x')] },
     { slug: 'p3', subject: 'a =?subject?= that needs encoding', body: '', changes: [change('func.c', cur.get('func.c')!.replace('step6', 'STEP6'))] },
-    { slug: 'p4', subject: 'new file without newline', body: '', changes: [change('n.txt', 'no newline')] },
+    // Ends a word exactly at column 72 of the shortlog line.
+    { slug: 'p4', subject: 'new file without newline ' + 'y'.repeat(45) + ' tail', body: '', changes: [change('n.txt', 'no newline')] },
     { slug: 'p5', subject: 'tab\tin subject', body: 'Body\twith tab.', changes: [change('tabs.txt', 'x\ty\tz\n')] },
     { slug: 'p6', subject: 'Ünïcödé subject', body: 'ünïcödé body', changes: [change('n.txt', 'no newline\n')] },
     { slug: 'p7', subject: 'delete', body: '', changes: [change('n.txt', null)] },
