@@ -44,7 +44,7 @@ export function insertLinesBefore(src: SourceFile, index: number, lines: string)
 
 /** `#include <h>` lines for the standard headers not yet included, after the last angle-bracket include. */
 export function ensureIncludes(src: SourceFile, headers: string[]): Edit[] {
-  const includes = ofType(src.root, 'preproc_include');
+  const includes = topLevelIncludes(src.root);
   const have = new Set(includes.map((i) => textOf(src, i.childForFieldName('path') ?? i).replace(/[<>"]/g, '').trim()));
   const want = headers.filter((h) => !have.has(h));
   if (!want.length) return [];
@@ -57,6 +57,19 @@ export function ensureIncludes(src: SourceFile, headers: string[]): Edit[] {
     return [insertLinesAfter(src, end, lines)];
   }
   return [{ file: src.path, start: src.style.bom ? 1 : 0, end: src.style.bom ? 1 : 0, text: lines + src.style.eol }];
+}
+
+/** #include lines at file scope, inside include guards and other conditionals included. */
+export function topLevelIncludes(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (n: SyntaxNode) => {
+    for (const c of n.namedChildren) {
+      if (c.type === 'preproc_include') out.push(c);
+      else if (c.type.startsWith('preproc_') && c.type !== 'preproc_def' && c.type !== 'preproc_function_def') visit(c);
+    }
+  };
+  visit(root);
+  return out;
 }
 
 /** Data members (field declarations that are not method declarations) of a class body. */

@@ -2,9 +2,9 @@
  * discover → parse → match → plan: run the codemods over a tree in dependency order, each on
  * the state the previous ones leave, and say what each would do.
  */
-import { applyEdits, byFile } from './edits.ts';
+import { applyEdits, byFile, type Edit } from './edits.ts';
 import { MemfixError } from './errors.ts';
-import { diffLines } from 'diff';
+import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result } from './codemod.ts';
 import { compileQuery } from './source.ts';
 import { discoverTargets, type TargetGroup } from './roles.ts';
@@ -50,6 +50,7 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
   let state: Tree = new Map(tree);
   const steps: Step[] = [];
   const groupsOf = (t: Tree) => discoverTargets(sources(t));
+  const history: History = new Map();
   const roots = groupsOf(state).map((g) => g.root);
   if (roots.length === 0) roots.push('');
   for (const root of roots) {
@@ -64,7 +65,7 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
         const why = depStep ? describeStatus(depStep.outcome) : 'not run';
         outcome = { status: 'blocked', needs: blockedBy, reason: `needs ${blockedBy}, which is ${why}` };
       } else {
-        outcome = withOriginalLines(runCodemod(mod, group), tree, state);
+        outcome = withOriginalLines(runCodemod(mod, group), tree, state, history);
       }
       const step: Step = { codemod: mod, group: root, outcome, changes: [], taken: false };
       if (outcome.status === 'apply') {
@@ -79,6 +80,7 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
           step.taken = true;
           state = new Map(state);
           for (const c of step.changes) state.set(c.path, c.after);
+          for (const [path, edits] of byFile(outcome.edits)) history.set(path, [...(history.get(path) ?? []), edits]);
           status.set(mod.meta.id, 'taken');
         } else {
           status.set(mod.meta.id, 'not');
@@ -93,36 +95,49 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
   return { steps, tree: state };
 }
 
+/** Edits taken so far, per file, batch by batch: enough to map a position back to the file on disk. */
+type History = Map<string, Edit[][]>;
+
 /** Locations are reported in the files as they are on disk, not as earlier fixes left them. */
-function withOriginalLines(r: Result, original: Tree, current: Tree): Result {
+function withOriginalLines(r: Result, original: Tree, current: Tree, history: History): Result {
   const map = (l: Loc): Loc => {
     const before = original.get(l.file);
     const now = current.get(l.file);
-    return before === undefined || now === undefined || before === now ? l : { file: l.file, line: originalLine(before, now, l.line) };
+    const batches = history.get(l.file);
+    if (before === undefined || now === undefined || !batches?.length) return l;
+    return { file: l.file, line: lineOf(before, originalIndex(batches, indexOfLine(now, l.line))) };
   };
   if (r.status === 'drift') return { ...r, at: map(r.at) };
   if (r.status === 'apply' || r.status === 'applied') return { ...r, at: r.at.map(map) } as Result;
   return r;
 }
 
-/** The line of `before` that line `line` of `after` comes from (or follows, for inserted lines). */
-export function originalLine(before: string, after: string, line: number): number {
-  let a = 1;
-  let b = 1;
-  for (const part of diffLines(before, after)) {
-    const n = part.count ?? 0;
-    if (part.added) {
-      if (line < a + n) return Math.max(1, b - 1);
-      a += n;
-    } else if (part.removed) {
-      b += n;
-    } else {
-      if (line < a + n) return b + (line - a);
-      a += n;
-      b += n;
-    }
+function indexOfLine(text: string, line: number): number {
+  let i = 0;
+  for (let n = 1; n < line; n++) {
+    const nl = text.indexOf('\n', i);
+    if (nl < 0) break;
+    i = nl + 1;
   }
-  return b;
+  return i;
+}
+
+/** Map an index in the current text back through each batch of edits (last first). */
+export function originalIndex(batches: Edit[][], index: number): number {
+  let i = index;
+  for (let b = batches.length - 1; b >= 0; b--) {
+    let delta = 0;
+    let mapped = -1;
+    for (const e of [...batches[b]!].sort((x, y) => x.start - y.start)) {
+      const newStart = e.start + delta;
+      const newEnd = newStart + e.text.length;
+      if (i < newStart) break;
+      if (i < newEnd) { mapped = e.start; break; } // inside inserted text: the edit's own position
+      delta += e.text.length - (e.end - e.start);
+    }
+    i = mapped >= 0 ? mapped : i - delta;
+  }
+  return i;
 }
 
 export function describeStatus(o: Outcome): string {

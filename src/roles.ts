@@ -17,14 +17,20 @@ const q = (name: string) => compileQuery(readFileSync(fileURLToPath(new URL(`./r
 
 export interface HeaderClass { file: SourceFile; name: string; classNode: SyntaxNode; body: SyntaxNode }
 
+const headerCache = new WeakMap<SourceFile, HeaderClass[]>();
+
 export function findHeaderClasses(src: SourceFile): HeaderClass[] {
   if (src.kind !== 'cpp') return [];
-  return matchAll(q('header'), src.root)
+  const cached = headerCache.get(src);
+  if (cached) return cached;
+  const found = matchAll(q('header'), src.root)
     .filter((c) => {
       const bases = ofType(c.bases!, 'type_identifier', 'qualified_identifier').map((n) => n.text.replace(/^.*::/, ''));
       return bases.includes('disk_interface') && bases.includes('buffer_allocator_interface');
     })
     .map((c) => ({ file: src, name: textOf(src, c.name!).replace(/^.*::/, ''), classNode: c.class!, body: c.body! }));
+  headerCache.set(src, found);
+  return found;
 }
 
 /** The disk_io_constructor lambdas of a SWIG file that create one of `classNames`. */
@@ -66,6 +72,14 @@ export function findPointerSetters(src: SourceFile, classNames: string[]): Synta
   });
 }
 
+/** A SWIG file that includes the header and uses its class in namespace-scope functions (the wrappers, once the global moved out). */
+function usesHeader(src: SourceFile, headerNames: Set<string>, classNames: string[]): boolean {
+  const includes = ofType(src.root, 'preproc_include').some((i) => headerNames.has(posix.basename(textOf(src, i.childForFieldName('path') ?? i).replace(/["<>]/g, '').trim())));
+  if (!includes) return false;
+  return ofType(src.root, 'function_definition').some((fn) => ofType(fn, 'field_expression', 'call_expression').length > 0 && (fn.parent?.type === 'declaration_list' || fn.parent?.type === 'translation_unit'))
+    && classNames.length > 0;
+}
+
 export interface TargetGroup {
   /** folder the group belongs to ('' for the tree root) */
   root: string;
@@ -89,18 +103,24 @@ export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
     return g;
   };
   const classNames: string[] = [];
+  const headerNames = new Set<string>();
   for (const s of sources) {
     const cls = findHeaderClasses(s)[0];
     if (cls) {
       const g = group(groupRoot(s.path));
       if (!g.files.header) { g.files.header = s; g.className = cls.name; }
       classNames.push(cls.name);
+      headerNames.add(posix.basename(s.path));
     }
   }
   if (classNames.length === 0) classNames.push('memory_disk_io'); // no header: recognise the SWIG files by the usual name
   for (const s of sources) {
     if (s.kind !== 'swig') continue;
-    const role: Role | null = findConstructorLambdas(s, classNames).length ? 'session' : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length ? 'disk-interface' : null;
+    const role: Role | null = findConstructorLambdas(s, classNames).length
+      ? 'session'
+      : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length || usesHeader(s, headerNames, classNames)
+        ? 'disk-interface'
+        : null;
     if (!role) continue;
     const g = group(groupRoot(s.path));
     g.files[role] ??= s;

@@ -258,7 +258,7 @@ function headerEdits(
   }
 
   // the destructor: unregister, under the mutex, only if the global still points here
-  const isDtor = (n: SyntaxNode) => ofType(n, 'destructor_name').length > 0 && ofType(n, 'compound_statement').every((b) => b.parent?.id === n.id);
+  const isDtor = (n: SyntaxNode) => declaredName(n.childForFieldName('declarator'))?.type === 'destructor_name';
   const dtors = cls.body.namedChildren.filter((n) => ['function_definition', 'field_declaration', 'declaration'].includes(n.type) && isDtor(n));
   if (dtors.length > 1) stop(src, dtors[1]!.startIndex, `one destructor in ${C}`);
   const dtor = dtors[0];
@@ -357,7 +357,7 @@ function interfaceEdits(
     const p = params[0]!;
     const body = f.childForFieldName('body')!;
     const name = functionName(f) ?? '';
-    const expected = `${name}(${p.type} ${p.name ?? ''}) that only does \`${G} = ${p.name ?? 'param'};\` (under a lock of ${M})`;
+    const expected = `${name}(${textOf(src, p.node)}) that only does \`${G} = ${p.name ?? 'param'};\` (under a lock of ${M})`;
     const stmts = statements(body).filter((s) => !locksOf(ctx, src, s, M).some((l) => l.id === s.id));
     const assign = stmts[0]?.type === 'expression_statement' ? stmts[0].namedChildren[0] : undefined;
     if (stmts.length !== 1 || assign?.type !== 'assignment_expression' || assign.childForFieldName('operator')?.text !== '=' || lastName(textOf(src, assign.childForFieldName('left')!)) !== G)
@@ -431,6 +431,14 @@ function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; 
   if (lambdas.length !== 1) stop(src, lambdas[1]?.startIndex ?? 0, `one disk_io_constructor lambda creating ${C}`);
   const lambda = lambdas[0]!;
   const body = lambda.childForFieldName('body')!;
+  // nothing else in the file touches the global without the mutex
+  for (const f of ofType(src.root, 'function_definition')) {
+    const fb = f.childForFieldName('body');
+    if (!fb) continue;
+    const locks = locksOf(ctx, src, fb, M);
+    const open = refsTo(fb, G).find((r) => !(r.startIndex >= lambda.startIndex && r.endIndex <= lambda.endIndex) && !guarded(r, locks, fb));
+    if (open) stop(src, open.startIndex, `${G} used only in the disk_io_constructor lambda, or under a lock of ${M}`);
+  }
 
   // the local that owns the new object
   const makers = matchAll(ctx.query('factory'), body).filter((m) => lastName(textOf(src, m.targs!).slice(1, -1)) === C);

@@ -209,14 +209,49 @@ function membersRead(node: SyntaxNode, memberNames: Map<string, SyntaxNode>, met
   return out;
 }
 
-/** Rendered lines to put right after the `{` of a block, or a Drift when its first statement shares that line. */
-function afterOpeningBrace(src: SourceFile, block: SyntaxNode, template: string, vars: Record<string, string>): Edit | Drift {
+/** Whether most multi-line function and lambda bodies of the file open with a { on a line of its own. */
+function bracesOnOwnLine(src: SourceFile): boolean {
+  let own = 0;
+  let shared = 0;
+  for (const b of ofType(src.root, 'compound_statement')) {
+    if (b.parent?.type !== 'function_definition' && b.parent?.type !== 'lambda_expression') continue;
+    if (!src.text.slice(b.startIndex, b.endIndex).includes('\n')) continue;
+    if (src.text.slice(src.text.lastIndexOf('\n', b.startIndex - 1) + 1, b.startIndex).trim() === '') own++;
+    else shared++;
+  }
+  return own > shared;
+}
+
+/**
+ * Put a template's lines first in a block. A block on one line (`{ handler(err); }`, `{}`) is
+ * opened up: `{`, the new lines, then its statements one a line, `}`. A block on several lines
+ * gets the lines after its `{`, at its first statement's indentation. `what` names the block
+ * for a drift message.
+ */
+function prepend(src: SourceFile, block: SyntaxNode, template: string, vars: Record<string, string>, what: string): Edit {
   const first = block.namedChildren[0];
   const brace = block.startIndex;
-  if (first && !src.text.slice(brace + 1, first.startIndex).includes('\n')) return new Drift(first, 'a block whose statements start on the line after its {');
+  const eol = src.style.eol;
+  if (!src.text.slice(block.startIndex, block.endIndex).includes('\n')) {
+    const comment = block.namedChildren.find((c) => c.type === 'comment');
+    if (comment) throw new Drift(comment, `${what} without a comment when it is on one line`);
+    const base = indentAt(src.text, brace);
+    const inner = base + src.style.indentUnit;
+    const lines = render(template, vars, { style: src.style, base: inner });
+    const stmts = statements(block).map((s) => inner + textOf(src, s));
+    const text = ['{', lines, ...stmts, base + '}'].join(eol);
+    // the file puts the { of a body on its own line: so does the opened-up block
+    const lineStartsAt = src.text.lastIndexOf('\n', brace - 1) + 1;
+    if (bracesOnOwnLine(src) && src.text.slice(lineStartsAt, brace).trim() !== '') {
+      const start = brace - (/[ \t]*$/.exec(src.text.slice(lineStartsAt, brace))![0].length);
+      return { file: src.path, start, end: block.endIndex, text: eol + base + text };
+    }
+    return { file: src.path, start: block.startIndex, end: block.endIndex, text };
+  }
+  if (first && !src.text.slice(brace + 1, first.startIndex).includes('\n'))
+    throw new Drift(first, `${what} on one line, or with its statements on the lines after its {`);
   const base = first ? indentAt(src.text, first.startIndex) : indentAt(src.text, brace) + src.style.indentUnit;
-  const text = render(template, vars, { style: src.style, base });
-  return insertLinesAfter(src, brace, text);
+  return insertLinesAfter(src, brace, render(template, vars, { style: src.style, base }));
 }
 
 export function transform(ctx: Context): Result {
@@ -267,9 +302,13 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
   const mutex = lockedMutexes(src, newTorrent.body, memberNames)[0]?.mutex;
   if (!mutex) throw new Drift(newTorrent.method, `new_torrent locking a mutex member of ${className} (lock_guard, unique_lock or scoped_lock)`);
   const removeLock = lockedMutexes(src, remove.body, memberNames).find((l) => l.mutex === mutex);
-  if (!removeLock) throw new Drift(remove.method, `remove_torrent locking ${mutex}, as new_torrent does`);
+  // a remove_torrent that touches no member and calls no method removes nothing: it gets the lock too
+  const removesNothing = !identifiers(remove.body).some((n) => memberNames.has(n) || byName.has(n));
+  if (!removeLock && !removesNothing) throw new Drift(remove.method, `remove_torrent locking ${mutex}, as new_torrent does`);
   const removeParam = parameters(remove.method, (n) => textOf(src, n)).find((p) => /\bstorage_index_t\b/.test(p.type));
-  if (!removeParam?.name) throw new Drift(remove.method, 'remove_torrent with a named storage_index_t parameter');
+  if (!removeParam) throw new Drift(remove.method, 'remove_torrent taking a storage_index_t');
+  if (!removeParam.name && !removesNothing) throw new Drift(remove.method, 'remove_torrent with a named storage_index_t parameter');
+  const slot = removeParam.name ?? 'storage';
   const mutexDecl = memberNames.get(mutex)!;
   const mutable = mutexDecl.children.some((c) => c.text === 'mutable');
   const declared = new Set([...memberNames.keys(), ...all.map((m) => m.name), ...ofType(classBody, 'field_identifier').map((n) => n.text)]);
@@ -285,7 +324,15 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
   };
   const edits: Edit[] = [...ensureIncludes(src, ['cstdint', 'mutex', 'vector'])];
   edits.push(insertLinesAfter(src, mutexDecl.endIndex, renderAt(src, mutexDecl.startIndex, T('members.cpp'), vars)));
-  edits.push(insertLinesAfter(src, removeLock.decl.endIndex, renderAt(src, removeLock.decl.startIndex, T('remove.cpp'), { ...vars, slot: removeParam.name })));
+  if (removeLock) {
+    edits.push(insertLinesAfter(src, removeLock.decl.endIndex, renderAt(src, removeLock.decl.startIndex, T('remove.cpp'), { ...vars, slot })));
+  } else {
+    if (!removeParam.name) edits.push({ file: src.path, start: removeParam.node.endIndex, end: removeParam.node.endIndex, text: ` ${slot}` });
+    const used = new Set(identifiers(remove.method));
+    let lock = 'lock';
+    for (let i = 2; used.has(lock); i++) lock = `lock${i}`;
+    edits.push(prepend(src, remove.body, loadTemplate(T('remove_locked.cpp')), { ...vars, slot, lock }, 'remove_torrent\'s body'));
+  }
   edits.push(insertLinesAfter(src, remove.method.endIndex, renderAt(src, remove.method.startIndex, T('helpers.cpp'), vars)));
   for (const op of ops) edits.push(...patchOperation(src, op, vars));
   return { status: 'apply', edits, at: ops.map((op) => loc(src, op.fn.method.startIndex)), notes: [] };
@@ -311,9 +358,7 @@ function patchOperation(src: SourceFile, op: Op, names: typeof NAMES): Edit[] {
     resets.push(`    ${c.name} = ${v.type}();`);
   }
 
-  const record = afterOpeningBrace(src, op.fn.body, loadTemplate(T('record.cpp')), { ...names, generation, storage: op.storage });
-  if (record instanceof Drift) throw record;
-  edits.push(record);
+  edits.push(prepend(src, op.fn.body, loadTemplate(T('record.cpp')), { ...names, generation, storage: op.storage }, `${op.fn.name}'s body`));
 
   // captures: this, the storage parameter and the recorded generation
   const spec = op.lambda.childForFieldName('captures')!;
@@ -337,22 +382,6 @@ function patchOperation(src: SourceFile, op: Op, names: typeof NAMES): Edit[] {
   // the check, first in the completion's body
   const template = loadTemplate(T('check.cpp')).replace(/^ *\{\{resets\}\}\n/m, resets.map((r) => r + '\n').join(''));
   const vars = { ...names, generation, storage: op.storage, error: op.error };
-  const body = op.lambda.childForFieldName('body')!;
-  const oneLine = !src.text.slice(body.startIndex, body.endIndex).includes('\n');
-  if (oneLine) {
-    // `{ handler(...); }` on one line: open it up, the check then the statements, one a line
-    const base = indentAt(src.text, body.startIndex);
-    const inner = base + src.style.indentUnit;
-    const eol = src.style.eol;
-    const check = render(template, vars, { style: src.style, base: inner });
-    const stmts = statements(body).map((s) => inner + textOf(src, s));
-    const comments = body.namedChildren.filter((c) => c.type === 'comment');
-    if (comments.length) throw new Drift(comments[0]!, `${op.fn.name}'s one-line completion without comments`);
-    edits.push({ file: src.path, start: body.startIndex, end: body.endIndex, text: ['{', check, ...stmts, base + '}'].join(eol) });
-  } else {
-    const e = afterOpeningBrace(src, body, template, vars);
-    if (e instanceof Drift) throw new Drift(body, `${op.fn.name}'s completion on one line, or with its statements on the lines after its {`);
-    edits.push(e);
-  }
+  edits.push(prepend(src, op.lambda.childForFieldName('body')!, template, vars, `${op.fn.name}'s completion`));
   return edits;
 }

@@ -1,1 +1,1 @@
-// memfix(guarded-global): {{global}} and {{mutex}} now live in {{header}}
+// memfix(guarded-global): {{global}} and {{mutex}} live in {{header}}

@@ -427,7 +427,8 @@ public:
 			else
 				err.ec = boost::asio::error::invalid_argument;
 		}
-		post(m_ioc, [handler, err, this, storage, generation]() mutable {
+		post(m_ioc, [handler, err, this, storage, generation]() mutable
+		{
 			// memfix(storage-generation): the slot's torrent was removed after this job was
 			// submitted: report the job aborted and deliver none of its data
 			if (!is_storage_generation(storage, generation))

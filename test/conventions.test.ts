@@ -1,0 +1,171 @@
+/**
+ * Meta-test of the codemod folders (in the spirit of typescript-eslint's rule conventions test):
+ * what codemods/README.md promises about every folder holds, and the engine stays generic.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './scenario-lib.ts';
+
+const codemodsDir = join(repoRoot, 'codemods');
+const srcDir = join(repoRoot, 'src');
+const templatesDir = join(repoRoot, 'templates');
+
+interface MetaJson { id?: unknown; dependsOn?: unknown; analysis?: { fix?: unknown } }
+
+const folders = readdirSync(codemodsDir)
+  .filter((n) => statSync(join(codemodsDir, n)).isDirectory() && existsSync(join(codemodsDir, n, 'meta.json')))
+  .sort();
+const metas = new Map<string, MetaJson>(folders.map((f) => [f, JSON.parse(readFileSync(join(codemodsDir, f, 'meta.json'), 'utf8')) as MetaJson]));
+
+/** Every module specifier a TypeScript file imports or re-exports (static, side-effect and dynamic). */
+function importSpecifiers(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  const out: string[] = [];
+  for (const re of [
+    /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /(?:^|[;\s])import\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ]) {
+    for (const m of text.matchAll(re)) out.push(m[1]!);
+  }
+  return out;
+}
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) { if (e.name !== 'node_modules' && e.name !== 'scenarios') out.push(...tsFiles(p)); }
+    else if (/\.(c|m)?tsx?$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+const inside = (dir: string, p: string) => { const r = relative(dir, p); return r !== '' && !r.startsWith('..') && !r.startsWith(sep) && r !== '..'; };
+
+test('the import scanner finds static, re-export, side-effect and dynamic imports', () => {
+  // a guard for the checks below: they are only as good as this scanner
+  const f = join(srcDir, 'engine.ts');
+  const specs = importSpecifiers(f);
+  assert.ok(specs.includes('./edits.ts') && specs.includes('diff') && specs.includes('./workspace.ts'), JSON.stringify(specs));
+});
+
+test('there are codemods to check', () => {
+  assert.ok(folders.length >= 4, `codemod folders: ${folders.join(', ')}`);
+});
+
+for (const id of folders) {
+  const dir = join(codemodsDir, id);
+  const meta = metas.get(id)!;
+
+  test(`${id}: meta.id is the folder name`, () => {
+    assert.equal(meta.id, id);
+  });
+
+  test(`${id}: has at least one .scm query`, () => {
+    const scm = readdirSync(dir).filter((f) => f.endsWith('.scm'));
+    assert.ok(scm.length > 0, `no .scm file in codemods/${id}`);
+    for (const f of scm) assert.ok(readFileSync(join(dir, f), 'utf8').trim().length > 0, `${f} is empty`);
+  });
+
+  test(`${id}: transform.ts exports transform`, async () => {
+    const file = join(dir, 'transform.ts');
+    assert.ok(existsSync(file), `codemods/${id}/transform.ts is missing`);
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    assert.equal(typeof mod.transform, 'function', 'transform.ts must export a function named transform');
+  });
+
+  test(`${id}: has a templates/${id}/ folder with templates in it`, () => {
+    const t = join(templatesDir, id);
+    assert.ok(existsSync(t) && statSync(t).isDirectory(), `templates/${id}/ is missing`);
+    assert.ok(readdirSync(t).length > 0, `templates/${id}/ is empty`);
+  });
+
+  test(`${id}: scenarios cover apply, applied and drift for this codemod`, () => {
+    const root = join(dir, 'scenarios');
+    const kinds = new Map<string, string[]>();
+    if (existsSync(root)) {
+      for (const name of readdirSync(root)) {
+        const spec = join(root, name, 'scenario.json');
+        if (!existsSync(spec)) continue;
+        const s = JSON.parse(readFileSync(spec, 'utf8')) as { expect?: Record<string, string> };
+        const want = s.expect?.[id];
+        if (want) kinds.set(want, [...(kinds.get(want) ?? []), name]);
+      }
+    }
+    const missing = ['apply', 'applied', 'drift'].filter((k) => !kinds.has(k));
+    assert.deepEqual(missing, [], `codemods/${id}/scenarios has no scenario expecting ${id} to be ${missing.join(', ')} (found: ${JSON.stringify(Object.fromEntries(kinds))})`);
+  });
+
+  test(`${id}: imports no other codemod folder`, () => {
+    const bad: string[] = [];
+    for (const file of tsFiles(dir)) {
+      for (const spec of importSpecifiers(file)) {
+        if (!spec.startsWith('.') && !spec.startsWith('/') && !spec.startsWith('file:')) continue;
+        const target = resolve(dirname(file), spec.replace(/^file:\/\//, ''));
+        if (inside(codemodsDir, target) && !inside(dir, target) && target !== dir)
+          bad.push(`${relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+}
+
+test('dependsOn names existing codemods, and there is no dependency cycle', () => {
+  const unknown: string[] = [];
+  for (const [id, m] of metas) {
+    assert.ok(Array.isArray(m.dependsOn), `${id}: dependsOn must be a list`);
+    for (const d of m.dependsOn as unknown[]) {
+      if (typeof d !== 'string' || !metas.has(d)) unknown.push(`${id} -> ${String(d)}`);
+      if (d === id) unknown.push(`${id} depends on itself`);
+    }
+  }
+  assert.deepEqual(unknown, []);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, chain: string[]) => {
+    if (state.get(id) === 'done') return;
+    assert.notEqual(state.get(id), 'visiting', `dependency cycle: ${[...chain, id].join(' -> ')}`);
+    state.set(id, 'visiting');
+    for (const d of metas.get(id)!.dependsOn as string[]) visit(d, [...chain, id]);
+    state.set(id, 'done');
+  };
+  for (const id of metas.keys()) visit(id, []);
+});
+
+test('analysis.fix numbers are 1..4 and unique', () => {
+  const seen = new Map<number, string>();
+  for (const [id, m] of metas) {
+    const n = m.analysis?.fix;
+    assert.ok(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 4, `${id}: analysis.fix is ${JSON.stringify(n)}`);
+    assert.ok(!seen.has(n), `${id} and ${seen.get(n)} both claim analysis fix #${n}`);
+    seen.set(n, id);
+  }
+});
+
+test('nothing in src/ imports from codemods/', () => {
+  const bad: string[] = [];
+  for (const file of tsFiles(srcDir)) {
+    for (const spec of importSpecifiers(file)) {
+      if (/(^|\/)codemods(\/|$)/.test(spec)) { bad.push(`${relative(repoRoot, file)} imports ${spec}`); continue; }
+      if (!spec.startsWith('.')) continue;
+      if (inside(codemodsDir, resolve(dirname(file), spec))) bad.push(`${relative(repoRoot, file)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('no source in src/ names a particular codemod', () => {
+  // the README: "Nothing outside this folder names a particular codemod"
+  const bad: string[] = [];
+  for (const file of tsFiles(srcDir)) {
+    const text = readFileSync(file, 'utf8');
+    for (const id of folders) if (new RegExp(`['"\`/]${id}['"\`/]`).test(text)) bad.push(`${relative(repoRoot, file)} names ${id}`);
+  }
+  assert.deepEqual(bad, []);
+});
