@@ -22,7 +22,11 @@ const metas = new Map<string, MetaJson>(folders.map((f) => [f, JSON.parse(readFi
 
 /** Every module specifier a TypeScript file imports or re-exports (static, side-effect and dynamic). */
 function importSpecifiers(file: string): string[] {
-  const text = readFileSync(file, 'utf8')
+  return specifiersIn(readFileSync(file, 'utf8'));
+}
+
+function specifiersIn(source: string): string[] {
+  const text = source
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   const out: string[] = [];
@@ -51,9 +55,24 @@ const inside = (dir: string, p: string) => { const r = relative(dir, p); return 
 
 test('the import scanner finds static, re-export, side-effect and dynamic imports', () => {
   // a guard for the checks below: they are only as good as this scanner
-  const f = join(srcDir, 'engine.ts');
-  const specs = importSpecifiers(f);
-  assert.ok(specs.includes('./edits.ts') && specs.includes('diff') && specs.includes('./workspace.ts'), JSON.stringify(specs));
+  const specs = specifiersIn([
+    "import { a } from './a.ts';",
+    'import {',
+    '  b,',
+    '  type C,',
+    "} from '../../codemods/other/transform.ts';",
+    "import type { D } from 'd-pkg';",
+    "export { e } from './e.ts';",
+    "export * from './f.ts';",
+    "import './side-effect.ts';",
+    "const g = await import('./g.ts');",
+    "// import { no } from './commented.ts';",
+    "/* import { no } from './block-commented.ts'; */",
+    "const url = 'http://example.com/'; import x from './after-url.ts';",
+  ].join('\n'));
+  assert.deepEqual(specs.sort(), ['../../codemods/other/transform.ts', './a.ts', './after-url.ts', './e.ts', './f.ts', './g.ts', './side-effect.ts', 'd-pkg'].sort());
+  // and it finds the real imports of a real file
+  assert.ok(importSpecifiers(join(srcDir, 'engine.ts')).includes('./edits.ts'));
 });
 
 test('there are codemods to check', () => {

@@ -62,150 +62,152 @@ async function compileHeader(header: string, where: string): Promise<RunResult> 
   return compileLimit(() => run('g++', ['-std=c++17', '-fsyntax-only', ...cflags!, '-I', where, join(where, 'tu.cpp')], { timeoutMs: 170_000 }));
 }
 
-describe('series', { concurrency: 3, timeout: 180_000 }, () => {
-  test('writes a cover letter, 4 patches and a quilt series file', () => {
-    assert.equal(first.code, 0, show(first));
-    assert.deepEqual([...firstFiles.keys()].sort(), SERIES_FILES, show(first));
-    assert.equal(firstFiles.get('series')!.toString(), PATCHES.map((p) => p + '\n').join(''));
-    for (const [i, name] of PATCHES.entries()) {
-      const text = firstFiles.get(name)!.toString();
-      assert.match(text, /^From 0{40} Mon Sep 17 00:00:00 2001\nFrom: T <t@example\.com>\nDate: Thu, 1 Jan 2026 00:00:00 \+0000\n/, name);
-      assert.match(text, new RegExp(`^Subject: \\[PATCH ${i + 1}/4\\] `, 'm'), name);
-      assert.match(text, /^diff --git a\/upgrade_2\.0\.x\/libtorrent-go\//m, `${name}: paths must be from the repository top`);
-    }
+describe('e2e', { concurrency: 3 }, () => {
+  describe('series', { concurrency: 3, timeout: 180_000 }, () => {
+    test('writes a cover letter, 4 patches and a quilt series file', () => {
+      assert.equal(first.code, 0, show(first));
+      assert.deepEqual([...firstFiles.keys()].sort(), SERIES_FILES, show(first));
+      assert.equal(firstFiles.get('series')!.toString(), PATCHES.map((p) => p + '\n').join(''));
+      for (const [i, name] of PATCHES.entries()) {
+        const text = firstFiles.get(name)!.toString();
+        assert.match(text, /^From 0{40} Mon Sep 17 00:00:00 2001\nFrom: T <t@example\.com>\nDate: Thu, 1 Jan 2026 00:00:00 \+0000\n/, name);
+        assert.match(text, new RegExp(`^Subject: \\[PATCH ${i + 1}/4\\] `, 'm'), name);
+        assert.match(text, /^diff --git a\/upgrade_2\.0\.x\/libtorrent-go\//m, `${name}: paths must be from the repository top`);
+      }
+    });
+
+    test('the cover letter names HEAD as base-commit', () => {
+      const cover = firstFiles.get('0000-cover-letter.patch')?.toString() ?? '';
+      assert.match(cover, /^Subject: \[PATCH 0\/4\] /m);
+      const bases = cover.match(/^base-commit: .*$/gm) ?? [];
+      assert.deepEqual(bases, [`base-commit: ${headSha}`], cover);
+    });
+
+    test('a second run writes byte-identical files (reproducible)', () => {
+      assert.equal(second.code, 0, show(second));
+      assertSameTree(secondFiles, firstFiles, 'second series run');
+    });
+
+    test('git am, one patch at a time: the header compiles after each, and the result equals apply --yes', { timeout: 180_000 }, async () => {
+      assert.equal(applyC.code, 0, show(applyC));
+      const B = copyTree(SAMPLE, join(tmp.root, 'B'));
+      assert.equal(await gitInit(B), headSha, 'the same tree and the same dates must give the same commit');
+      const compiles: Promise<[string, RunResult]>[] = [];
+      for (const name of PATCHES) {
+        const r = await run('git', ['am', '-q', join(P, name)], { cwd: B });
+        assert.equal(r.code, 0, `git am ${name}\n${show(r)}`);
+        const header = readFileSync(join(B, HEADER), 'utf8');
+        compiles.push(compileHeader(header, join(tmp.root, `cc-${name}`)).then((c) => [name, c]));
+      }
+      const log = await run('git', ['log', '--format=%an <%ae>|%ad|%s', '--date=iso-strict', '-5'], { cwd: B });
+      const commits = log.stdout.trim().split('\n');
+      assert.equal(commits.length, 5, log.stdout);
+      for (const c of commits.slice(0, 4)) assert.match(c, /^T <t@example\.com>\|2026-01-01T00:00:00\+00:00\|/, 'author and date come from --author/--date');
+      const status = await run('git', ['status', '--porcelain'], { cwd: B });
+      assert.equal(status.stdout, '', 'git am leaves a clean tree');
+      assertSameTree(snapshot(B), snapshot(C), 'git am result vs memfix apply --yes');
+      for (const [name, c] of await Promise.all(compiles)) assert.equal(c.code, 0, `memory_disk_io.hpp does not compile after ${name}\n${c.stderr.slice(0, 4000)}`);
+    });
+
+    test('QUILT_PATCHES=p quilt push -a on a plain copy gives the same tree', async () => {
+      assert.equal(applyC.code, 0, show(applyC));
+      const Q = copyTree(SAMPLE, join(tmp.root, 'Q'));
+      const r = await run('quilt', ['push', '-a'], { cwd: Q, env: { ...process.env, QUILT_PATCHES: P } });
+      assert.equal(r.code, 0, show(r));
+      for (const name of PATCHES) assert.match(r.stdout, new RegExp(`Applying patch .*${name}`), `quilt applied ${name}`);
+      assert.doesNotMatch(r.stdout + r.stderr, /fuzz|offset|Hunk #\d+ FAILED/i, 'every hunk applies exactly');
+      assertSameTree(snapshot(Q), snapshot(C), 'quilt push -a result vs memfix apply --yes');
+    });
   });
 
-  test('the cover letter names HEAD as base-commit', () => {
-    const cover = firstFiles.get('0000-cover-letter.patch')?.toString() ?? '';
-    assert.match(cover, /^Subject: \[PATCH 0\/4\] /m);
-    const bases = cover.match(/^base-commit: .*$/gm) ?? [];
-    assert.deepEqual(bases, [`base-commit: ${headSha}`], cover);
+  describe('check', { concurrency: 3, timeout: 180_000 }, () => {
+    const patchLine = (out: string, name: string) => out.split('\n').find((l) => l.includes(name) && /^\s+(applies|already applied|fails)\s/.test(l)) ?? '';
+
+    test('clean tree: every patch applies, series up to date, exit 0', async () => {
+      const r = await memfix(['check', '.', '--patches', 'p'], { cwd: A });
+      for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /^\s+applies\s/, `${name}\n${show(r)}`);
+      assert.match(r.stdout, /^series: up to date$/m, `a series just written is not stale\n${show(r)}`);
+      assert.equal(r.code, 0, show(r));
+    });
+
+    test('already-patched tree (apply --yes): says already applied, exit 0', async () => {
+      assert.equal(applyC.code, 0, show(applyC));
+      const before = snapshot(C);
+      const r = await memfix(['check', C, '--patches', P]);
+      for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /already applied/, `${name} on a tree that has the whole series\n${show(r)}`);
+      assert.doesNotMatch(r.stdout, /fails|stale/, show(r));
+      assert.equal(r.code, 0, show(r));
+      assertSameTree(snapshot(C), before, 'check writes nothing');
+    });
+
+    test('a patch that cannot apply: exit 1, names the patch and the file', async () => {
+      const D = copyTree(SAMPLE, join(tmp.root, 'check-broken'));
+      const file = join(D, HEADER);
+      const text = readFileSync(file, 'utf8');
+      const at = text.indexOf('storage_error err;', text.indexOf('void async_read('));
+      assert.ok(at > 0, 'the sample has async_read with a storage_error local');
+      writeFileSync(file, text.slice(0, at) + 'storage_error err; // read status' + text.slice(at + 'storage_error err;'.length));
+      const r = await memfix(['check', D, '--patches', P]);
+      assert.equal(r.code, 1, show(r));
+      const line = patchLine(r.stdout, '0002-copy-on-read.patch');
+      assert.match(line, /^\s+fails\s/, show(r));
+      assert.ok(line.includes('upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'), `the failing line names the file\n${show(r)}`);
+      assert.match(patchLine(r.stdout, '0001-free-disk-buffer.patch'), /^\s+applies\s/, 'the first patch does not touch that line');
+    });
+
+    test('tree changed so the regenerated patches differ but still apply: exit 1, stale', async () => {
+      const D = copyTree(SAMPLE, join(tmp.root, 'check-stale'));
+      const file = join(D, HEADER);
+      writeFileSync(file, '// local note: vendored copy\n' + readFileSync(file, 'utf8'));
+      const r = await memfix(['check', D, '--patches', P]);
+      for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /^\s+applies\s/, `${name} applies at an offset\n${show(r)}`);
+      const stale = r.stdout.split('\n').find((l) => l.startsWith('series: ')) ?? '';
+      assert.match(stale, /stale/, show(r));
+      for (const name of PATCHES) assert.ok(stale.includes(name), `${name} is stale (its diff changed)\n${show(r)}`);
+      assert.equal(r.code, 1, show(r));
+    });
+
+    test('missing patches folder: exit 2, one line, no stack trace', async (t) => {
+      const r = await memfix(['check', '.', '--patches', 'no-such-patches'], { cwd: A });
+      await t.test('exit 2 with one `memfix:` line', () => {
+        assert.equal(r.code, 2, show(r));
+        assertOneLineError(r, 'check --patches no-such-patches');
+        assert.equal(r.stdout, '', 'nothing on stdout');
+      });
+      await t.test('the error names the folder', () => {
+        assert.match(r.stderr, /no-such-patches/, show(r));
+      });
+    });
   });
 
-  test('a second run writes byte-identical files (reproducible)', () => {
-    assert.equal(second.code, 0, show(second));
-    assertSameTree(secondFiles, firstFiles, 'second series run');
-  });
-
-  test('git am, one patch at a time: the header compiles after each, and the result equals apply --yes', { timeout: 180_000 }, async () => {
-    assert.equal(applyC.code, 0, show(applyC));
-    const B = copyTree(SAMPLE, join(tmp.root, 'B'));
-    assert.equal(await gitInit(B), headSha, 'the same tree and the same dates must give the same commit');
-    const compiles: Promise<[string, RunResult]>[] = [];
-    for (const name of PATCHES) {
-      const r = await run('git', ['am', '-q', join(P, name)], { cwd: B });
-      assert.equal(r.code, 0, `git am ${name}\n${show(r)}`);
-      const header = readFileSync(join(B, HEADER), 'utf8');
-      compiles.push(compileHeader(header, join(tmp.root, `cc-${name}`)).then((c) => [name, c]));
-    }
-    const log = await run('git', ['log', '--format=%an <%ae>|%ad|%s', '--date=iso-strict', '-5'], { cwd: B });
-    const commits = log.stdout.trim().split('\n');
-    assert.equal(commits.length, 5, log.stdout);
-    for (const c of commits.slice(0, 4)) assert.match(c, /^T <t@example\.com>\|2026-01-01T00:00:00\+00:00\|/, 'author and date come from --author/--date');
-    const status = await run('git', ['status', '--porcelain'], { cwd: B });
-    assert.equal(status.stdout, '', 'git am leaves a clean tree');
-    assertSameTree(snapshot(B), snapshot(C), 'git am result vs memfix apply --yes');
-    for (const [name, c] of await Promise.all(compiles)) assert.equal(c.code, 0, `memory_disk_io.hpp does not compile after ${name}\n${c.stderr.slice(0, 4000)}`);
-  });
-
-  test('QUILT_PATCHES=p quilt push -a on a plain copy gives the same tree', async () => {
-    assert.equal(applyC.code, 0, show(applyC));
-    const Q = copyTree(SAMPLE, join(tmp.root, 'Q'));
-    const r = await run('quilt', ['push', '-a'], { cwd: Q, env: { ...process.env, QUILT_PATCHES: P } });
-    assert.equal(r.code, 0, show(r));
-    for (const name of PATCHES) assert.match(r.stdout, new RegExp(`Applying patch .*${name}`), `quilt applied ${name}`);
-    assert.doesNotMatch(r.stdout + r.stderr, /fuzz|offset|Hunk #\d+ FAILED/i, 'every hunk applies exactly');
-    assertSameTree(snapshot(Q), snapshot(C), 'quilt push -a result vs memfix apply --yes');
-  });
-});
-
-describe('check', { concurrency: 3, timeout: 180_000 }, () => {
-  const patchLine = (out: string, name: string) => out.split('\n').find((l) => l.includes(name) && /^\s+(applies|already applied|fails)\s/.test(l)) ?? '';
-
-  test('clean tree: every patch applies, series up to date, exit 0', async () => {
-    const r = await memfix(['check', '.', '--patches', 'p'], { cwd: A });
-    for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /^\s+applies\s/, `${name}\n${show(r)}`);
-    assert.match(r.stdout, /^series: up to date$/m, `a series just written is not stale\n${show(r)}`);
-    assert.equal(r.code, 0, show(r));
-  });
-
-  test('already-patched tree (apply --yes): says already applied, exit 0', async () => {
-    assert.equal(applyC.code, 0, show(applyC));
-    const before = snapshot(C);
-    const r = await memfix(['check', C, '--patches', P]);
-    for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /already applied/, `${name} on a tree that has the whole series\n${show(r)}`);
-    assert.doesNotMatch(r.stdout, /fails|stale/, show(r));
-    assert.equal(r.code, 0, show(r));
-    assertSameTree(snapshot(C), before, 'check writes nothing');
-  });
-
-  test('a patch that cannot apply: exit 1, names the patch and the file', async () => {
-    const D = copyTree(SAMPLE, join(tmp.root, 'check-broken'));
-    const file = join(D, HEADER);
-    const text = readFileSync(file, 'utf8');
-    const at = text.indexOf('storage_error err;', text.indexOf('void async_read('));
-    assert.ok(at > 0, 'the sample has async_read with a storage_error local');
-    writeFileSync(file, text.slice(0, at) + 'storage_error err; // read status' + text.slice(at + 'storage_error err;'.length));
-    const r = await memfix(['check', D, '--patches', P]);
-    assert.equal(r.code, 1, show(r));
-    const line = patchLine(r.stdout, '0002-copy-on-read.patch');
-    assert.match(line, /^\s+fails\s/, show(r));
-    assert.ok(line.includes('upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'), `the failing line names the file\n${show(r)}`);
-    assert.match(patchLine(r.stdout, '0001-free-disk-buffer.patch'), /^\s+applies\s/, 'the first patch does not touch that line');
-  });
-
-  test('tree changed so the regenerated patches differ but still apply: exit 1, stale', async () => {
-    const D = copyTree(SAMPLE, join(tmp.root, 'check-stale'));
-    const file = join(D, HEADER);
-    writeFileSync(file, '// local note: vendored copy\n' + readFileSync(file, 'utf8'));
-    const r = await memfix(['check', D, '--patches', P]);
-    for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /^\s+applies\s/, `${name} applies at an offset\n${show(r)}`);
-    const stale = r.stdout.split('\n').find((l) => l.startsWith('series: ')) ?? '';
-    assert.match(stale, /stale/, show(r));
-    for (const name of PATCHES) assert.ok(stale.includes(name), `${name} is stale (its diff changed)\n${show(r)}`);
-    assert.equal(r.code, 1, show(r));
-  });
-
-  test('missing patches folder: exit 2, one line, no stack trace', async (t) => {
-    const r = await memfix(['check', '.', '--patches', 'no-such-patches'], { cwd: A });
-    await t.test('exit 2 with one `memfix:` line', () => {
+  describe('series output folder', { concurrency: 2, timeout: 180_000 }, () => {
+    test('a foreign file: exit 2 naming it, nothing written; with --force written, the file kept and old patches removed', async () => {
+      const out = tmp.dir('out-foreign');
+      writeFileSync(join(out, 'notes.txt'), 'mine\n');
+      writeFileSync(join(out, '0009-old-fix.patch'), 'old\n');
+      const before = snapshot(out);
+      const r = await memfix(seriesArgs(out), { cwd: A });
       assert.equal(r.code, 2, show(r));
-      assertOneLineError(r, 'check --patches no-such-patches');
-      assert.equal(r.stdout, '', 'nothing on stdout');
+      assert.match(assertOneLineError(r, 'series into a folder with a foreign file'), /notes\.txt/);
+      assertSameTree(snapshot(out), before, 'a refused series writes and removes nothing');
+
+      const f = await memfix(seriesArgs(out, '--force'), { cwd: A });
+      assert.equal(f.code, 0, show(f));
+      assert.deepEqual(readdirSync(out).sort(), [...SERIES_FILES, 'notes.txt'].sort(), show(f));
+      assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine\n', 'the foreign file is left alone');
+      for (const name of PATCHES) assert.match(readFileSync(join(out, name), 'utf8'), /^From 0{40} /, `${name} was written by this run`);
     });
-    await t.test('the error names the folder', () => {
-      assert.match(r.stderr, /no-such-patches/, show(r));
+
+    test('stale NNNN-*.patch from an earlier run are removed (no --force needed)', async () => {
+      const out = tmp.dir('out-stale');
+      copyTree(P, out);
+      writeFileSync(join(out, '0005-obsolete-fix.patch'), 'from an earlier run\n');
+      writeFileSync(join(out, '0002-renamed-since.patch'), 'from an earlier run\n');
+      const r = await memfix(seriesArgs(out), { cwd: A });
+      assert.equal(r.code, 0, show(r));
+      assert.deepEqual(readdirSync(out).sort(), SERIES_FILES, show(r));
+      assert.match(r.stdout, /removed 2 stale/, show(r));
+      assert.equal(readFileSync(join(out, 'series'), 'utf8'), PATCHES.map((p) => p + '\n').join(''));
     });
-  });
-});
-
-describe('series output folder', { concurrency: 2, timeout: 180_000 }, () => {
-  test('a foreign file: exit 2 naming it, nothing written; with --force written, the file kept and old patches removed', async () => {
-    const out = tmp.dir('out-foreign');
-    writeFileSync(join(out, 'notes.txt'), 'mine\n');
-    writeFileSync(join(out, '0009-old-fix.patch'), 'old\n');
-    const before = snapshot(out);
-    const r = await memfix(seriesArgs(out), { cwd: A });
-    assert.equal(r.code, 2, show(r));
-    assert.match(assertOneLineError(r, 'series into a folder with a foreign file'), /notes\.txt/);
-    assertSameTree(snapshot(out), before, 'a refused series writes and removes nothing');
-
-    const f = await memfix(seriesArgs(out, '--force'), { cwd: A });
-    assert.equal(f.code, 0, show(f));
-    assert.deepEqual(readdirSync(out).sort(), [...SERIES_FILES, 'notes.txt'].sort(), show(f));
-    assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine\n', 'the foreign file is left alone');
-    for (const name of PATCHES) assert.match(readFileSync(join(out, name), 'utf8'), /^From 0{40} /, `${name} was written by this run`);
-  });
-
-  test('stale NNNN-*.patch from an earlier run are removed (no --force needed)', async () => {
-    const out = tmp.dir('out-stale');
-    copyTree(P, out);
-    writeFileSync(join(out, '0005-obsolete-fix.patch'), 'from an earlier run\n');
-    writeFileSync(join(out, '0002-renamed-since.patch'), 'from an earlier run\n');
-    const r = await memfix(seriesArgs(out), { cwd: A });
-    assert.equal(r.code, 0, show(r));
-    assert.deepEqual(readdirSync(out).sort(), SERIES_FILES, show(r));
-    assert.match(r.stdout, /removed 2 stale/, show(r));
-    assert.equal(readFileSync(join(out, 'series'), 'utf8'), PATCHES.map((p) => p + '\n').join(''));
   });
 });
