@@ -33,7 +33,7 @@ function fnText(src: string, sig: string): string {
   return src.slice(at, next < 0 ? undefined : next);
 }
 
-describe('cli', { concurrency: 3, timeout: 180_000 }, () => {
+describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
   test('list names the 4 codemods with their analysis fix numbers and dependencies', async () => {
     const r = await memfix(['list']);
     assert.equal(r.code, 0, show(r));
@@ -215,7 +215,7 @@ describe('cli', { concurrency: 3, timeout: 180_000 }, () => {
       pending = pending.slice(-200);
     });
     const code = await new Promise<number | null>((res) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
       child.on('close', (c) => { clearTimeout(timer); res(c); });
     });
     child.stdin.destroy();

@@ -51,7 +51,7 @@ export function run(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS
     child.stdout!.on('data', (d) => { stdout += d; });
     child.stderr!.on('data', (d) => { stderr += d; });
     if (o.input !== undefined) child.stdin!.end(o.input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 240_000);
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (code, signal) => { clearTimeout(timer); resolvePromise({ code, signal, stdout, stderr }); });
   });

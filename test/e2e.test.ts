@@ -59,11 +59,11 @@ async function compileHeader(header: string, where: string): Promise<RunResult> 
   mkdirSync(where, { recursive: true });
   writeFileSync(join(where, 'memory_disk_io.hpp'), header);
   writeFileSync(join(where, 'tu.cpp'), '#include "memory_disk_io.hpp"\n');
-  return compileLimit(() => run('g++', ['-std=c++17', '-fsyntax-only', ...cflags!, '-I', where, join(where, 'tu.cpp')], { timeoutMs: 170_000 }));
+  return compileLimit(() => run('g++', ['-std=c++17', '-fsyntax-only', ...cflags!, '-I', where, join(where, 'tu.cpp')], { timeoutMs: 300_000 }));
 }
 
 describe('e2e', { concurrency: 3 }, () => {
-  describe('series', { concurrency: 3, timeout: 180_000 }, () => {
+  describe('series', { concurrency: 3, timeout: 400_000 }, () => {
     test('writes a cover letter, 4 patches and a quilt series file', () => {
       assert.equal(first.code, 0, show(first));
       assert.deepEqual([...firstFiles.keys()].sort(), SERIES_FILES, show(first));
@@ -88,7 +88,7 @@ describe('e2e', { concurrency: 3 }, () => {
       assertSameTree(secondFiles, firstFiles, 'second series run');
     });
 
-    test('git am, one patch at a time: the header compiles after each, and the result equals apply --yes', { timeout: 180_000 }, async () => {
+    test('git am, one patch at a time: the header compiles after each, and the result equals apply --yes', { timeout: 400_000 }, async () => {
       assert.equal(applyC.code, 0, show(applyC));
       const B = copyTree(SAMPLE, join(tmp.root, 'B'));
       assert.equal(await gitInit(B), headSha, 'the same tree and the same dates must give the same commit');
@@ -120,7 +120,7 @@ describe('e2e', { concurrency: 3 }, () => {
     });
   });
 
-  describe('check', { concurrency: 3, timeout: 180_000 }, () => {
+  describe('check', { concurrency: 3, timeout: 400_000 }, () => {
     const patchLine = (out: string, name: string) => out.split('\n').find((l) => l.includes(name) && /^\s+(applies|already applied|fails)\s/.test(l)) ?? '';
 
     test('clean tree: every patch applies, series up to date, exit 0', async () => {
@@ -180,7 +180,7 @@ describe('e2e', { concurrency: 3 }, () => {
     });
   });
 
-  describe('series output folder', { concurrency: 2, timeout: 180_000 }, () => {
+  describe('series output folder', { concurrency: 2, timeout: 400_000 }, () => {
     test('a foreign file: exit 2 naming it, nothing written; with --force written, the file kept and old patches removed', async () => {
       const out = tmp.dir('out-foreign');
       writeFileSync(join(out, 'notes.txt'), 'mine\n');

@@ -7,11 +7,33 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
-import { applyPatchToTree, parseMbox, readSeriesOrder, type Tree } from '../apply.ts';
+import { applyPatchToTree, parseMbox, readSeriesOrder, type HunkLine, type ParsedPatch, type Tree } from '../apply.ts';
 import { stepLine } from '../report.ts';
 import { out } from './common.ts';
 import { buildSeries, OURS } from './series.ts';
 import { gitPrefix } from './series-build.ts';
+
+/** The same patch, backwards: applying it undoes the original. */
+export function reversePatch(p: ParsedPatch): ParsedPatch {
+  const flip = (op: HunkLine['op']): HunkLine['op'] => (op === '+' ? '-' : op === '-' ? '+' : op);
+  return {
+    ...p,
+    files: p.files.map((f) => ({
+      ...f,
+      oldPath: f.newPath,
+      newPath: f.oldPath,
+      hunks: f.hunks.map((h) => ({
+        ...h,
+        oldStart: h.newStart,
+        oldLines: h.newLines,
+        newStart: h.oldStart,
+        newLines: h.oldLines,
+        header: `@@ -${h.newStart},${h.newLines} +${h.oldStart},${h.oldLines} @@`,
+        lines: h.lines.map((l) => ({ ...l, op: flip(l.op) })),
+      })),
+    })),
+  };
+}
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -42,11 +64,20 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
     }
   }
 
+  // a tree that already holds the whole series: the series reverse-applies, last patch first
+  let reversed: Tree | null = tree;
+  for (const p of [...parsed].reverse()) {
+    const r = applyPatchToTree(reversed, reversePatch(p));
+    if (r.result.status !== 'applies') { reversed = null; break; }
+    reversed = r.tree;
+  }
+  const allIn = reversed !== null;
+
   let ok = true;
   out('patches:');
   const statusOf = new Map<string, string>();
   for (const p of parsed) {
-    const r = applyPatchToTree(tree, p);
+    const r = allIn ? { result: { patch: p.fileName, status: 'already-applied' as const }, tree } : applyPatchToTree(tree, p);
     tree = r.tree;
     statusOf.set(p.fileName, r.result.status);
     if (r.result.status === 'applies') out(`  ${pc.green('applies')}          ${p.fileName}`);
@@ -63,7 +94,7 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
   for (const s of regenerated.steps) out('  ' + stepLine(s));
   const drifted = regenerated.steps.filter((s) => s.outcome.status === 'drift' || s.outcome.status === 'blocked');
   out(drifted.length ? `  ${pc.red('the codemods cannot handle')} ${drifted.map((s) => s.codemod.meta.id).join(', ')}` : '  the codemods find every target');
-  const fresh = new Map(regenerated.files.map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
+  const fresh = new Map(regenerated.files.filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
   const stale: string[] = [];
   for (const name of order) {
     const slug = name.replace(/^\d{4}-/, '');
@@ -71,7 +102,7 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
     const now = fresh.get(slug);
     if (now === undefined || diffPart(now) !== diffPart(readFileSync(join(pdir, name), 'utf8'))) stale.push(name);
   }
-  for (const slug of fresh.keys()) if (slug !== 'cover-letter.patch' && !order.some((n) => n.endsWith(slug))) stale.push(`(new) ${slug}`);
+  for (const slug of fresh.keys()) if (!order.some((n) => n.replace(/^\d{4}-/, '') === slug)) stale.push(`(new) ${slug}`);
   out(stale.length ? `series: ${pc.red('stale')}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)` : 'series: up to date');
   process.exitCode = ok && !stale.length && !drifted.length ? 0 : 1;
 }
