@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2; // commander printed the message already
     }
     if (err.name === 'ExitPromptError') { process.stderr.write('memfix: aborted, nothing written\n'); return 2; }
-    if (e instanceof MemfixError) process.stderr.write(`memfix: ${err.message}\n`);
+    if (e instanceof MemfixError) process.stderr.write(`memfix: ${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${err.message}\n`);
     else process.stderr.write(`memfix: internal error: ${err.message}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
     if (debug) process.stderr.write(`${err.stack}\n`);
     return 2;

@@ -34,7 +34,7 @@ export function applyEdits(text: string, edits: Edit[]): string {
   for (const e of edits) {
     if (e.start === e.end) s.appendLeft(e.start, e.text);
     else if (e.text === '') s.remove(e.start, e.end);
-    else s.overwrite(e.start, e.end, e.text);
+    else s.update(e.start, e.end, e.text); // update, not overwrite: keeps an insert attached at the range's end
   }
   return s.toString();
 }

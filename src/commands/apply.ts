@@ -70,6 +70,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
   if (o.dryRun) { out(`dry run: ${changed.length} file(s) would change`); process.exitCode = changed.length ? 1 : 0; return; }
   writeAllAtomically(changed.map(([p, t]) => ({ path: join(root, p), content: t })));
   out(changed.length ? `wrote ${changed.length} file(s): ${changed.map(([p]) => p).join(', ')}` : 'nothing to change');
-  const stuck = steps.filter((s) => s.outcome.status === 'drift' || s.outcome.status === 'blocked');
+  // with --fix, only the chosen fixes count: a dependent left out is not a failure
+  const stuck = steps.filter((s) => (!o.fix || o.fix.includes(s.codemod.meta.id)) && (s.outcome.status === 'drift' || s.outcome.status === 'blocked'));
   process.exitCode = stuck.length ? 1 : 0;
 }
