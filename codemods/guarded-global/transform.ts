@@ -342,7 +342,12 @@ function interfaceEdits(
     const comment = renderAt(src, anchor.node.startIndex, 'guarded-global/moved.cpp', { global: G, mutex: M, header: o.header }) + src.style.eol;
     const home = merged.find((r) => r.start <= anchor.node.startIndex && anchor.node.startIndex < r.end)!;
     for (const r of merged) edits.push({ file: src.path, start: r.start, end: r.end, text: r === home ? comment : '' });
-    if (iG?.kind === 'shared') notes.push(`${G} was a std::shared_ptr<${C}>; it is a raw pointer again, cleared by ${C}'s destructor`);
+    if (iG?.kind === 'shared') {
+      notes.push(`${G} was a std::shared_ptr<${C}>; it is a raw pointer again, cleared by ${C}'s destructor`);
+      let c = (iM && iM.node.startIndex < iG.node.startIndex ? iM : iG).node.previousNamedSibling;
+      while (c?.type === 'comment' && !/shar/i.test(textOf(src, c))) c = c.previousNamedSibling;
+      if (c?.type === 'comment') notes.push(`${src.path}:${loc(src, c.startIndex).line}: the comment there still speaks of shared ownership`);
+    }
   }
   const smart = iG?.kind === 'shared';
 
