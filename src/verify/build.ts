@@ -64,7 +64,7 @@ export function summarise(stdout: string, stderr: string, code: number | null, s
   if (san) {
     const what = san[2]!.trim();
     if (/^\d+ byte\(s\) leaked/.test(what)) return `LeakSanitizer: ${what.replace(/\.$/, '')}`;
-    return `${san[1]}: ${what.split(/\s+/)[0]}`; // the bug kind: heap-use-after-free, double-free, ...
+    return `${san[1]}: ${what.replace(/\s+(\S*\/\S*|\S+:\d+|in \S+).*$/, '')}`; // the bug kind: heap-use-after-free, data race, SEGV ...
   }
   const tsan = /WARNING: ThreadSanitizer: ([^(\n]+)/.exec(text);
   if (tsan) return `ThreadSanitizer: ${tsan[1]!.trim()}`;
