@@ -3,6 +3,7 @@
  * fix; with --compare, also on a copy with every needed fix applied, side by side.
  */
 import pc from 'picocolors';
+import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict } from '../verify/run.ts';
@@ -13,9 +14,11 @@ import { plan } from '../engine.ts';
 export interface Table { header: string[]; rows: string[][] }
 
 export function verdictTable(columns: { title: string; verdict: TreeVerdict }[]): Table {
-  const first = columns[0]!.verdict;
-  const rows = first.scenarios.map((s, i) => [s.name, s.fix, ...columns.map((c) => c.verdict.results[i]?.summary ?? '-')]);
-  const tsanRows = columns.some((c) => c.verdict.tsan) ? [[columns[0]!.verdict.tsan?.name ?? 'stress (tsan)', 'all', ...columns.map((c) => c.verdict.tsan?.summary ?? '-')]] : [];
+  const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
+  const cell = (v: TreeVerdict, name: string) => (v.buildError ? 'does not build' : v.results.find((r) => r.name === name)?.summary ?? '-');
+  const rows = first.scenarios.map((s) => [s.name, s.fix, ...columns.map((c) => cell(c.verdict, s.name))]);
+  const tsanName = columns.find((c) => c.verdict.tsan)?.verdict.tsan?.name;
+  const tsanRows = tsanName ? [[tsanName, 'all', ...columns.map((c) => (c.verdict.buildError ? 'does not build' : c.verdict.tsan?.summary ?? '-'))]] : [];
   return { header: ['scenario', 'proves', ...columns.map((c) => c.title)], rows: [...rows, ...tsanRows] };
 }
 
@@ -34,7 +37,11 @@ export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass) && (!v
 export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean; keep?: boolean }): Promise<void> {
   checkToolchain();
   const tree = readTree(resolve(dir));
-  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: 'before' });
+  // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
+  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: 'before' }).catch((e: Error) => {
+    if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
+    return { scenarios: [], results: [], buildError: e.message } as TreeVerdict;
+  });
   const columns = [{ title: o.compare ? 'before' : 'result', verdict: before }];
   if (o.compare) {
     const { mods } = await codemodsFor();
@@ -42,6 +49,7 @@ export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after' }) });
   }
   out(formatTable(verdictTable(columns), pc.isColorSupported));
+  for (const c of columns) if (c.verdict.buildError) out(`${c.title}: ${c.verdict.buildError}`);
   const last = columns.at(-1)!.verdict;
   const n = last.results.filter((r) => r.pass).length;
   out(`\n${n} of ${last.results.length} scenarios pass${o.compare ? ' after the fixes' : ''}`);

@@ -23,7 +23,7 @@ export function writeTree(tree: Tree, dir: string): void {
   }
 }
 
-export interface TreeVerdict { scenarios: ScenarioInfo[]; results: ScenarioResult[]; tsan?: ScenarioResult }
+export interface TreeVerdict { scenarios: ScenarioInfo[]; results: ScenarioResult[]; tsan?: ScenarioResult; /** set when the tree did not build */ buildError?: string }
 
 export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: boolean; label?: string } = {}): Promise<TreeVerdict> {
   const work = mkdtempSync(join(tmpdir(), `memfix-verify-${opts.label ?? 'tree'}-`));
