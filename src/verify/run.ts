@@ -32,7 +32,11 @@ export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: bool
     const group = completeGroup(tree);
     const glue = extractGlue(group, join(work, 'tree'));
     const headerDir = join(work, 'tree', glue.headerDir);
-    const bin = await buildHarness(glue.source, headerDir, join(work, 'build'));
+    const bin = await buildHarness(glue.source, headerDir, join(work, 'build')).catch((e: Error) => {
+      // name files as they are in the user's tree, not in our build folder
+      if (e instanceof MemfixError) e.message = e.message.split(join(work, 'tree') + '/').join('');
+      throw e;
+    });
     const scenarios = await listScenarios(bin);
     const results = await runAll(bin, scenarios.map((s) => s.name));
     let tsan: ScenarioResult | undefined;
