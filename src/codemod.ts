@@ -6,6 +6,7 @@
 import type Parser from 'tree-sitter';
 import type { Edit } from './edits.ts';
 import type { SourceFile } from './source.ts';
+import { lineOf } from './text.ts';
 
 /** The three files a fix can touch, recognised by their syntax (see roles.ts). */
 export type Role = 'header' | 'disk-interface' | 'session';
@@ -53,10 +54,6 @@ export interface Codemod {
 }
 
 /** Helpers for transforms. */
-export const loc = (src: SourceFile, index: number): Loc => {
-  let line = 1;
-  for (let i = src.text.indexOf('\n'); i >= 0 && i < index; i = src.text.indexOf('\n', i + 1)) line++;
-  return { file: src.path, line };
-};
+export const loc = (src: SourceFile, index: number): Loc => ({ file: src.path, line: lineOf(src.text, index) });
 
 export const drift = (src: SourceFile, index: number, expected: string): Result => ({ status: 'drift', at: loc(src, index), expected });
