@@ -107,8 +107,11 @@ function withOriginalLines(r: Result, original: Tree, current: Tree, history: Hi
     if (before === undefined || now === undefined || !batches?.length) return l;
     return { file: l.file, line: lineOf(before, originalIndex(batches, indexOfLine(now, l.line))) };
   };
-  if (r.status === 'drift') return { ...r, at: map(r.at) };
-  if (r.status === 'apply' || r.status === 'applied') return { ...r, at: r.at.map(map) } as Result;
+  // notes may name places too ("path:line", lines as the codemod saw them)
+  const mapNote = (n: string) => n.replace(/([\w./+-]+):(\d+)/g, (m, file: string, line: string) => (current.has(file) ? `${file}:${map({ file, line: Number(line) }).line}` : m));
+  if (r.status === 'drift') return { ...r, at: map(r.at), expected: mapNote(r.expected) };
+  if (r.status === 'apply') return { ...r, at: r.at.map(map), notes: r.notes.map(mapNote) };
+  if (r.status === 'applied') return { ...r, at: r.at.map(map), notes: r.notes?.map(mapNote) };
   return r;
 }
 

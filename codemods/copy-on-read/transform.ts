@@ -93,10 +93,16 @@ export function transform(ctx: Context): Result {
     executor: textOf(src, post.executor!),
     handler: handler!,
   });
+  // the body is rebuilt from the template: say which of its comments do not survive
+  const lost = ofType(body, 'comment').filter((c) => !text.includes(textOf(src, c))).map((c) => loc(src, c.startIndex).line);
+  const notes = [
+    ...(rawCap ? ['replaces a raw new[] copy whose buffer leaked when the completion was dropped'] : []),
+    ...(lost.length ? [`async_read is rebuilt; comments at ${src.path}:${lost.join(', ')} are not carried over`] : []),
+  ];
   return {
     status: 'apply',
     edits: [...ensureIncludes(src, ['cstring']), { file: src.path, start: body.startIndex, end: body.endIndex, text }],
     at: [loc(src, method.startIndex)],
-    notes: rawCap ? ['replaces a raw new[] copy whose buffer leaked when the completion was dropped'] : [],
+    notes,
   };
 }
