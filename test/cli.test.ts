@@ -52,6 +52,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
       const b = blocks.get(id);
       assert.ok(b, `list names ${id}\n${r.stdout}`);
       assert.match(b, new RegExp(`analysis fix #${e.fix}\\b`), `${id} is analysis fix #${e.fix}\n${b}`);
+      assert.match(b, /issues #\d/, `${id} cites the analysis issue numbers`);
       assert.match(b, new RegExp(`depends on:\\s+${e.deps}\\s*$`, 'm'), `${id} depends on ${e.deps}\n${b}`);
     }
     // dependency order: a codemod is listed after what it needs
