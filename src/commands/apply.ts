@@ -63,7 +63,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
   const { root, tree, steps, after } = await planDir(dir, o.fix, decide);
   out();
   for (const s of steps) {
-    out('  ' + stepLine(s) + (s.outcome.status === 'apply' ? (s.taken && !aborted ? pc.green('  → applied') : pc.dim('  → skipped')) : ''));
+    out('  ' + stepLine(s) + (s.outcome.status === 'apply' ? (s.taken && !aborted ? pc.green(o.dryRun ? '  → would apply' : '  → applied') : pc.dim('  → skipped')) : ''));
   }
   if (aborted) { out('aborted: nothing written'); process.exitCode = 1; return; }
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);

@@ -65,7 +65,7 @@ export function patchSpecs(steps: Step[], prefix: string): PatchSpec[] {
     return {
       slug: m.id,
       subject: m.commit.subject,
-      body: `${m.commit.body.trimEnd()}\n\n${body}`,
+      body: `${m.commit.body.trim().split(/\n\s*\n/).map((para) => wrap(para)).join('\n\n')}\n\n${body}`,
       changes: s.changes.map((c) => ({ path: prefix + c.path, before: c.before, after: c.after })),
     };
   });
