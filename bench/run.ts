@@ -4,7 +4,6 @@
  * Targets: the sample plans in under 1 s; a 2 MB header in under 10 s (each fix re-parses the
  * file it changed); peak RSS under 600 MB. Measured 2026-11-27: 0.2 s, 6 s, 475 MB.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadCodemods } from '../src/registry.ts';
 import { plan } from '../src/engine.ts';

@@ -375,6 +375,12 @@ export function applyPatchToTree(tree: Tree, p: ParsedPatch): { result: PatchRes
   return { result: { patch: p.fileName, status: 'fails', file, hunk, hunkHeader, reason }, tree };
 }
 
+/** Undo a patch: the tree without it, or null when the patch does not reverse-apply cleanly. */
+export function revertPatchInTree(tree: Tree, p: ParsedPatch): Tree | null {
+  const r = applyFiles(tree, p.files, true);
+  return r.ok ? r.tree : null;
+}
+
 function applyFiles(tree: Tree, files: ParsedFile[], reverse: boolean): { ok: true; tree: Tree } | Failure {
   const out = new Map(tree);
   for (const f of files) {

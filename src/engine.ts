@@ -22,9 +22,11 @@ export interface Step {
   taken: boolean;
 }
 
+const missingRoles = (mod: Codemod, group: TargetGroup) => mod.meta.targets.filter((r) => !group.files[r]);
+
 /** Run one codemod on one target group. */
 export function runCodemod(mod: Codemod, group: TargetGroup): Result {
-  const missing = mod.meta.targets.filter((r) => !group.files[r]);
+  const missing = missingRoles(mod, group);
   if (missing.length) return { status: 'missing', reason: `no ${missing.join(', ')} file found` };
   const ctx: Context = {
     files: group.files,
@@ -58,7 +60,7 @@ export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}):
     for (const mod of mods) {
       const group = groupsOf(state).find((g) => g.root === root) ?? { root, files: {} };
       const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
-      const hasTargets = mod.meta.targets.every((r) => group.files[r]);
+      const hasTargets = missingRoles(mod, group).length === 0;
       let outcome: Outcome;
       if (blockedBy && hasTargets) {
         const depStep = steps.find((s) => s.group === root && s.codemod.meta.id === blockedBy);

@@ -24,7 +24,12 @@ export function stepLine(step: Step): string {
   }
 }
 
-/** A step needs attention: it would apply, it drifted, or a dependency keeps it from applying. */
+/** A step that cannot go on: its target drifted, or a dependency keeps it from applying. */
+export function isStuck(step: Step): boolean {
+  return step.outcome.status === 'drift' || step.outcome.status === 'blocked';
+}
+
+/** A step needs attention: it would apply, or it is stuck. */
 export function needsWork(step: Step): boolean {
-  return ['apply', 'drift', 'blocked'].includes(step.outcome.status);
+  return step.outcome.status === 'apply' || isStuck(step);
 }

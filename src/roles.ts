@@ -72,12 +72,11 @@ export function findPointerSetters(src: SourceFile, classNames: string[]): Synta
   });
 }
 
-/** A SWIG file that includes the header and uses its class in namespace-scope functions (the wrappers, once the global moved out). */
-function usesHeader(src: SourceFile, headerNames: Set<string>, classNames: string[]): boolean {
+/** A SWIG file that includes the header and defines namespace-scope functions that call through it (the wrappers, once the global moved out). */
+function usesHeader(src: SourceFile, headerNames: Set<string>): boolean {
   const includes = ofType(src.root, 'preproc_include').some((i) => headerNames.has(posix.basename(textOf(src, i.childForFieldName('path') ?? i).replace(/["<>]/g, '').trim())));
   if (!includes) return false;
-  return ofType(src.root, 'function_definition').some((fn) => ofType(fn, 'field_expression', 'call_expression').length > 0 && (fn.parent?.type === 'declaration_list' || fn.parent?.type === 'translation_unit'))
-    && classNames.length > 0;
+  return ofType(src.root, 'function_definition').some((fn) => (fn.parent?.type === 'declaration_list' || fn.parent?.type === 'translation_unit') && ofType(fn, 'field_expression', 'call_expression').length > 0);
 }
 
 export interface TargetGroup {
@@ -118,7 +117,7 @@ export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
     if (s.kind !== 'swig') continue;
     const role: Role | null = findConstructorLambdas(s, classNames).length
       ? 'session'
-      : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length || usesHeader(s, headerNames, classNames)
+      : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length || usesHeader(s, headerNames)
         ? 'disk-interface'
         : null;
     if (!role) continue;

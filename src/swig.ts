@@ -98,14 +98,14 @@ export function maskSwig(text: string): SwigLayout {
     if (text[i] === '$' && extendEnds.length && /^\$self\b/.test(text.slice(i, i + 6))) { chars[i] = ' '; i++; continue; }
     if (text[i] !== '%') { i++; continue; }
     // a directive
-    if (text[i + 1] === '{') { i = codeBlock('', i, i); continue; }
+    if (text[i + 1] === '{') { i = codeBlock('', i); continue; }
     const word = /^%([A-Za-z_]\w*)/.exec(text.slice(i, i + 64));
     if (!word) { i++; continue; }
     const name = word[1]!;
     const after = i + word[0].length;
     if (CODE_KEYWORDS.has(name)) {
       const j = skipSpace(text, after);
-      if (text[j] === '%' && text[j + 1] === '{') { blank(chars, i, j); i = codeBlock(name, i, j); continue; }
+      if (text[j] === '%' && text[j + 1] === '{') { blank(chars, i, j); i = codeBlock(name, j); continue; }
     }
     if (name === 'extend') {
       const j = skipSpace(text, after);
@@ -152,7 +152,7 @@ export function maskSwig(text: string): SwigLayout {
   }
   return { masked: chars.join(''), blocks, extends: extendsFound };
 
-  function codeBlock(kind: string, _directive: number, open: number): number {
+  function codeBlock(kind: string, open: number): number {
     const close = text.indexOf('%}', open + 2);
     const end = close < 0 ? text.length : close;
     blank(chars, open, open + 2);

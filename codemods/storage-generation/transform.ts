@@ -157,7 +157,7 @@ function abortChecks(op: Op): SyntaxNode[] {
 }
 
 /** Locals initialised from the storage parameter (a recorded generation), captured by the completion. */
-function recorded(src: SourceFile, op: Op): { capture: Capture; init: SyntaxNode }[] {
+function recorded(op: Op): { capture: Capture; init: SyntaxNode }[] {
   return op.captures.flatMap((c) => {
     if (!c.local || c.local === op.errorLocal) return [];
     const decl = op.vars.get(c.local)!.decl;
@@ -168,10 +168,10 @@ function recorded(src: SourceFile, op: Op): { capture: Capture; init: SyntaxNode
 
 type OpState = { state: 'checked'; generation: { capture: Capture; init: SyntaxNode } } | { state: 'unchecked' } | Drift;
 
-function stateOf(src: SourceFile, op: Op): OpState {
+function stateOf(op: Op): OpState {
   const checks = abortChecks(op);
   if (checks.length === 0) return { state: 'unchecked' };
-  const gens = recorded(src, op);
+  const gens = recorded(op);
   const check = checks.find((s) => gens.some((g) => identifiers(s.childForFieldName('condition') ?? s).includes(g.capture.name)));
   const gen = check && gens.find((g) => identifiers(check.childForFieldName('condition') ?? check).includes(g.capture.name));
   if (!check || !gen) return new Drift(checks[0]!, `${op.fn.name}'s abort check comparing a generation recorded from ${op.storage} when the job was submitted`);
@@ -277,7 +277,7 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     return op;
   });
   const states = ops.map((op) => {
-    const s = stateOf(src, op);
+    const s = stateOf(op);
     if (s instanceof Drift) throw s;
     return s;
   });

@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import { expand } from '@inquirer/prompts';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
-import { stepLine } from '../report.ts';
+import { isStuck, stepLine } from '../report.ts';
 import { writeAllAtomically } from '../write.ts';
 import type { Step } from '../engine.ts';
 import { out, planDir } from './common.ts';
@@ -71,6 +71,6 @@ export async function apply(dir: string, o: Options): Promise<void> {
   writeAllAtomically(changed.map(([p, t]) => ({ path: join(root, p), content: t })));
   out(changed.length ? `wrote ${changed.length} file(s): ${changed.map(([p]) => p).join(', ')}` : 'nothing to change');
   // with --fix, only the chosen fixes count: a dependent left out is not a failure
-  const stuck = steps.filter((s) => (!o.fix || o.fix.includes(s.codemod.meta.id)) && (s.outcome.status === 'drift' || s.outcome.status === 'blocked'));
+  const stuck = steps.filter((s) => (!o.fix || o.fix.includes(s.codemod.meta.id)) && isStuck(s));
   process.exitCode = stuck.length ? 1 : 0;
 }

@@ -7,33 +7,11 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
-import { applyPatchToTree, parseMbox, readSeriesOrder, type HunkLine, type ParsedPatch, type Tree } from '../apply.ts';
-import { stepLine } from '../report.ts';
+import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type Tree } from '../apply.ts';
+import { isStuck, stepLine } from '../report.ts';
 import { out } from './common.ts';
 import { buildSeries, OURS } from './series.ts';
 import { gitPrefix } from './series-build.ts';
-
-/** The same patch, backwards: applying it undoes the original. */
-export function reversePatch(p: ParsedPatch): ParsedPatch {
-  const flip = (op: HunkLine['op']): HunkLine['op'] => (op === '+' ? '-' : op === '-' ? '+' : op);
-  return {
-    ...p,
-    files: p.files.map((f) => ({
-      ...f,
-      oldPath: f.newPath,
-      newPath: f.oldPath,
-      hunks: f.hunks.map((h) => ({
-        ...h,
-        oldStart: h.newStart,
-        oldLines: h.newLines,
-        newStart: h.oldStart,
-        newLines: h.oldLines,
-        header: `@@ -${h.newStart},${h.newLines} +${h.oldStart},${h.oldLines} @@`,
-        lines: h.lines.map((l) => ({ ...l, op: flip(l.op) })),
-      })),
-    })),
-  };
-}
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -65,13 +43,9 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
   }
 
   // a tree that already holds the whole series: the series reverse-applies, last patch first
-  let reversed: Tree | null = tree;
-  for (const p of [...parsed].reverse()) {
-    const r = applyPatchToTree(reversed, reversePatch(p));
-    if (r.result.status !== 'applies') { reversed = null; break; }
-    reversed = r.tree;
-  }
-  const allIn = reversed !== null;
+  let reverted: Tree | null = tree;
+  for (const p of [...parsed].reverse()) if (reverted) reverted = revertPatchInTree(reverted, p);
+  const allIn = reverted !== null;
 
   let ok = true;
   out('patches:');
@@ -92,9 +66,9 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
   const regenerated = await buildSeries(dir, {});
   out('codemods:');
   for (const s of regenerated.steps) out('  ' + stepLine(s));
-  const drifted = regenerated.steps.filter((s) => s.outcome.status === 'drift' || s.outcome.status === 'blocked');
+  const drifted = regenerated.steps.filter(isStuck);
   out(drifted.length ? `  ${pc.red('the codemods cannot handle')} ${drifted.map((s) => s.codemod.meta.id).join(', ')}` : '  the codemods find every target');
-  const fresh = new Map(regenerated.files.filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
+  const fresh = new Map(regenerated.render().filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
   const stale: string[] = [];
   for (const name of order) {
     const slug = name.replace(/^\d{4}-/, '');

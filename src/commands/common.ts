@@ -24,4 +24,3 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
 }
 
 export const out = (s = '') => process.stdout.write(s + '\n');
-export const err = (s = '') => process.stderr.write(s + '\n');
