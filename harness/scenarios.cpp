@@ -8,7 +8,8 @@
 // code, unpatched or patched.
 //
 // Usage:
-//   harness --list        one line per scenario: name<TAB>fix-id<TAB>description
+//   harness --list        one line per scenario:
+//                         name<TAB>fix-id<TAB>sanitizers<TAB>description
 //   harness <name>        run one scenario; prints "PASS <name>" (exit 0) or
 //                         "FAIL <name>: <reason>" (exit 1). Sanitizer reports
 //                         go to stderr and abort the process on their own.
@@ -854,41 +855,43 @@ struct Scenario
 {
     char const* name;
     char const* fix;
+    // the builds the scenario is meant for: "asan" (ASan+UBSan+LSan), "tsan", or "asan,tsan"
+    char const* sanitizers;
     char const* description;
     void (*run)();
 };
 
 Scenario const g_scenarios[] = {
-    {"read-clear-piece", "copy-on-read",
+    {"read-clear-piece", "copy-on-read", "asan",
         "a read queued before async_clear_piece delivers the exact bytes", sc_read_clear_piece},
-    {"read-release-files", "copy-on-read",
+    {"read-release-files", "copy-on-read", "asan",
         "a read queued before async_release_files delivers the exact bytes", sc_read_release_files},
-    {"read-delete-files", "copy-on-read",
+    {"read-delete-files", "copy-on-read", "asan",
         "a read queued before async_delete_files delivers the exact bytes", sc_read_delete_files},
-    {"read-remove-torrent", "copy-on-read",
+    {"read-remove-torrent", "copy-on-read", "asan",
         "a read queued before remove_torrent delivers the exact bytes, or operation_aborted and no data", sc_read_remove_torrent},
-    {"read-eviction", "copy-on-read",
+    {"read-eviction", "copy-on-read", "asan",
         "a read queued before its piece is evicted by later writes (small memory size) delivers the exact bytes",
         sc_read_eviction},
-    {"read-leak", "free-disk-buffer",
+    {"read-leak", "free-disk-buffer", "asan",
         "2000 completed reads leak nothing (LeakSanitizer)", sc_read_leak},
-    {"dropped-completions", "copy-on-read",
+    {"dropped-completions", "copy-on-read", "asan",
         "read completions destroyed unrun with their io_context leak nothing (LeakSanitizer)",
         sc_dropped_completions},
-    {"global-after-destroy", "guarded-global",
+    {"global-after-destroy", "guarded-global", "asan",
         "the lookbehind wrappers are harmless after the disk I/O is destroyed", sc_global_after_destroy},
-    {"global-two-instances", "guarded-global",
+    {"global-two-instances", "guarded-global", "asan",
         "destroying an older disk I/O leaves the newer one reachable through the wrappers",
         sc_global_two_instances},
-    {"global-race", "guarded-global",
+    {"global-race", "guarded-global", "asan",
         "wrappers called from another thread during 300 create/destroy cycles stay clean", sc_global_race},
-    {"stale-read", "storage-generation",
+    {"stale-read", "storage-generation", "asan",
         "a read queued before its torrent was removed and the slot reused reports operation_aborted; the new owner reads its own bytes",
         sc_stale_read},
-    {"stale-hash", "storage-generation",
+    {"stale-hash", "storage-generation", "asan",
         "async_hash/async_hash2 queued before their torrent was removed and the slot reused report operation_aborted; the new owner hashes its own bytes",
         sc_stale_hash},
-    {"stress", "all",
+    {"stress", "all", "asan,tsan",
         "3 threads write/read/hash/clear and add/remove torrents while 2 threads run completions; every delivered byte is checked",
         sc_stress},
 };
@@ -925,7 +928,7 @@ int main(int argc, char** argv)
     if (argc == 2 && std::strcmp(argv[1], "--list") == 0)
     {
         for (auto const& s : g_scenarios)
-            std::printf("%s\t%s\t%s\n", s.name, s.fix, s.description);
+            std::printf("%s\t%s\t%s\t%s\n", s.name, s.fix, s.sanitizers, s.description);
         return 0;
     }
     if (argc != 2)

@@ -39,7 +39,7 @@ program.command('check').argument('[dir]', 'tree the series is for', '.').descri
 
 program.command('verify').argument('[dir]', 'tree to verify', '.').description('build the code with the sanitizers and run the scenarios that prove each fix')
   .option('--compare', 'also on a copy with every needed fix applied: before and after')
-  .option('--tsan', 'also run the concurrency scenario under ThreadSanitizer')
+  .option('--tsan', 'also build with ThreadSanitizer and run the scenarios meant for it')
   .option('--keep', 'keep the build folder')
   .action(async (dir: string, o) => (await import('./commands/verify.ts')).verify(dir, o));
 

@@ -15,8 +15,11 @@ export const ROLES: Role[] = ['header', 'disk-interface', 'session'];
 export interface Meta {
   id: string;
   title: string;
-  /** the memory-safety analysis' fix number and the issue numbers it names */
-  analysis: { fix: number; issues: string[] };
+  /**
+   * The memory-safety analysis' fix number and the issues it names; for a bug found beyond the
+   * analysis (by memfix's own harness, say), `fix` is null and `finding` says where it was found.
+   */
+  analysis: { fix: number; issues: string[]; finding?: undefined } | { fix: null; issues: string[]; finding: string };
   /** one paragraph: the bug */
   why: string;
   /** one paragraph: what the fix does */
@@ -45,6 +48,22 @@ export interface Context {
 }
 
 export type Transform = (ctx: Context) => Result;
+
+/**
+ * A mutant undoes a fix in one place, on a tree where every fix is applied: `memfix verify
+ * --mutants` builds each one and expects at least one scenario to fail ("killed"). A codemod's
+ * optional mutants.ts exports `mutants(ctx): Mutant[]`, found by structure like a transform
+ * (ctx holds the fixed files), with no I/O.
+ */
+export interface Mutant {
+  /** short slug, unique within the codemod (e.g. `free-releases-nothing`) */
+  id: string;
+  /** one line: what the mutant undoes */
+  description: string;
+  edits: Edit[];
+}
+
+export type MutantsOf = (ctx: Context) => Mutant[];
 
 export interface Codemod {
   meta: Meta;

@@ -1,19 +1,25 @@
 /** Loading codemods from their folders, checking their metadata, ordering them by dependency. */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { dataPath, modulePath } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import { ROLES, type Codemod, type Meta } from './codemod.ts';
 import { compileQuery } from './source.ts';
 
-export const codemodsDir = fileURLToPath(new URL('../codemods/', import.meta.url));
+export const codemodsDir = dataPath('codemods') + '/';
 
 function checkMeta(m: Meta, dir: string): void {
   const where = join(dir, 'meta.json');
   const str = (v: unknown) => typeof v === 'string' && v.length > 0;
   if (!str(m.id) || !/^[a-z][a-z0-9-]*$/.test(m.id)) throw new MemfixError('meta.id must be a lower-case slug', where);
   for (const k of ['title', 'why', 'what'] as const) if (!str(m[k])) throw new MemfixError(`meta.${k} is missing`, where);
-  if (!m.analysis || typeof m.analysis.fix !== 'number') throw new MemfixError('meta.analysis.fix is missing', where);
+  if (!m.analysis || !Array.isArray(m.analysis.issues)) throw new MemfixError('meta.analysis.issues must be a list', where);
+  if (m.analysis.fix === null) {
+    if (!str(m.analysis.finding)) throw new MemfixError('meta.analysis.finding is missing (a fix beyond the analysis says where its bug was found)', where);
+  } else if (!Number.isInteger(m.analysis.fix) || m.analysis.fix < 1) {
+    throw new MemfixError('meta.analysis.fix must be the analysis\' fix number, or null with a finding', where);
+  }
   if (!Array.isArray(m.dependsOn)) throw new MemfixError('meta.dependsOn must be a list', where);
   if (!Array.isArray(m.targets) || m.targets.some((t) => !ROLES.includes(t))) throw new MemfixError(`meta.targets must list roles of ${ROLES.join(', ')}`, where);
   if (!m.commit || !str(m.commit.subject) || !str(m.commit.body)) throw new MemfixError('meta.commit needs subject and body', where);
@@ -35,7 +41,7 @@ export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
         queries[f.slice(0, -4)] = text;
       }
     }
-    const mod = (await import(pathToFileURL(join(folder, 'transform.ts')).href)) as { transform?: Codemod['transform'] };
+    const mod = (await import(pathToFileURL(modulePath(join(folder, 'transform.ts'))).href)) as { transform?: Codemod['transform'] };
     if (typeof mod.transform !== 'function') throw new MemfixError('transform.ts must export transform(ctx)', join(folder, 'transform.ts'));
     found.push({ meta, dir: folder, queries, transform: mod.transform });
   }
@@ -60,8 +66,9 @@ export function orderByDependency(mods: Codemod[]): Codemod[] {
     state.set(m.meta.id, 'done');
     out.push(m);
   };
-  // analysis order first (fix numbers), then id
-  const start = [...mods].sort((a, b) => a.meta.analysis.fix - b.meta.analysis.fix || a.meta.id.localeCompare(b.meta.id));
+  // analysis order first (fix numbers; fixes beyond the analysis after those), then id
+  const rank = (m: Codemod) => m.meta.analysis.fix ?? Number.MAX_SAFE_INTEGER;
+  const start = [...mods].sort((a, b) => rank(a) - rank(b) || a.meta.id.localeCompare(b.meta.id));
   for (const m of start) visit(m, []);
   return out;
 }

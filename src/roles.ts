@@ -7,13 +7,13 @@
  * interface file's folder or its parent when it sits in `interfaces/`).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dataPath } from './paths.ts';
 import { posix } from 'node:path';
 import type { Role } from './codemod.ts';
 import { compileQuery, matchAll, textOf, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
 
-const q = (name: string) => compileQuery(readFileSync(fileURLToPath(new URL(`./roles/${name}.scm`, import.meta.url)), 'utf8'), `roles/${name}.scm`);
+const q = (name: string) => compileQuery(readFileSync(dataPath('src', 'roles', `${name}.scm`), 'utf8'), `roles/${name}.scm`);
 
 export interface HeaderClass { file: SourceFile; name: string; classNode: SyntaxNode; body: SyntaxNode }
 

@@ -5,11 +5,11 @@
  * uses the file's line ending. A slot's value is inserted as it is (it comes from the same file).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dataPath } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import type { TextStyle } from './text.ts';
 
-export const templatesDir = fileURLToPath(new URL('../templates/', import.meta.url));
+export const templatesDir = dataPath('templates') + '/';
 
 const cache = new Map<string, string>();
 

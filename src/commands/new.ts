@@ -14,7 +14,7 @@ export async function scaffold(id: string, o: { title?: string }, dirs = { codem
   if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new MemfixError(`codemod id must be a lower-case slug (a-z, 0-9, -), got "${id}"`);
   const folder = join(dirs.codemods, id);
   if (existsSync(folder)) throw new MemfixError('already exists', folder);
-  const fixes = dirs.codemods === codemodsDir ? (await loadCodemods()).map((m) => m.meta.analysis.fix) : [];
+  const fixes = dirs.codemods === codemodsDir ? (await loadCodemods()).flatMap((m) => (m.meta.analysis.fix === null ? [] : [m.meta.analysis.fix])) : [];
   const meta = {
     id,
     title: o.title ?? `TODO: what ${id} fixes`,

@@ -1,13 +1,13 @@
 /** From a planned tree to the patch series: messages from codemod metadata, author and date. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dataPath } from '../paths.ts';
 import { MemfixError } from '../errors.ts';
 import { describeStatus, type Step } from '../engine.ts';
 import { fill, loadTemplate } from '../template.ts';
 import type { Identity, PatchSpec, SeriesOptions } from '../series.ts';
 
-export const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+export const version = (JSON.parse(readFileSync(dataPath('package.json'), 'utf8')) as { version: string }).version;
 
 const git = (dir: string, ...args: string[]) => {
   const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
@@ -61,7 +61,7 @@ export function patchSpecs(steps: Step[], prefix: string): PatchSpec[] {
   return steps.filter((s) => s.taken).map((s) => {
     const m = s.codemod.meta;
     const at = s.outcome.status === 'apply' ? s.outcome.at.map((a) => `${prefix}${a.file}:${a.line}`).join(', ') : '';
-    const body = fill(loadTemplate('commit-message.txt'), { why: wrap(m.why), what: wrap(m.what), fix: String(m.analysis.fix), issues: m.analysis.issues.join('; '), id: m.id, at }, 'templates/commit-message.txt').trimEnd();
+    const body = fill(loadTemplate('commit-message.txt'), { why: wrap(m.why), what: wrap(m.what), analysis: m.analysis.fix === null ? `beyond the analysis, ${m.analysis.finding}` : `fix #${m.analysis.fix} (${m.analysis.issues.join('; ')})`, id: m.id, at }, 'templates/commit-message.txt').trimEnd();
     return {
       slug: m.id,
       subject: m.commit.subject,

@@ -17,9 +17,7 @@ export function verdictTable(columns: { title: string; verdict: TreeVerdict }[])
   const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
   const cell = (v: TreeVerdict, name: string) => (v.buildError ? 'does not build' : v.results.find((r) => r.name === name)?.summary ?? '-');
   const rows = first.scenarios.map((s) => [s.name, s.fix, ...columns.map((c) => cell(c.verdict, s.name))]);
-  const tsanName = columns.find((c) => c.verdict.tsan)?.verdict.tsan?.name;
-  const tsanRows = tsanName ? [[tsanName, 'all', ...columns.map((c) => (c.verdict.buildError ? 'does not build' : c.verdict.tsan?.summary ?? '-'))]] : [];
-  return { header: ['scenario', 'proves', ...columns.map((c) => c.title)], rows: [...rows, ...tsanRows] };
+  return { header: ['scenario', 'proves', ...columns.map((c) => c.title)], rows };
 }
 
 export function formatTable(t: Table, colour = false): string {
@@ -32,7 +30,7 @@ export function formatTable(t: Table, colour = false): string {
   return [line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
 }
 
-export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass) && (!v.tsan || v.tsan.pass);
+export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass);
 
 export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean; keep?: boolean }): Promise<void> {
   checkToolchain();

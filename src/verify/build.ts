@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dataPath } from '../paths.ts';
 import { MemfixError } from '../errors.ts';
 
-export const harnessDir = fileURLToPath(new URL('../../harness/', import.meta.url));
+export const harnessDir = dataPath('harness') + '/';
 
 export type Sanitizer = 'address,undefined' | 'thread';
 
@@ -44,14 +44,18 @@ export async function buildHarness(glueSource: string, headerDir: string, workDi
   return out;
 }
 
-export interface ScenarioInfo { name: string; fix: string; description: string }
+/** A scenario as the harness lists it: `name<TAB>fix<TAB>sanitizers<TAB>description`, where
+ * sanitizers is `asan`, `tsan` or `asan,tsan` (the builds it is meant to run in). */
+export interface ScenarioInfo { name: string; fix: string; sanitizers: ('asan' | 'tsan')[]; description: string }
 
 export async function listScenarios(bin: string): Promise<ScenarioInfo[]> {
   const r = await run(bin, ['--list'], { timeoutMs: 60_000 });
   if (r.code !== 0) throw new MemfixError(`the harness did not list its scenarios: ${r.stderr.trim().split('\n')[0]}`);
   return r.stdout.trim().split('\n').filter(Boolean).map((l) => {
-    const [name, fix, description] = l.split('\t');
-    return { name: name!, fix: fix ?? '', description: description ?? '' };
+    const [name, fix, sanitizers, description] = l.split('\t');
+    const sans = (sanitizers ?? '').split(',').filter((s): s is 'asan' | 'tsan' => s === 'asan' || s === 'tsan');
+    if (!name || !fix || !sans.length) throw new MemfixError(`the harness listed a scenario without name, fix and sanitizers: "${l}"`);
+    return { name, fix, sanitizers: sans, description: description ?? '' };
   });
 }
 

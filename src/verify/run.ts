@@ -23,7 +23,12 @@ export function writeTree(tree: Tree, dir: string): void {
   }
 }
 
-export interface TreeVerdict { scenarios: ScenarioInfo[]; results: ScenarioResult[]; tsan?: ScenarioResult; /** set when the tree did not build */ buildError?: string }
+/**
+ * One tree's verdict. `scenarios` are the runs in table order: every scenario meant for ASan+UBSan,
+ * then (with `tsan`) every scenario meant for ThreadSanitizer, named `<name> (tsan)`; `results`
+ * holds their outcomes in the same order.
+ */
+export interface TreeVerdict { scenarios: ScenarioInfo[]; results: ScenarioResult[]; /** set when the tree did not build */ buildError?: string }
 
 export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: boolean; label?: string } = {}): Promise<TreeVerdict> {
   const work = mkdtempSync(join(tmpdir(), `memfix-verify-${opts.label ?? 'tree'}-`));
@@ -37,16 +42,18 @@ export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: bool
       if (e instanceof MemfixError) e.message = e.message.split(join(work, 'tree') + '/').join('');
       throw e;
     });
-    const scenarios = await listScenarios(bin);
-    const results = await runAll(bin, scenarios.map((s) => s.name));
-    let tsan: ScenarioResult | undefined;
+    const listed = await listScenarios(bin);
+    const asan = listed.filter((s) => s.sanitizers.includes('asan'));
+    const scenarios = [...asan];
+    const results = await runAll(bin, asan.map((s) => s.name));
     if (opts.tsan) {
+      const tsan = listed.filter((s) => s.sanitizers.includes('tsan'));
       const tbin = await buildHarness(glue.source, headerDir, join(work, 'build'), 'thread' as Sanitizer);
-      const stress = scenarios.find((s) => s.fix === 'all') ?? scenarios.at(-1)!;
-      tsan = (await runAll(tbin, [stress.name], 1))[0];
-      if (tsan) tsan = { ...tsan, name: `${stress.name} (tsan)` };
+      const tres = await runAll(tbin, tsan.map((s) => s.name), 1);
+      scenarios.push(...tsan.map((s) => ({ ...s, name: `${s.name} (tsan)` })));
+      results.push(...tres.map((r) => ({ ...r, name: `${r.name} (tsan)` })));
     }
-    return { scenarios, results, tsan };
+    return { scenarios, results };
   } finally {
     if (opts.keep) process.stderr.write(`memfix: build folder kept at ${work}\n`);
     else rmSync(work, { recursive: true, force: true });
