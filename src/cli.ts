@@ -1,11 +1,13 @@
 /** memfix's command line. Every command maps to a function in src/commands/. */
 import { Command, Option } from 'commander';
-import { MemfixError } from './errors.ts';
+import { MemfixError, ioError, isIoError } from './errors.ts';
+import { version } from './version.ts';
 
 const program = new Command('memfix')
   .description('Fix the memory-safety bugs of libtorrent-go\'s in-memory disk I/O, prove the fixes, and keep them fixed.')
   .option('--debug', 'show stack traces')
   .option('--no-color', 'no colours')
+  .version(version, '-V, --version', 'print memfix\'s version')
   .showHelpAfterError('(run memfix --help for usage)')
   .exitOverride();
 
@@ -47,9 +49,37 @@ program.command('new').argument('<id>', 'codemod id (lower-case slug)').descript
   .option('--title <title>', 'title')
   .action(async (id: string, o) => (await import('./commands/new.ts')).scaffold(id, o));
 
+/** Exit codes: 0 nothing to do / all good, 1 a fix is needed or a check failed, 2 bad input or cannot run, 130 interrupted. */
+export const EXIT = { ok: 0, needed: 1, error: 2, interrupted: 130 } as const;
+
+/** Output to a closed pipe (`memfix check | head -1`) ends the run quietly, with the exit code so far. */
+function quietPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(Number(process.exitCode ?? 0));
+      throw e;
+    });
+  }
+}
+
+/**
+ * A signal ends the run between two steps, never inside one: memfix writes files synchronously, so
+ * a handler runs only when no write is half done (and a lock is released on the way out).
+ */
+function exitOnSignals(): void {
+  for (const [sig, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(sig, () => {
+      try { process.stderr.write('\nmemfix: interrupted\n'); } catch { /* stderr closed */ }
+      process.exit(code);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
+  quietPipes();
+  exitOnSignals();
   process.exitCode = 0;
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -57,13 +87,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code?.startsWith('commander.')) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2; // commander printed the message already
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.error; // commander printed the message already
     }
-    if (err.name === 'ExitPromptError') { process.stderr.write('memfix: aborted, nothing written\n'); return 2; }
-    if (e instanceof MemfixError) process.stderr.write(`memfix: ${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${err.message}\n`);
+    if (err.name === 'ExitPromptError') { process.stderr.write('memfix: aborted, nothing written\n'); return EXIT.interrupted; }
+    const shown = e instanceof MemfixError ? e : isIoError(e) ? ioError(e) : null;
+    if (shown) process.stderr.write(`memfix: ${shown.file ? `${shown.file}${shown.line ? `:${shown.line}` : ''}: ` : ''}${shown.message}\n`);
     else process.stderr.write(`memfix: internal error: ${err.message}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
     if (debug) process.stderr.write(`${err.stack}\n`);
-    return 2;
+    return EXIT.error;
   }
 }

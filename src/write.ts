@@ -1,20 +1,55 @@
-/** All-or-nothing writes: every file goes to a temporary sibling first, then all are renamed. */
-import { writeFileSync, renameSync, rmSync, statSync, chmodSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { MemfixError } from './errors.ts';
+/**
+ * Writing files so that nothing is lost: each file goes to a temporary sibling (fsynced) and is
+ * renamed over its target, and every error path removes the temporary files it made, a full
+ * disk included. A whole tree changes through src/transaction.ts, which adds a lock and a
+ * journal on top of these.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, chmodSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ioError } from './errors.ts';
 
-export function writeAllAtomically(files: { path: string; content: string }[]): void {
-  const temps: { tmp: string; path: string }[] = [];
+/** The temporary sibling memfix writes a file's new content to: `.<name>.memfix.tmp`. */
+export const TMP_SUFFIX = '.memfix.tmp';
+export const tempFor = (path: string) => join(dirname(path), `.${basename(path)}${TMP_SUFFIX}`);
+
+/**
+ * Write content to path and fsync it; the file takes `modeOf`'s permissions when that exists.
+ * On any error the partial file is removed and the error (naming `display`) is thrown.
+ */
+export function writeDurably(path: string, content: string | Buffer, display: string, modeOf?: string): void {
+  let fd: number | undefined;
   try {
-    for (const f of files) {
-      const tmp = join(dirname(f.path), `.${basename(f.path)}.memfix-${process.pid}.tmp`);
-      writeFileSync(tmp, f.content, { flag: 'wx' });
-      try { chmodSync(tmp, statSync(f.path).mode & 0o7777); } catch { /* new file */ }
-      temps.push({ tmp, path: f.path });
+    fd = openSync(path, 'w', 0o666);
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    if (modeOf) {
+      try { chmodSync(path, statSync(modeOf).mode & 0o7777); } catch { /* a new file keeps the default mode */ }
     }
   } catch (e) {
-    for (const t of temps) rmSync(t.tmp, { force: true });
-    throw new MemfixError(`cannot write: ${(e as Error).message}`, (e as NodeJS.ErrnoException).path);
+    if (fd !== undefined) try { closeSync(fd); } catch { /* already failing */ }
+    rmSync(path, { force: true });
+    throw ioError(e, display, 'cannot write');
   }
-  for (const t of temps) renameSync(t.tmp, t.path);
+}
+
+/** Replace several files, each atomically: temporary siblings first, then renames. No temporary file survives an error. */
+export function writeFilesAtomically(files: { path: string; content: string; display: string }[]): void {
+  const temps: { tmp: string; path: string; display: string }[] = [];
+  try {
+    for (const f of files) {
+      const tmp = tempFor(f.path);
+      temps.push({ tmp, path: f.path, display: f.display });
+      writeDurably(tmp, f.content, f.display, f.path);
+    }
+    while (temps.length) {
+      const t = temps[0]!;
+      try { renameSync(t.tmp, t.path); } catch (e) { throw ioError(e, t.display, 'cannot write'); }
+      temps.shift();
+    }
+  } finally {
+    for (const t of temps) rmSync(t.tmp, { force: true });
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   HEADER, IDS, SAMPLE, assertOneLineError, assertSameTree, copyTree, gitInit, limiter, memfix, run, show, snapshot, tempRoot,
@@ -14,7 +14,7 @@ import {
 const AUTHOR = 'T <t@example.com>';
 const DATE = '2026-01-01T00:00:00Z';
 const PATCHES = IDS.map((id, i) => `${String(i + 1).padStart(4, '0')}-${id}.patch`);
-const SERIES_FILES = ['0000-cover-letter.patch', ...PATCHES, 'series'].sort();
+const SERIES_FILES = ['.memfix-series.json', '0000-cover-letter.patch', ...PATCHES, 'series'].sort();
 
 const tmp = tempRoot('memfix-e2e-');
 after(() => tmp.cleanup());
@@ -181,33 +181,56 @@ describe('e2e', { concurrency: 3 }, () => {
   });
 
   describe('series output folder', { concurrency: 2, timeout: 400_000 }, () => {
-    test('a foreign file: exit 2 naming it, nothing written; with --force written, the file kept and old patches removed', async () => {
+    test("a user's 0007-my-own.patch, series and notes.txt: refused (exit 2, naming series), even with --force; all three kept byte for byte", async () => {
+      const out = tmp.dir('out-user');
+      writeFileSync(join(out, '0007-my-own.patch'), 'mine\n');
+      writeFileSync(join(out, 'series'), '0007-my-own.patch\n');
+      writeFileSync(join(out, 'notes.txt'), 'my notes\n');
+      const before = snapshot(out);
+      for (const extra of [[], ['--force']]) {
+        const r = await memfix(seriesArgs(out, ...extra), { cwd: A });
+        assert.equal(r.code, 2, show(r));
+        assert.match(assertOneLineError(r, `series ${extra.join(' ')} into a folder with a user's series file`), /\/series: memfix did not write this file/);
+        assertSameTree(snapshot(out), before, `series ${extra.join(' ')}: nothing written, nothing removed`);
+      }
+    });
+
+    test('foreign files without a clash: exit 2 naming them; with --force written beside them, and a later run keeps them', async () => {
       const out = tmp.dir('out-foreign');
       writeFileSync(join(out, 'notes.txt'), 'mine\n');
-      writeFileSync(join(out, '0009-old-fix.patch'), 'old\n');
+      writeFileSync(join(out, '0001-my-own.patch'), 'my own patch\n');
       const before = snapshot(out);
       const r = await memfix(seriesArgs(out), { cwd: A });
       assert.equal(r.code, 2, show(r));
       assert.match(assertOneLineError(r, 'series into a folder with a foreign file'), /notes\.txt/);
       assertSameTree(snapshot(out), before, 'a refused series writes and removes nothing');
 
-      const f = await memfix(seriesArgs(out, '--force'), { cwd: A });
-      assert.equal(f.code, 0, show(f));
-      assert.deepEqual(readdirSync(out).sort(), [...SERIES_FILES, 'notes.txt'].sort(), show(f));
-      assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine\n', 'the foreign file is left alone');
-      for (const name of PATCHES) assert.match(readFileSync(join(out, name), 'utf8'), /^From 0{40} /, `${name} was written by this run`);
+      for (let run = 0; run < 2; run++) {
+        const f = await memfix(seriesArgs(out, '--force'), { cwd: A });
+        assert.equal(f.code, 0, show(f));
+        assert.deepEqual(readdirSync(out).sort(), [...SERIES_FILES, '0001-my-own.patch', 'notes.txt'].sort(), show(f));
+        for (const [name, bytes] of before) assert.ok(readFileSync(join(out, name)).equals(bytes), `${name} is left alone (run ${run + 1})`);
+        for (const name of PATCHES) assert.match(readFileSync(join(out, name), 'utf8'), /^From 0{40} /, `${name} was written by memfix`);
+      }
     });
 
-    test('stale NNNN-*.patch from an earlier run are removed (no --force needed)', async () => {
-      const out = tmp.dir('out-stale');
-      copyTree(P, out);
-      writeFileSync(join(out, '0005-obsolete-fix.patch'), 'from an earlier run\n');
-      writeFileSync(join(out, '0002-renamed-since.patch'), 'from an earlier run\n');
-      const r = await memfix(seriesArgs(out), { cwd: A });
-      assert.equal(r.code, 0, show(r));
-      assert.deepEqual(readdirSync(out).sort(), SERIES_FILES, show(r));
-      assert.match(r.stdout, /removed 2 stale/, show(r));
+    test('files of an earlier series that this one no longer has are removed; a file memfix wrote but someone edited is never touched', async () => {
+      const out = join(tmp.root, 'out-stale');
+      const one = await memfix(seriesArgs(out, '--fix', 'guarded-global'), { cwd: A });
+      assert.equal(one.code, 0, show(one));
+      assert.deepEqual(readdirSync(out).sort(), ['.memfix-series.json', '0000-cover-letter.patch', '0001-guarded-global.patch', 'series'], show(one));
+      const all = await memfix(seriesArgs(out), { cwd: A });
+      assert.equal(all.code, 0, show(all));
+      assert.deepEqual(readdirSync(out).sort(), SERIES_FILES, show(all));
+      assert.match(all.stdout, /removed 1 file\(s\) of an earlier series: 0001-guarded-global\.patch/, show(all));
       assert.equal(readFileSync(join(out, 'series'), 'utf8'), PATCHES.map((p) => p + '\n').join(''));
+
+      appendFileSync(join(out, PATCHES[3]!), '# reviewed by me\n');
+      const edited = snapshot(out);
+      const again = await memfix(seriesArgs(out, '--fix', 'free-disk-buffer'), { cwd: A });
+      assert.equal(again.code, 2, show(again));
+      assert.match(assertOneLineError(again, 'series over an edited patch'), new RegExp(`${PATCHES[3]}: memfix wrote this file, but it was changed since`));
+      assertSameTree(snapshot(out), edited, 'nothing replaced or removed');
     });
   });
 });

@@ -1,44 +1,79 @@
 /**
  * Interactive (or --yes) application. Fixes are offered in dependency order, each on the tree as
- * the accepted ones leave it; skipping a fix blocks the fixes that need it. Files are written
- * once, at the end, all or nothing.
+ * the accepted ones leave it; skipping a fix blocks the fixes that need it. The tree is locked
+ * for the whole run, and the accepted fixes are written at the end as one transaction
+ * (src/transaction.ts): every file or none, even if the run is killed. Nothing is reported as
+ * applied before it is written.
  */
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pc from 'picocolors';
-import { expand } from '@inquirer/prompts';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
-import { writeAllAtomically } from '../write.ts';
+import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
+import { dependencyNote, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
 import { out, planDir } from './common.ts';
+import { resolve } from 'node:path';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
 type Choice = 'apply' | 'skip' | 'whole' | 'all' | 'stop' | 'abort';
 
-function showStep(step: Step, whole = false): void {
+function stepText(step: Step, whole = false): string {
   const m = step.codemod.meta;
-  out();
-  out(pc.bold(`${m.id}: ${m.title}`) + (step.group ? pc.dim(`  [${step.group}]`) : ''));
-  out(`  why:   ${m.why}`);
-  out(`  files: ${step.changes.map((c) => c.path).join(', ')}`);
-  for (const c of step.changes) out(colourDiff(unified(c.path, c.before, c.after, whole ? 1e6 : 3)));
+  return [
+    '',
+    pc.bold(`${m.id}: ${m.title}`) + (step.group ? pc.dim(`  [${step.group}]`) : ''),
+    `  why:   ${m.why}`,
+    `  files: ${step.changes.map((c) => c.path).join(', ')}`,
+    ...step.changes.map((c) => colourDiff(unified(c.path, c.before, c.after, whole ? 1e6 : 3))),
+  ].join('\n');
+}
+
+/** Long text through the user's pager, as git does: $PAGER, else `less -R` (LESS=FRX unless set). */
+function page(text: string): void {
+  const pager = process.env.PAGER ?? 'less -R';
+  if (!process.stdout.isTTY || pager === '' || pager === 'cat') { out(text); return; }
+  const r = spawnSync(pager, { shell: true, input: text + '\n', stdio: ['pipe', 'inherit', 'inherit'], env: { LESS: 'FRX', LV: '-c', ...process.env } });
+  if (r.error) out(text); // no such pager: print it
 }
 
 export async function apply(dir: string, o: Options): Promise<void> {
   const interactive = !o.yes && !o.dryRun;
   if (interactive && !(process.stdin.isTTY && process.stdout.isTTY))
     throw new MemfixError('no terminal to ask on: pass --yes to apply every needed fix, or --dry-run to only print them');
+  const { fix, added } = withDependencies(o.fix);
+  if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
+
+  const root = resolve(dir);
+  let lock: TreeLock | undefined;
+  if (o.dryRun) {
+    if (pendingJournal(root)) process.stderr.write(`memfix: ${dir}: an interrupted apply left ${STATE_DIR}/journal; the next memfix apply finishes or undoes it\n`);
+  } else {
+    lock = await lockTree(root, dir);
+    const recovered = recover(root, dir);
+    if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+  }
+  try {
+    await applyLocked(dir, o, fix, interactive);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function applyLocked(dir: string, o: Options, fix: string[] | undefined, interactive: boolean): Promise<void> {
+  // the prompt library is loaded only when there is a question to ask
+  const ask = interactive ? (await import('@inquirer/prompts')).expand : undefined;
   let mode: 'ask' | 'all' | 'stop' = interactive ? 'ask' : 'all';
   let aborted = false;
   const decide = async (step: Step): Promise<boolean> => {
-    if (o.dryRun) { showStep(step); return true; }
+    if (o.dryRun) { out(stepText(step)); return true; }
     if (mode === 'stop') return false;
-    if (mode === 'all') { if (!o.yes) showStep(step); return true; }
-    showStep(step);
+    if (mode === 'all') { if (!o.yes) out(stepText(step)); return true; }
+    out(stepText(step));
     for (;;) {
-      const choice = await expand<Choice>({
+      const choice = await ask!<Choice>({
         message: `Apply ${step.codemod.meta.id}?`,
         default: 'y',
         choices: [
@@ -50,7 +85,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
           { key: 'q', name: 'abort, write nothing', value: 'abort' },
         ],
       });
-      if (choice === 'whole') { showStep(step, true); continue; }
+      if (choice === 'whole') { page(stepText(step, true)); continue; }
       if (choice === 'apply') return true;
       if (choice === 'all') { mode = 'all'; return true; }
       if (choice === 'skip') return false;
@@ -60,17 +95,32 @@ export async function apply(dir: string, o: Options): Promise<void> {
       return false;
     }
   };
-  const { root, tree, steps, after } = await planDir(dir, o.fix, decide);
-  out();
-  for (const s of steps) {
-    out('  ' + stepLine(s) + (s.outcome.status === 'apply' ? (s.taken && !aborted ? pc.green(o.dryRun ? '  → would apply' : '  → applied') : pc.dim('  → skipped')) : ''));
-  }
-  if (aborted) { out('aborted: nothing written'); process.exitCode = 1; return; }
+  const { root, tree, steps, after } = await planDir(dir, fix, decide);
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
-  if (o.dryRun) { out(`dry run: ${changed.length} file(s) would change`); process.exitCode = changed.length ? 1 : 0; return; }
-  writeAllAtomically(changed.map(([p, t]) => ({ path: join(root, p), content: t })));
+  const verdict = (s: Step) => {
+    if (s.outcome.status !== 'apply') return '';
+    if (!s.taken || aborted) return pc.dim('  → skipped');
+    return pc.green(o.dryRun ? '  → would apply' : '  → applied');
+  };
+  // with --fix, only the chosen fixes (and what they need) count: a dependent left out is not a failure
+  const stuck = steps.filter((s) => (!fix || fix.includes(s.codemod.meta.id)) && isStuck(s));
+  if (aborted) {
+    out();
+    for (const s of steps) out('  ' + stepLine(s) + verdict(s));
+    out('aborted: nothing written');
+    process.exitCode = 1;
+    return;
+  }
+  if (o.dryRun) {
+    out();
+    for (const s of steps) out('  ' + stepLine(s) + verdict(s));
+    out(`dry run: ${changed.length} file(s) would change`);
+    process.exitCode = changed.length || stuck.length ? 1 : 0;
+    return;
+  }
+  commitChanges(root, dir, changed.map(([p, t]) => ({ path: p, before: tree.get(p)!, after: t })));
+  out();
+  for (const s of steps) out('  ' + stepLine(s) + verdict(s));
   out(changed.length ? `wrote ${changed.length} file(s): ${changed.map(([p]) => p).join(', ')}` : 'nothing to change');
-  // with --fix, only the chosen fixes count: a dependent left out is not a failure
-  const stuck = steps.filter((s) => (!o.fix || o.fix.includes(s.codemod.meta.id)) && isStuck(s));
   process.exitCode = stuck.length ? 1 : 0;
 }

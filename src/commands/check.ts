@@ -7,17 +7,45 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
-import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type Tree } from '../apply.ts';
+import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type ParsedPatch, type Tree } from '../apply.ts';
 import { isStuck, stepLine } from '../report.ts';
 import { out } from './common.ts';
-import { buildSeries, OURS } from './series.ts';
-import { gitPrefix } from './series-build.ts';
+import { OURS, planSeries, renderFiles } from './series.ts';
+import { workTree } from '../git.ts';
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
   const start = patch.indexOf('\ndiff --git ');
   const end = patch.lastIndexOf('\n-- \n');
   return start < 0 ? '' : patch.slice(start + 1, end > start ? end : undefined);
+}
+
+export type PatchStatus = 'applies' | 'already-applied' | 'fails';
+export interface PatchCheck { name: string; status: PatchStatus; file?: string; hunk?: number; hunkHeader?: string; reason?: string }
+
+/**
+ * Each patch's status on a tree, in series order. The tree may hold any prefix of the series
+ * already (after `git am` of the first patches): the longest prefix that reverse-applies, last
+ * patch first, is "already applied"; the rest is applied forward, one patch after the other.
+ */
+export function statusOnTree(tree: Tree, parsed: ParsedPatch[]): PatchCheck[] {
+  let merged = 0;
+  for (let k = parsed.length; k > 0 && !merged; k--) {
+    let t: Tree | null = tree;
+    for (let i = k - 1; i >= 0 && t; i--) t = revertPatchInTree(t, parsed[i]!);
+    if (t) merged = k;
+  }
+  const out: PatchCheck[] = parsed.slice(0, merged).map((p) => ({ name: p.fileName, status: 'already-applied' }));
+  let state = tree;
+  for (const p of parsed.slice(merged)) {
+    const r = applyPatchToTree(state, p);
+    state = r.tree;
+    const res = r.result;
+    out.push(res.status === 'fails'
+      ? { name: p.fileName, status: 'fails', file: res.file, hunk: res.hunk, hunkHeader: res.hunkHeader, reason: res.reason }
+      : { name: p.fileName, status: res.status });
+  }
+  return out;
 }
 
 export async function check(dir: string, o: { patches: string }): Promise<void> {
@@ -28,11 +56,12 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
   const order = readSeriesOrder(seriesText, names);
   if (!order.length) throw new MemfixError('no patches in the folder', o.patches);
   const root = resolve(dir);
-  const prefix = gitPrefix(root);
+  const wt = workTree(root);
+  const prefix = wt?.prefix ?? '';
   const parsed = order.map((n) => parseMbox(join(o.patches, n), readFileSync(join(pdir, n), 'utf8')));
 
   // an in-memory copy of the files the series touches, read from DIR (paths are from the repository top)
-  let tree: Tree = new Map();
+  const tree: Tree = new Map();
   for (const p of parsed) for (const f of p.files) {
     for (const path of [f.oldPath, f.newPath]) {
       if (!path || tree.has(path)) continue;
@@ -42,33 +71,24 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
     }
   }
 
-  // a tree that already holds the whole series: the series reverse-applies, last patch first
-  let reverted: Tree | null = tree;
-  for (const p of [...parsed].reverse()) if (reverted) reverted = revertPatchInTree(reverted, p);
-  const allIn = reverted !== null;
-
-  let ok = true;
+  const results = statusOnTree(tree, parsed);
+  const ok = results.every((r) => r.status !== 'fails');
   out('patches:');
-  const statusOf = new Map<string, string>();
-  for (const p of parsed) {
-    const r = allIn ? { result: { patch: p.fileName, status: 'already-applied' as const }, tree } : applyPatchToTree(tree, p);
-    tree = r.tree;
-    statusOf.set(p.fileName, r.result.status);
-    if (r.result.status === 'applies') out(`  ${pc.green('applies')}          ${p.fileName}`);
-    else if (r.result.status === 'already-applied') out(`  ${pc.green('already applied')}  ${p.fileName}`);
-    else {
-      ok = false;
-      out(`  ${pc.red('fails')}            ${p.fileName}: ${r.result.file}, hunk ${r.result.hunk}${r.result.hunkHeader ? ` (${r.result.hunkHeader})` : ''}: ${r.result.reason}`);
-    }
+  for (const r of results) {
+    if (r.status === 'applies') out(`  ${pc.green('applies')}          ${r.name}`);
+    else if (r.status === 'already-applied') out(`  ${pc.green('already applied')}  ${r.name}`);
+    else out(`  ${pc.red('fails')}            ${r.name}: ${r.file}, hunk ${r.hunk}${r.hunkHeader ? ` (${r.hunkHeader})` : ''}: ${r.reason}`);
   }
 
-  // regenerate: same fixes, same slugs; compare what each patch changes
-  const regenerated = await buildSeries(dir, {});
+  // regenerate: same fixes, same slugs; compare what each patch changes (no author or date needed)
+  const regenerated = await planSeries(dir, { base: 'worktree', wt });
   out('codemods:');
   for (const s of regenerated.steps) out('  ' + stepLine(s));
   const drifted = regenerated.steps.filter(isStuck);
   out(drifted.length ? `  ${pc.red('the codemods cannot handle')} ${drifted.map((s) => s.codemod.meta.id).join(', ')}` : '  the codemods find every target');
-  const fresh = new Map(regenerated.render().filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
+  const rendered = renderFiles(regenerated, { author: 'memfix <memfix@localhost>', date: '0' });
+  const fresh = new Map(rendered.filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
+  const statusOf = new Map(results.map((r) => [r.name, r.status]));
   const stale: string[] = [];
   for (const name of order) {
     const slug = name.replace(/^\d{4}-/, '');

@@ -1,52 +1,86 @@
 /**
  * memfix series: the fixes as a patch series for `git am` and `quilt push -a`, byte-for-byte
- * reproducible. With --verify, every prefix of the series must compile, and the cover letter
- * carries the sanitizer before/after table.
+ * reproducible, for the commit it names as base-commit. With --verify, every prefix of the
+ * series must compile, and the cover letter carries the sanitizer before/after table.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
 import { renderSeries } from '../series.ts';
 import { isStuck, stepLine } from '../report.ts';
-import { writeAllAtomically } from '../write.ts';
+import { writeSeriesFolder } from '../series-folder.ts';
+import { head, headContents, uncommitted, workTree, type Head, type WorkTree } from '../git.ts';
+import { plan } from '../engine.ts';
+import { dependencyNote, withDependencies } from '../select.ts';
 import { checkToolchain } from '../verify/build.ts';
 import { compileCheck, verifyTree } from '../verify/run.ts';
 import { formatTable, verdictTable } from './verify.ts';
-import { out, planDir } from './common.ts';
-import { authorFor, coverBody, dateFor, gitPrefix, isGitWorkTree, patchSpecs, version } from './series-build.ts';
+import { codemodsFor, out, planDir } from './common.ts';
+import { authorFor, coverBody, dateFor, patchSpecs, version } from './series-build.ts';
 
+/** Names of the files a series consists of: numbered patches and the quilt `series` file. */
 export const OURS = /^(\d{4}-[A-Za-z0-9._-]+\.patch|series)$/;
+
+/** What a file must look like to be a target candidate when HEAD has it and the work tree does not. */
+const SOURCE = /\.(h|hh|hpp|hxx|h\+\+|ipp|c|cc|cpp|cxx|i|swg)$/i;
 
 interface Options { output: string; force?: boolean; author?: string; date?: string; verify?: boolean; fix?: string[] }
 
-/** The series for DIR, in memory: what `series` writes and what `check` compares against. */
-export async function buildSeries(dir: string, o: Omit<Options, 'output' | 'force'>) {
-  const planned = await planDir(dir, o.fix);
-  const specs = patchSpecs(planned.steps, gitPrefix(planned.root));
-  const baseCommit = isGitWorkTree(planned.root) ? spawnSync('git', ['-C', planned.root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || undefined : undefined;
-  /** The files, with an optional verification section in the cover letter. */
-  const render = (verification = '') =>
-    specs.length
-      ? renderSeries(specs, {
-          author: authorFor(planned.root, o.author),
-          date: dateFor(planned.root, o.date),
-          baseCommit,
-          cover: { subject: 'memory_disk_io: fix use-after-free and lifetime bugs in the in-memory disk I/O', body: coverBody(planned.steps, verification) },
-          signature: `memfix ${version}`,
-        })
-      : [];
-  return { ...planned, specs, render };
+export const COVER_SUBJECT = 'memory_disk_io: fix use-after-free and lifetime bugs in the in-memory disk I/O';
+
+/**
+ * The fixes of DIR as patches, in memory: what `series` writes and what `check` compares with.
+ * `base: 'head'` (series) plans on HEAD's content of every file with uncommitted changes, so the
+ * series applies to the commit it names; `base: 'worktree'` (check) plans on the files as they are.
+ */
+export async function planSeries(dir: string, o: { fix?: string[]; base: 'head' | 'worktree'; wt?: WorkTree | null }) {
+  let planned = await planDir(dir, o.fix);
+  const wt = o.wt !== undefined ? o.wt : workTree(planned.root);
+  const headCommit: Head | null = o.base === 'head' && wt ? head(planned.root) : null;
+  let dirty: string[] = [];
+  if (headCommit && wt) {
+    const changed = uncommitted(planned.root).filter((p) => p.startsWith(wt.prefix)).map((p) => p.slice(wt.prefix.length));
+    dirty = changed.filter((p) => planned.tree.has(p) || SOURCE.test(p));
+    if (dirty.length) {
+      const atHead = headContents(planned.root, dirty.map((p) => wt.prefix + p));
+      const tree = new Map(planned.tree);
+      for (const p of dirty) {
+        const text = atHead.get(wt.prefix + p) ?? null;
+        if (text === null || text.includes('\0') || text.includes('\uFFFD')) tree.delete(p);
+        else tree.set(p, text);
+      }
+      const { mods, only } = await codemodsFor(o.fix);
+      const replanned = await plan(tree, mods, { only });
+      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree };
+    }
+  }
+  const prefix = wt?.prefix ?? '';
+  const specs = patchSpecs(planned.steps, prefix, new Set(planned.tree.keys()));
+  return { ...planned, wt, headCommit, dirty, prefix, specs };
+}
+
+export type PlannedSeries = Awaited<ReturnType<typeof planSeries>>;
+
+/** The series' files (cover letter, patches, `series`), with an optional verification section in the cover letter. */
+export function renderFiles(s: PlannedSeries, o: { author?: string; date?: string }, verification = '') {
+  if (!s.specs.length) return [];
+  const names = s.specs.map((p, i) => `${String(i + 1).padStart(4, '0')}-${p.slug}.patch`);
+  return renderSeries(s.specs, {
+    author: authorFor(s.root, o.author, s.wt !== null),
+    date: dateFor(o.date, s.headCommit),
+    baseCommit: s.headCommit?.sha,
+    cover: { subject: COVER_SUBJECT, body: coverBody(s.steps, names, verification) },
+    signature: `memfix ${version}`,
+  });
 }
 
 export async function series(dir: string, o: Options): Promise<void> {
-  const outDir = resolve(o.output);
-  if (existsSync(outDir)) {
-    if (!statSync(outDir).isDirectory()) throw new MemfixError('not a directory', o.output);
-    const foreign = readdirSync(outDir).filter((f) => !OURS.test(f));
-    if (foreign.length && !o.force) throw new MemfixError(`holds files memfix did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); pass --force to write there anyway`, o.output);
+  const { fix, added } = withDependencies(o.fix);
+  if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
+  const built = await planSeries(dir, { fix, base: 'head' });
+  if (built.dirty.length) {
+    const names = built.dirty.slice(0, 3).join(', ') + (built.dirty.length > 3 ? ', ...' : '');
+    process.stderr.write(`memfix: ${dir}: uncommitted changes to ${names}: the series is made from HEAD (${built.headCommit!.sha.slice(0, 12)}), the base-commit it names; those changes are not in it\n`);
   }
-  const built = await buildSeries(dir, o);
   let verification = '';
   if (o.verify && built.specs.length) {
     checkToolchain();
@@ -65,14 +99,14 @@ export async function series(dir: string, o: Options): Promise<void> {
     verification = 'Sanitizer scenarios (memfix verify --compare: ASan+UBSan, one process each):\n\n' +
       formatTable(verdictTable([{ title: 'before', verdict: before }, { title: 'after', verdict: after }])).split('\n').map((l) => '  ' + l).join('\n') + '\n';
   }
-  const files = built.render(verification);
-  const stuck = built.steps.some(isStuck);
+  const files = renderFiles(built, o, verification);
+  // with --fix, only the chosen fixes (and what they need) count, as in apply
+  const stuck = built.steps.some((s) => (!fix || fix.includes(s.codemod.meta.id)) && isStuck(s));
   for (const s of built.steps) out('  ' + stepLine(s));
   if (!files.length) { out('nothing to fix: no series written'); process.exitCode = stuck ? 1 : 0; return; }
-  mkdirSync(outDir, { recursive: true });
-  const stale = readdirSync(outDir).filter((f) => OURS.test(f) && !files.some((x) => x.name === f));
-  writeAllAtomically(files.map((f) => ({ path: join(outDir, f.name), content: f.content })));
-  for (const f of stale) rmSync(join(outDir, f));
-  out(`wrote ${built.specs.length} patch(es), a cover letter and series to ${o.output}${stale.length ? ` (removed ${stale.length} stale file(s))` : ''}`);
+  const r = writeSeriesFolder(resolve(o.output), o.output, files, !!o.force);
+  out(`wrote ${built.specs.length} patch(es), a cover letter and series to ${o.output}` +
+    (r.removed.length ? ` (removed ${r.removed.length} file(s) of an earlier series: ${r.removed.join(', ')})` : '') +
+    (r.foreign.length ? `; left alone: ${r.foreign.join(', ')}` : ''));
   process.exitCode = stuck ? 1 : 0;
 }

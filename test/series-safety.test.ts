@@ -1,0 +1,195 @@
+/**
+ * A series is for the commit it names, and says what a maintainer needs once: a dirty tree gives
+ * a series that `git am` applies on its base-commit; `check` is right for any prefix of the series
+ * already merged; messages are wrapped at 72 columns, name no bare #N, carry the codemod's notes,
+ * and the cover letter carries the `git am` line. `--fix X` takes X's dependencies. Git is asked
+ * once per question (MEMFIX_TRACE_GIT counts the processes); a plain folder works without git.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  HEAD, HEADER, IDS, SAMPLE, assertSameTree, copyTree, gitInit, memfix, run, show, snapshot, statusById, tempRoot,
+} from './e2e-helpers.ts';
+import { commitBody, analysisSentence } from '../src/commands/series-build.ts';
+import type { Step } from '../src/engine.ts';
+import type { Codemod, Meta } from '../src/codemod.ts';
+import { loadCodemods } from '../src/registry.ts';
+
+const AUTHOR = 'T <t@example.com>';
+const DATE = '2026-01-01T00:00:00Z';
+const PATCHES = IDS.map((id, i) => `${String(i + 1).padStart(4, '0')}-${id}.patch`);
+const tmp = tempRoot('memfix-series-safety-');
+after(() => tmp.cleanup());
+let n = 0;
+const copy = (from: string) => copyTree(from, join(tmp.root, `t${++n}`));
+const seriesArgs = (dir: string, out: string, ...more: string[]) => ['series', dir, '-o', out, '--author', AUTHOR, '--date', DATE, ...more];
+const gitLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('memfix: git '));
+
+/** The commit message of a patch file: from the blank line after the headers to the `---` line. */
+function message(patch: string): string {
+  const start = patch.indexOf('\n\n') + 2;
+  return patch.slice(start, patch.indexOf('\n---\n', start));
+}
+
+let fixedSample: Map<string, Buffer>;
+before(async () => {
+  const d = copy(SAMPLE);
+  const r = await memfix(['apply', d, '--yes']);
+  assert.equal(r.code, 0, show(r));
+  fixedSample = snapshot(d);
+});
+
+describe('series and check', { concurrency: 2, timeout: 600_000 }, () => {
+  test('a dirty tree (apply --fix free-disk-buffer): the series is made from HEAD, says so, and git am applies it on base-commit', async () => {
+    const d = copy(SAMPLE);
+    const sha = await gitInit(d);
+    const a = await memfix(['apply', d, '--fix', 'free-disk-buffer', '--yes']);
+    assert.equal(a.code, 0, show(a));
+    const out = join(tmp.root, `p${++n}`);
+    const s = await memfix(seriesArgs(d, out));
+    assert.equal(s.code, 0, show(s));
+    assert.match(s.stderr, new RegExp(`uncommitted changes to ${HEADER.replace(/\./g, '\\.')}: the series is made from HEAD \\(${sha.slice(0, 12)}\\)`), show(s));
+    assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.patch')).sort(), ['0000-cover-letter.patch', ...PATCHES], 'every fix, free-disk-buffer included');
+    assert.match(readFileSync(join(out, '0000-cover-letter.patch'), 'utf8'), new RegExp(`^base-commit: ${sha}$`, 'm'));
+
+    const b = copy(SAMPLE);
+    assert.equal(await gitInit(b), sha, 'a clean checkout of base-commit');
+    const am = await run('git', ['am', ...PATCHES.map((p) => join(out, p))], { cwd: b });
+    assert.equal(am.code, 0, `git am on base-commit\n${show(am)}`);
+    assertSameTree(snapshot(b), fixedSample, 'git am of the series = apply --yes');
+  });
+
+  test('check after git am of 0001-0002: already applied, already applied, applies, applies; exit 0', async () => {
+    const d = copy(SAMPLE);
+    await gitInit(d);
+    const out = join(tmp.root, `p${++n}`);
+    const s = await memfix(seriesArgs(d, out));
+    assert.equal(s.code, 0, show(s));
+    for (const k of [0, 1, 2, 3, 4]) {
+      if (k > 0) {
+        const am = await run('git', ['am', join(out, PATCHES[k - 1]!)], { cwd: d });
+        assert.equal(am.code, 0, show(am));
+      }
+      const c = await memfix(['check', d, '--patches', out]);
+      const got = PATCHES.map((p) => (c.stdout.split('\n').find((l) => l.includes(p)) ?? '').trim().replace(/\s+\S*$/, '').trim());
+      const want = PATCHES.map((_, i) => (i < k ? 'already applied' : 'applies'));
+      assert.deepEqual(got, want, `after git am of ${k} patch(es)\n${show(c)}`);
+      assert.match(c.stdout, /^series: up to date$/m, show(c));
+      assert.equal(c.code, 0, show(c));
+    }
+  });
+
+  test('git processes: series asks git 4 questions, check 1, scan and apply none', async () => {
+    const d = copy(SAMPLE);
+    await gitInit(d);
+    const env = { MEMFIX_TRACE_GIT: '1' };
+    const out = join(tmp.root, `p${++n}`);
+    const s = await memfix(seriesArgs(d, out).filter((a) => a !== '--author' && a !== AUTHOR), { env });
+    assert.equal(s.code, 0, show(s));
+    assert.deepEqual(gitLines(s.stderr).map((l) => l.split(' ')[2]), ['rev-parse', 'log', 'status', 'var'], show(s));
+    const c = await memfix(['check', d, '--patches', out], { env });
+    assert.equal(c.code, 0, show(c));
+    assert.deepEqual(gitLines(c.stderr).map((l) => l.split(' ')[2]), ['rev-parse'], show(c));
+    for (const args of [['scan', d], ['apply', d, '--dry-run']]) {
+      const r = await memfix(args, { env });
+      assert.deepEqual(gitLines(r.stderr), [], `${args[0]} asks git nothing\n${show(r)}`);
+    }
+  });
+
+  test('a plain folder (no git): series without base-commit, check works', async () => {
+    const d = copy(SAMPLE);
+    const out = join(tmp.root, `p${++n}`);
+    const s = await memfix(seriesArgs(d, out));
+    assert.equal(s.code, 0, show(s));
+    assert.doesNotMatch(readFileSync(join(out, '0000-cover-letter.patch'), 'utf8'), /base-commit/);
+    const c = await memfix(['check', d, '--patches', out]);
+    assert.equal(c.code, 0, show(c));
+    for (const p of PATCHES) assert.match(c.stdout, new RegExp(`applies\\s+\\S*${p}`), show(c));
+  });
+
+  test('--fix storage-generation takes copy-on-read and free-disk-buffer with it and says so', async () => {
+    const d = copy(SAMPLE);
+    const r = await memfix(['apply', d, '--fix', 'storage-generation', '--yes']);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stderr, /--fix storage-generation needs copy-on-read, free-disk-buffer: they are included/, show(r));
+    const by = statusById(r.stdout);
+    for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.deepEqual(by[id], ['apply'], `${id}\n${show(r)}`);
+    for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.match(r.stdout, new RegExp(`^\\s+apply\\s+${id}\\s.*→ applied$`, 'm'), show(r));
+    assert.match(r.stdout, /^\s+apply\s+guarded-global\s.*→ skipped$/m, show(r));
+    const text = readFileSync(join(d, HEADER), 'utf8');
+    for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.match(text, new RegExp(`memfix\\(${id}\\)`));
+    assert.doesNotMatch(text, /memfix\(guarded-global\)/);
+  });
+});
+
+const mods = await loadCodemods();
+const meta = new Map(mods.map((m) => [m.meta.id, m.meta]));
+
+describe('commit messages', { concurrency: 2, timeout: 600_000 }, () => {
+
+  for (const [name, fixture, crlf] of [['sample', SAMPLE, false], ['head', HEAD, false], ['head with CRLF', HEAD, true]] as const) {
+    test(`${name}: each fact once, lines of at most 72 columns, no bare #N, the notes, the git am line`, async () => {
+      const d = copy(fixture);
+      if (crlf) {
+        for (const f of readdirSync(join(d, 'upgrade_2.0.x/libtorrent-go'), { recursive: true }) as string[]) {
+          const p = join(d, 'upgrade_2.0.x/libtorrent-go', f);
+          if (/\.(hpp|i)$/.test(f)) writeFileSync(p, readFileSync(p, 'utf8').replace(/\n/g, '\r\n'));
+        }
+      }
+      const sha = await gitInit(d);
+      const out = join(tmp.root, `p${++n}`);
+      const s = await memfix(seriesArgs(d, out));
+      assert.equal(s.code, 0, show(s));
+      const scan = await memfix(['scan', copy(fixture)]);
+      for (const [i, file] of PATCHES.entries()) {
+        const m = meta.get(IDS[i]!)!;
+        const msg = message(readFileSync(join(out, file), 'utf8'));
+        for (const line of msg.split('\n')) assert.ok(line.length <= 72, `${file}: ${line.length} columns: ${line}`);
+        assert.doesNotMatch(msg, /(^|[^\w&])#\d/m, `${file}: a bare #N`);
+        const flat = msg.replace(/\s+/g, ' ');
+        // each fact once: the commit text is there, and no sentence (nor a near copy of one) comes twice
+        const first = m.commit.body.split(/(?<=\.)\s/)[0]!.replace(/\s+/g, ' ');
+        assert.equal(flat.split(first).length - 1, 1, `${file}: the commit text once`);
+        for (const t of [m.why, m.what]) assert.ok(!flat.includes(t.replace(/\s+/g, ' ')), `${file}: meta's why/what repeat the commit text`);
+        const words = (t: string) => new Set(t.toLowerCase().match(/[a-z_]{4,}/g) ?? []);
+        const sentences = flat.split(/(?<=\.)\s+(?=[A-Z])/).filter((x) => x.length > 40);
+        for (const [a, x] of sentences.entries()) for (const y of sentences.slice(a + 1)) {
+          const wx = words(x);
+          const wy = words(y);
+          const shared = [...wx].filter((w) => wy.has(w)).length / Math.min(wx.size, wy.size);
+          assert.ok(shared < 0.6, `${file}: two sentences say the same thing:\n  ${x}\n  ${y}`);
+        }
+        assert.match(flat, new RegExp(`This is analysis fix ${m.analysis.fix}; it addresses analysis issue \\d+ \\(`), file);
+        // the notes scan prints for this fix are in the message
+        const scanLine = scan.stdout.split('\n').find((l) => new RegExp(`^\\s+apply\\s+${IDS[i]}\\s`).test(l)) ?? '';
+        const notes = /\s\s\((.*)\)$/.exec(scanLine)?.[1]?.split('; ') ?? [];
+        for (const note of notes) assert.ok(flat.includes(note.replace(/\s+/g, ' ')), `${file}: note "${note}" missing\n${msg}`);
+        if (name !== 'sample' && IDS[i] === 'copy-on-read') assert.ok(notes.length > 0, 'the head shape has notes for copy-on-read');
+      }
+      const cover = readFileSync(join(out, '0000-cover-letter.patch'), 'utf8');
+      const amLine = cover.split('\n').filter((l) => /^\s+(git am|\S+\.patch)/.test(l)).join(' ').replace(/\\/g, ' ').trim().split(/\s+/);
+      assert.deepEqual(amLine, ['git', 'am', ...(crlf ? ['--keep-cr'] : []), ...PATCHES], cover);
+      // and the command works as written, on a clean checkout of the base commit
+      const b = join(tmp.root, `b${++n}`);
+      copyTree(d, b);
+      rmSync(join(b, '.git'), { recursive: true, force: true });
+      assert.equal(await gitInit(b), sha);
+      const am = await run('git', ['-C', b, ...amLine.slice(1).map((w) => (w.endsWith('.patch') ? join(out, w) : w))]);
+      assert.equal(am.code, 0, `${amLine.join(' ')}\n${show(am)}`);
+    });
+  }
+
+  test('a fix beyond the analysis (fix: null): its finding, no analysis fix number', async () => {
+    const base = mods[0]!;
+    const m: Meta = { ...base.meta, id: 'new-fix', analysis: { fix: null, finding: 'found by the stress scenario of memfix\'s harness, in every upstream shape', issues: [] } };
+    const step = { codemod: { ...base, meta: m } as Codemod, group: '', outcome: { status: 'apply', edits: [], at: [], notes: ['a note naming x.hpp:12'] }, changes: [], taken: true } as Step;
+    const body = commitBody(step, 'top/', new Set(['x.hpp']));
+    assert.match(body.replace(/\s+/g, ' '), /This fix goes beyond the memory-safety analysis: found by the stress scenario of memfix's harness, in every upstream shape\./);
+    assert.doesNotMatch(body, /analysis fix/);
+    assert.match(body, /^- a note naming top\/x\.hpp:12$/m, 'notes name files from the repository top');
+    assert.equal(analysisSentence({ fix: 3, issues: ['#3 the global pointer outlives its object', '#7 a raw pointer escapes'] }),
+      'This is analysis fix 3; it addresses analysis issue 3 (the global pointer outlives its object) and analysis issue 7 (a raw pointer escapes).');
+  });
+});
