@@ -78,6 +78,9 @@ describe('series and check', { concurrency: 2, timeout: 600_000 }, () => {
       assert.deepEqual(got, want, `after git am of ${k} patch(es)\n${show(c)}`);
       assert.match(c.stdout, /^series: up to date$/m, show(c));
       assert.equal(c.code, 0, show(c));
+      // git itself agrees: the last merged patch reverse-applies, the next one applies
+      if (k > 0) assert.equal((await run('git', ['apply', '--check', '-R', join(out, PATCHES[k - 1]!)], { cwd: d })).code, 0, `git apply -R --check ${PATCHES[k - 1]}`);
+      if (k < 4) assert.equal((await run('git', ['apply', '--check', join(out, PATCHES[k]!)], { cwd: d })).code, 0, `git apply --check ${PATCHES[k]}`);
     }
   });
 
