@@ -96,10 +96,10 @@ export async function runScenario(bin: string, name: string, timeoutMs = 120_000
 }
 
 /** Run scenarios, two at a time (the machine has two cores). */
-export async function runAll(bin: string, names: string[], parallel = 2): Promise<ScenarioResult[]> {
+export async function runAll(bin: string, names: string[], parallel = 2, onResult?: (r: ScenarioResult) => void): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = new Array(names.length);
   let next = 0;
-  const worker = async () => { for (let i = next++; i < names.length; i = next++) results[i] = await runScenario(bin, names[i]!); };
+  const worker = async () => { for (let i = next++; i < names.length; i = next++) { results[i] = await runScenario(bin, names[i]!); onResult?.(results[i]!); } };
   await Promise.all(Array.from({ length: Math.min(parallel, names.length) }, worker));
   return results;
 }

@@ -30,13 +30,21 @@ export function writeTree(tree: Tree, dir: string): void {
  */
 export interface TreeVerdict { scenarios: ScenarioInfo[]; results: ScenarioResult[]; /** set when the tree did not build */ buildError?: string }
 
-export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: boolean; label?: string } = {}): Promise<TreeVerdict> {
+/** What verify is doing, for a progress display: a build starting, a scenario finished. */
+export type VerifyProgress =
+  | { kind: 'build'; label: string; sanitizer: 'ASan+UBSan' | 'TSan' }
+  | { kind: 'scenario'; label: string; name: string; pass: boolean; summary: string };
+
+export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: boolean; label?: string; onProgress?: (p: VerifyProgress) => void } = {}): Promise<TreeVerdict> {
+  const label = opts.label ?? 'tree';
+  const progress = opts.onProgress ?? (() => {});
   const work = mkdtempSync(join(tmpdir(), `memfix-verify-${opts.label ?? 'tree'}-`));
   try {
     writeTree(tree, join(work, 'tree'));
     const group = completeGroup(tree);
     const glue = extractGlue(group, join(work, 'tree'));
     const headerDir = join(work, 'tree', glue.headerDir);
+    progress({ kind: 'build', label, sanitizer: 'ASan+UBSan' });
     const bin = await buildHarness(glue.source, headerDir, join(work, 'build')).catch((e: Error) => {
       // name files as they are in the user's tree, not in our build folder
       if (e instanceof MemfixError) e.message = e.message.split(join(work, 'tree') + '/').join('');
@@ -45,11 +53,12 @@ export async function verifyTree(tree: Tree, opts: { tsan?: boolean; keep?: bool
     const listed = await listScenarios(bin);
     const asan = listed.filter((s) => s.sanitizers.includes('asan'));
     const scenarios = [...asan];
-    const results = await runAll(bin, asan.map((s) => s.name));
+    const results = await runAll(bin, asan.map((s) => s.name), 2, (r) => progress({ kind: 'scenario', label, name: r.name, pass: r.pass, summary: r.summary }));
     if (opts.tsan) {
       const tsan = listed.filter((s) => s.sanitizers.includes('tsan'));
+      progress({ kind: 'build', label, sanitizer: 'TSan' });
       const tbin = await buildHarness(glue.source, headerDir, join(work, 'build'), 'thread' as Sanitizer);
-      const tres = await runAll(tbin, tsan.map((s) => s.name), 1);
+      const tres = await runAll(tbin, tsan.map((s) => s.name), 1, (r) => progress({ kind: 'scenario', label, name: `${r.name} (tsan)`, pass: r.pass, summary: r.summary }));
       scenarios.push(...tsan.map((s) => ({ ...s, name: `${s.name} (tsan)` })));
       results.push(...tres.map((r) => ({ ...r, name: `${r.name} (tsan)` })));
     }
