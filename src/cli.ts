@@ -11,19 +11,22 @@ const program = new Command('memfix')
   .showHelpAfterError('(run memfix --help for usage)')
   .exitOverride();
 
-const fixOption = new Option('--fix <ids>', 'only these fixes (comma-separated ids)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const fixOption = () => new Option('--fix <ids>', 'only these fixes and what they need (comma-separated ids)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const formatOption = (formats: string) => new Option('--format <format[:file]>', `${formats}; to stdout, or to FILE after a colon (repeatable; text goes to stdout unless another format does)`)
+  .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 
 program.command('list').description('the codemods: what each fixes, their targets and dependencies')
   .action(async () => (await import('./commands/list.ts')).list());
 
 program.command('scan').argument('[dir]', 'tree to scan', '.').description('each fix\'s outcome on DIR: apply, applied, drift or missing (exit 1 when a fix is needed or drifted)')
-  .addOption(fixOption)
-  .action(async (dir: string, o: { fix?: string[] }) => (await import('./commands/scan.ts')).scan(dir, o));
+  .addOption(fixOption())
+  .addOption(formatOption('text, json, sarif, github or junit'))
+  .action(async (dir: string, o: { fix?: string[]; format?: string[] }) => (await import('./commands/scan.ts')).scan(dir, o));
 
 program.command('apply').argument('[dir]', 'tree to fix', '.').description('show each needed fix and apply the ones you accept')
   .option('-y, --yes', 'apply everything needed without asking')
   .option('--dry-run', 'only print what would change')
-  .addOption(fixOption)
+  .addOption(fixOption())
   .action(async (dir: string, o) => (await import('./commands/apply.ts')).apply(dir, o));
 
 program.command('series').argument('[dir]', 'tree to fix', '.').description('write the fixes as a git am / quilt patch series')
@@ -32,17 +35,19 @@ program.command('series').argument('[dir]', 'tree to fix', '.').description('wri
   .option('--author <who>', 'patch author, "Name <email>" (default: DIR\'s git config)')
   .option('--date <date>', 'patch date (ISO 8601 or seconds since the epoch; default: SOURCE_DATE_EPOCH, else DIR\'s HEAD commit date)')
   .option('--verify', 'check that the tree compiles after each patch, and put the sanitizer before/after table in the cover letter')
-  .addOption(fixOption)
+  .addOption(fixOption())
   .action(async (dir: string, o) => (await import('./commands/series.ts')).series(dir, o));
 
 program.command('check').argument('[dir]', 'tree the series is for', '.').description('CI: does the series still apply, is it stale, do the codemods still find their targets')
   .requiredOption('--patches <out>', 'folder holding the series')
+  .addOption(formatOption('text, json, sarif, github or junit'))
   .action(async (dir: string, o) => (await import('./commands/check.ts')).check(dir, o));
 
 program.command('verify').argument('[dir]', 'tree to verify', '.').description('build the code with the sanitizers and run the scenarios that prove each fix')
   .option('--compare', 'also on a copy with every needed fix applied: before and after')
   .option('--tsan', 'also build with ThreadSanitizer and run the scenarios meant for it')
   .option('--keep', 'keep the build folder')
+  .addOption(formatOption('text, json, github or junit'))
   .action(async (dir: string, o) => (await import('./commands/verify.ts')).verify(dir, o));
 
 program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a new codemod folder')

@@ -5,10 +5,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BIN, DISK_I, EARLY, HEAD, HEADER, IDS, SAMPLE, SESSION_I, assertOneLineError, assertSameTree, baseEnv, copyTree, memfix, show,
+  BIN, DISK_I, EARLY, HEAD, HEADER, IDS, REPO, SAMPLE, SESSION_I, assertOneLineError, assertSameTree, baseEnv, copyTree, memfix, show,
   snapshot, statusById, stepLines, tempRoot,
 } from './e2e-helpers.ts';
 
@@ -88,11 +88,12 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     assertSameTree(snapshot(d), fixed, 'second apply --yes');
   });
 
-  test('scan of an empty dir: exit 0, no targets', async () => {
-    const r = await memfix(['scan', tmp.dir('empty')]);
-    assert.equal(r.code, 0, show(r));
+  test('scan of an empty dir (a mistyped path passes no CI): exit 2, one line naming the dir and the reason', async () => {
+    const empty = tmp.dir('empty');
+    const r = await memfix(['scan', empty]);
+    assert.equal(r.code, 2, show(r));
     assertAll(r.stdout, 'missing', 'empty dir');
-    assert.match(r.stdout, /no targets/, show(r));
+    assert.equal(assertOneLineError(r, 'scan of an empty dir'), `memfix: ${empty}: no target found: no memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) and no SWIG interface file of it in this tree`);
   });
 
   test('scan of a nonexistent dir: exit 2, one line on stderr', async (t) => {
@@ -237,4 +238,63 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     assert.doesNotMatch(header, /memfix\((free-disk-buffer|copy-on-read|storage-generation)\)/, 'only guarded-global was applied');
     assert.equal(fnText(header, 'void async_read('), fnText(before.get(HEADER)!.toString('utf8'), 'void async_read('), 'async_read untouched');
   });
+
+  /** Run memfix under a pseudo-terminal (util-linux script), answering each question `Apply X?` with `answer(X, n)`. */
+  async function underPty(args: string[], answer: (id: string, times: number) => string | null, env: Record<string, string> = {}): Promise<{ code: number | null; plain: string }> {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: baseEnv({ TERM: 'xterm', COLUMNS: '200', LINES: '50', ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
+    let all = '';
+    let seen = 0;
+    const asked = new Map<string, number>();
+    child.stdout.on('data', (chunk: Buffer) => {
+      all += chunk.toString('utf8');
+      // a new question is one more "Apply X?" than before (the prompt redraws on every keystroke: answer once per appearance in the plain text)
+      const plain = all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      const qs = [...plain.matchAll(/Apply ([a-z-]+)\? \(/g)];
+      for (const q of qs.slice(seen)) {
+        const t = (asked.get(q[1]!) ?? 0) + 1;
+        asked.set(q[1]!, t);
+        const a = answer(q[1]!, t);
+        if (a !== null) child.stdin.write(a);
+      }
+      seen = qs.length;
+    });
+    const code = await new Promise<number | null>((res) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (c) => { clearTimeout(timer); res(c); });
+    });
+    child.stdin.destroy();
+    return { code, plain: all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '') };
+  }
+
+  test('Ctrl-C at the prompt: exit 130, nothing written', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
+    const d = copy(SAMPLE);
+    const before = snapshot(d);
+    const r = await underPty(['apply', d], () => '\x03');
+    assert.equal(r.code, 130, r.plain);
+    assert.match(r.plain, /memfix: aborted, nothing written/, r.plain);
+    assertSameTree(snapshot(d), before, 'Ctrl-C at the prompt');
+    assert.ok(!existsSync(join(d, '.memfix')), 'the lock is released');
+  });
+
+  test('d shows the whole-file diff through $PAGER; then q aborts', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
+    const d = copy(SAMPLE);
+    const paged = join(tmp.root, `paged-${n}`);
+    const r = await underPty(['apply', d], (_id, times) => (times === 1 ? 'd\r' : 'q\r'), { PAGER: `cat > ${JSON.stringify(paged)}` });
+    assert.equal(r.code, 1, r.plain);
+    const text = readFileSync(paged, 'utf8');
+    const lines = readFileSync(join(d, HEADER), 'utf8').split('\n');
+    // a whole-file diff shows every line of the header, the first and the last included
+    assert.ok(text.includes(` ${lines[0]}`) && text.includes(` ${lines.at(-2)}`), `the pager got the whole file\n${text.slice(0, 400)}`);
+    assert.match(text, /^\+.*memfix\(free-disk-buffer\)/m, 'with the fix in it');
+  });
+
+  test('@inquirer/prompts is loaded only when a question is asked (a dynamic import)', () => {
+    for (const f of ['src/cli.ts', 'src/commands/apply.ts']) {
+      const src = readFileSync(join(REPO, f), 'utf8');
+      assert.doesNotMatch(src, /^import[^;]*@inquirer\/prompts/m, `${f}: no static import`);
+    }
+    assert.match(readFileSync(join(REPO, 'src/commands/apply.ts'), 'utf8'), /await import\('@inquirer\/prompts'\)/);
+  });
 });
+

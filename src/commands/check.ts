@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type ParsedPatch, type Tree } from '../apply.ts';
-import { isStuck, stepLine } from '../report.ts';
-import { out } from './common.ts';
+import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from '../render/report.ts';
+import { emit, FORMATS, parseFormats } from '../render/index.ts';
+import { planProblems } from './scan.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
 
@@ -48,7 +48,8 @@ export function statusOnTree(tree: Tree, parsed: ParsedPatch[]): PatchCheck[] {
   return out;
 }
 
-export async function check(dir: string, o: { patches: string }): Promise<void> {
+export async function check(dir: string, o: { patches: string; format?: string[] }): Promise<void> {
+  const targets = parseFormats(o.format, FORMATS, 'check');
   const pdir = resolve(o.patches);
   if (!existsSync(pdir) || !statSync(pdir).isDirectory()) throw new MemfixError('no such patch folder', o.patches);
   const names = readdirSync(pdir).filter((f) => OURS.test(f) && f !== 'series');
@@ -58,7 +59,8 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
   const root = resolve(dir);
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
-  const parsed = order.map((n) => parseMbox(join(o.patches, n), readFileSync(join(pdir, n), 'utf8')));
+  const texts = new Map(order.map((n) => [n, readFileSync(join(pdir, n), 'utf8')]));
+  const parsed = order.map((n) => parseMbox(join(o.patches, n), texts.get(n)!));
 
   // an in-memory copy of the files the series touches, read from DIR (paths are from the repository top)
   const tree: Tree = new Map();
@@ -70,33 +72,49 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
       if (existsSync(abs)) tree.set(path, readFileSync(abs, 'utf8'));
     }
   }
-
-  const results = statusOnTree(tree, parsed);
-  const ok = results.every((r) => r.status !== 'fails');
-  out('patches:');
-  for (const r of results) {
-    if (r.status === 'applies') out(`  ${pc.green('applies')}          ${r.name}`);
-    else if (r.status === 'already-applied') out(`  ${pc.green('already applied')}  ${r.name}`);
-    else out(`  ${pc.red('fails')}            ${r.name}: ${r.file}, hunk ${r.hunk}${r.hunkHeader ? ` (${r.hunkHeader})` : ''}: ${r.reason}`);
-  }
+  const statuses = statusOnTree(tree, parsed);
 
   // regenerate: same fixes, same slugs; compare what each patch changes (no author or date needed)
   const regenerated = await planSeries(dir, { base: 'worktree', wt });
-  out('codemods:');
-  for (const s of regenerated.steps) out('  ' + stepLine(s));
-  const drifted = regenerated.steps.filter(isStuck);
-  out(drifted.length ? `  ${pc.red('the codemods cannot handle')} ${drifted.map((s) => s.codemod.meta.id).join(', ')}` : '  the codemods find every target');
   const rendered = renderFiles(regenerated, { author: 'memfix <memfix@localhost>', date: '0' });
   const fresh = new Map(rendered.filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
-  const statusOf = new Map(results.map((r) => [r.name, r.status]));
-  const stale: string[] = [];
-  for (const name of order) {
-    const slug = name.replace(/^\d{4}-/, '');
-    if (statusOf.get(join(o.patches, name)) === 'already-applied') continue;
-    const now = fresh.get(slug);
-    if (now === undefined || diffPart(now) !== diffPart(readFileSync(join(pdir, name), 'utf8'))) stale.push(name);
-  }
-  for (const slug of fresh.keys()) if (!order.some((n) => n.replace(/^\d{4}-/, '') === slug)) stale.push(`(new) ${slug}`);
-  out(stale.length ? `series: ${pc.red('stale')}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)` : 'series: up to date');
-  process.exitCode = ok && !stale.length && !drifted.length ? 0 : 1;
+  const known = new Set(regenerated.mods.map((m) => m.meta.id));
+  const slugOf = (name: string) => name.replace(/^\d{4}-/, '').replace(/\.patch$/, '');
+
+  const results: PatchCheckReport[] = order.map((name, i) => {
+    const st = statuses[i]!;
+    const p = parsed[i]!;
+    const slug = slugOf(name);
+    const now = fresh.get(`${slug}.patch`);
+    const stale = st.status !== 'already-applied' && (now === undefined || diffPart(now) !== diffPart(texts.get(name)!));
+    // where the patch is about: the failing hunk, else its first hunk
+    const file = st.file ?? p.files[0]?.path;
+    const hunks = p.files.find((f) => f.path === file)?.hunks ?? [];
+    const hunk = hunks[(st.hunk ?? 1) - 1] ?? hunks[0];
+    return {
+      name,
+      fix: known.has(slug) ? slug : null,
+      status: st.status,
+      ...(file ? { file } : {}),
+      ...(st.status === 'fails' ? { hunk: st.hunk, hunkHeader: st.hunkHeader, reason: st.reason } : {}),
+      ...(hunk ? { line: Math.max(1, hunk.oldStart) } : {}),
+      stale,
+    };
+  });
+  const inSeries = new Set(order.map(slugOf));
+  const report: CheckReport = {
+    ...base(dir, prefix),
+    command: 'check',
+    patches: o.patches,
+    rules: regenerated.mods.map((m) => ruleOf(m.meta)),
+    results,
+    missingFromSeries: [...fresh.keys()].map((k) => k.replace(/\.patch$/, '')).filter((slug) => !inSeries.has(slug)),
+    fixes: regenerated.steps.map(outcomeOf),
+  };
+  report.problems.push(...planProblems(regenerated));
+  const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
+  const failed = results.some((r) => r.status === 'fails' || r.stale) || report.missingFromSeries.length > 0;
+  report.exitCode = report.problems.length ? 2 : failed || drifted ? 1 : 0;
+  emit(report, targets, wt?.top ?? root);
+  process.exitCode = report.exitCode;
 }

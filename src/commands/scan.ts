@@ -1,14 +1,31 @@
-import { needsWork, stepLine } from '../report.ts';
-import { out, planDir } from './common.ts';
+/** memfix scan: each fix's outcome on DIR, in the formats asked for. Exit 0 nothing to do, 1 a fix is needed (or cannot be made), 2 bad input. */
+import { resolve } from 'node:path';
+import { workTree } from '../git.ts';
+import { base, needsWork, outcomeOf, ruleOf, type Problem, type ScanReport } from '../render/report.ts';
+import { emit, FORMATS, needsTop, parseFormats } from '../render/index.ts';
+import { dependencyNote, withDependencies } from '../select.ts';
+import { planDir } from './common.ts';
 
-export async function scan(dir: string, o: { fix?: string[] }): Promise<void> {
-  const { steps } = await planDir(dir, o.fix);
-  const shown = o.fix ? steps.filter((s) => o.fix!.includes(s.codemod.meta.id)) : steps;
-  let lastGroup: string | null = null;
-  for (const s of shown) {
-    if (s.group !== lastGroup) { out(`${s.group || '.'}:`); lastGroup = s.group; }
-    out('  ' + stepLine(s));
-  }
-  if (shown.every((s) => s.outcome.status === 'missing')) out('no targets found: no memory_disk_io header or SWIG interface files in this tree');
-  process.exitCode = shown.some(needsWork) ? 1 : 0;
+/** A tree in which no codemod finds its target: most likely a mistyped path. */
+export const NO_TARGET = 'no target found: no memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) and no SWIG interface file of it in this tree';
+
+/** Problems the planner reports (files that look like targets but cannot be read or parsed), in the report's shape. */
+export function planProblems(planned: object): Problem[] {
+  const list = (planned as { problems?: { file?: string; path?: string; line?: number; message?: string; reason?: string }[] }).problems ?? [];
+  return list.map((p) => ({ file: p.file ?? p.path ?? '', ...(p.line ? { line: p.line } : {}), message: p.message ?? p.reason ?? 'cannot be read' }));
+}
+
+export async function scan(dir: string, o: { fix?: string[]; format?: string[] }): Promise<void> {
+  const targets = parseFormats(o.format, FORMATS, 'scan');
+  const { fix, added } = withDependencies(o.fix);
+  if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
+  const planned = await planDir(dir, fix);
+  const wt = needsTop(targets) ? workTree(planned.root) : null;
+  const shown = fix ? planned.steps.filter((s) => fix.includes(s.codemod.meta.id)) : planned.steps;
+  const report: ScanReport = { ...base(dir, wt?.prefix ?? ''), command: 'scan', rules: planned.mods.map((m) => ruleOf(m.meta)), fixes: shown.map(outcomeOf) };
+  report.problems.push(...planProblems(planned));
+  if (report.fixes.every((f) => f.status === 'missing') && !report.problems.length) report.problems.push({ file: '', message: NO_TARGET });
+  report.exitCode = report.problems.length ? 2 : report.fixes.some(needsWork) ? 1 : 0;
+  emit(report, targets, wt?.top ?? resolve(dir));
+  process.exitCode = report.exitCode;
 }

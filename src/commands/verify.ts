@@ -1,17 +1,21 @@
 /**
  * memfix verify: build the tree's C++ with the sanitizers and run the scenarios that prove each
- * fix; with --compare, also on a copy with every needed fix applied, side by side.
+ * fix; with --compare, also on a copy with every needed fix applied, side by side. Progress goes
+ * to stderr when it is a terminal; the result is a report, printed in the formats asked for.
  */
 import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain } from '../verify/build.ts';
-import { verifyTree, type TreeVerdict } from '../verify/run.ts';
+import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { readTree } from '../workspace.ts';
-import { codemodsFor, out } from './common.ts';
+import { codemodsFor } from './common.ts';
 import { plan } from '../engine.ts';
+import { base, type VerifyReport } from '../render/report.ts';
+import { emit, parseFormats } from '../render/index.ts';
+import type { Table } from '../render/table.ts';
 
-export interface Table { header: string[]; rows: string[][] }
+export { formatTable, type Table } from '../render/table.ts';
 
 export function verdictTable(columns: { title: string; verdict: TreeVerdict }[]): Table {
   const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
@@ -20,23 +24,51 @@ export function verdictTable(columns: { title: string; verdict: TreeVerdict }[])
   return { header: ['scenario', 'proves', ...columns.map((c) => c.title)], rows };
 }
 
-export function formatTable(t: Table, colour = false): string {
-  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => {
-    const cell = c.padEnd(widths[i]!);
-    if (!colour || i < 2) return cell;
-    return c === 'pass' ? pc.green(cell) : pc.red(cell);
-  }).join('  ').trimEnd();
-  return [line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
-}
-
 export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass);
 
-export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean; keep?: boolean }): Promise<void> {
+/** The columns as a report: the scenarios of the first column that has any, each with one result per column. */
+export function verifyReport(dir: string, columns: { title: string; verdict: TreeVerdict }[]): VerifyReport {
+  const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
+  const last = columns.at(-1)!.verdict;
+  const report: VerifyReport = {
+    ...base(dir, ''),
+    command: 'verify',
+    columns: columns.map((c) => ({ title: c.title, ...(c.verdict.buildError ? { buildError: c.verdict.buildError } : {}) })),
+    scenarios: first.scenarios.map((s) => ({
+      name: s.name,
+      fix: s.fix,
+      description: s.description,
+      results: columns.map((c) => {
+        const r = c.verdict.results.find((x) => x.name === s.name);
+        return r ? { pass: r.pass, summary: r.summary } : null;
+      }),
+    })),
+  };
+  report.exitCode = !last.buildError && allPass(last) ? 0 : 1;
+  return report;
+}
+
+/** Progress on stderr, only when it is a terminal: each build as it starts, each scenario as it finishes. */
+function progressDisplay(): ((p: VerifyProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (p) => {
+    const line = p.kind === 'build'
+      ? `${pc.dim(`[${p.label}]`)} building with ${p.sanitizer} ...`
+      : `${pc.dim(`[${p.label}]`)} ${p.pass ? pc.green('pass') : pc.red('FAIL')} ${p.name}${p.pass ? '' : pc.dim(`: ${p.summary}`)}`;
+    // one line each, cut to the terminal's width
+    const width = process.stderr.columns || 100;
+    const visible = line.replace(/\x1b\[[0-9;]*m/g, '');
+    process.stderr.write((visible.length >= width ? visible.slice(0, width - 2) + '…' : line) + '\n');
+  };
+}
+
+export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean; keep?: boolean; format?: string[] }): Promise<void> {
+  const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit'], 'verify');
   checkToolchain();
   const tree = readTree(resolve(dir));
+  const onProgress = progressDisplay();
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
-  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: 'before' }).catch((e: Error) => {
+  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', onProgress }).catch((e: Error) => {
     if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
     return { scenarios: [], results: [], buildError: e.message } as TreeVerdict;
   });
@@ -44,12 +76,9 @@ export async function verify(dir: string, o: { compare?: boolean; tsan?: boolean
   if (o.compare) {
     const { mods } = await codemodsFor();
     const fixed = (await plan(tree, mods)).tree;
-    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after' }) });
+    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', onProgress }) });
   }
-  out(formatTable(verdictTable(columns), pc.isColorSupported));
-  for (const c of columns) if (c.verdict.buildError) out(`${c.title}: ${c.verdict.buildError}`);
-  const last = columns.at(-1)!.verdict;
-  const n = last.results.filter((r) => r.pass).length;
-  out(`\n${n} of ${last.results.length} scenarios pass${o.compare ? ' after the fixes' : ''}`);
-  process.exitCode = allPass(last) ? 0 : 1;
+  const report = verifyReport(dir, columns);
+  emit(report, targets, resolve(dir));
+  process.exitCode = report.exitCode;
 }

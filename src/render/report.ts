@@ -1,0 +1,137 @@
+/**
+ * What scan, check and verify found, as data: the commands compute one of these reports, the
+ * renderers in this folder print it (text, json, sarif, github, junit). The JSON format is this
+ * object as it is; its shape is versioned by REPORT_FORMAT and documented in docs/json-format.md
+ * (schema: docs/report.schema.json).
+ */
+import type { Meta } from '../codemod.ts';
+import type { Step } from '../engine.ts';
+import { version } from '../version.ts';
+
+/** Bumped when a field changes meaning or goes away (adding a field does not bump it). */
+export const REPORT_FORMAT = 1;
+
+export interface Location { file: string; line: number }
+
+/** Something that keeps memfix from doing its job on a file (no target, a file it cannot parse ...): exit 2. */
+export interface Problem { /** relative to DIR; '' for DIR itself */ file: string; line?: number; message: string }
+
+/** One codemod: what SARIF calls a rule. */
+export interface FixRule {
+  id: string;
+  title: string;
+  /** the bug */
+  why: string;
+  /** the fix */
+  what: string;
+  analysis: { fix: number | null; finding?: string; issues: string[] };
+  dependsOn: string[];
+}
+
+/** One codemod's outcome on one target group. Paths are relative to DIR. */
+export interface FixOutcome {
+  fix: string;
+  /** the folder holding the target files, relative to DIR ('' for DIR itself) */
+  group: string;
+  status: 'apply' | 'applied' | 'drift' | 'missing' | 'blocked';
+  locations: Location[];
+  notes: string[];
+  /** drift: what the codemod expected there; missing and blocked: why */
+  message: string;
+  /** blocked: the fix it needs */
+  needs?: string;
+}
+
+interface ReportBase {
+  memfix: string;
+  format: typeof REPORT_FORMAT;
+  /** DIR as given */
+  dir: string;
+  /** DIR relative to the top of its git work tree ('' when DIR is the top or not in one): prefix + path names a file from the top */
+  prefix: string;
+  problems: Problem[];
+  /** the exit code the command ends with */
+  exitCode: number;
+}
+
+export interface ScanReport extends ReportBase {
+  command: 'scan';
+  rules: FixRule[];
+  fixes: FixOutcome[];
+}
+
+export interface PatchCheckReport {
+  /** file name in the patches folder */
+  name: string;
+  /** the fix it carries (its slug), when memfix knows it */
+  fix: string | null;
+  status: 'applies' | 'already-applied' | 'fails';
+  /** fails: the file (from the repository top), the hunk (1-based, 0 for the file itself), its header, the line it was meant for, and why */
+  file?: string;
+  hunk?: number;
+  hunkHeader?: string;
+  line?: number;
+  reason?: string;
+  /** the codemods now produce a different diff for this fix */
+  stale: boolean;
+}
+
+export interface CheckReport extends ReportBase {
+  command: 'check';
+  /** --patches as given */
+  patches: string;
+  rules: FixRule[];
+  results: PatchCheckReport[];
+  /** fixes the codemods now produce that the series lacks */
+  missingFromSeries: string[];
+  fixes: FixOutcome[];
+}
+
+export interface ScenarioReport {
+  name: string;
+  /** the fix it proves (a codemod id, or `all`) */
+  fix: string;
+  description: string;
+  /** one per column, in column order; null when the column did not build */
+  results: ({ pass: boolean; summary: string } | null)[];
+}
+
+export interface VerifyReport extends ReportBase {
+  command: 'verify';
+  /** `result`, or `before` and `after` with --compare; the last column is the verdict */
+  columns: { title: string; buildError?: string }[];
+  scenarios: ScenarioReport[];
+}
+
+export type Report = ScanReport | CheckReport | VerifyReport;
+
+export function base(dir: string, prefix: string): Omit<ReportBase, 'exitCode'> & { exitCode: number } {
+  return { memfix: version, format: REPORT_FORMAT, dir, prefix, problems: [], exitCode: 0 };
+}
+
+export function ruleOf(m: Meta): FixRule {
+  const a = m.analysis;
+  return {
+    id: m.id,
+    title: m.title,
+    why: m.why,
+    what: m.what,
+    analysis: a.fix === null ? { fix: null, finding: a.finding, issues: a.issues } : { fix: a.fix, issues: a.issues },
+    dependsOn: m.dependsOn,
+  };
+}
+
+export function outcomeOf(s: Step): FixOutcome {
+  const o = s.outcome;
+  const base = { fix: s.codemod.meta.id, group: s.group };
+  switch (o.status) {
+    case 'apply': return { ...base, status: 'apply', locations: o.at, notes: o.notes, message: '' };
+    case 'applied': return { ...base, status: 'applied', locations: o.at, notes: o.notes ?? [], message: '' };
+    case 'drift': return { ...base, status: 'drift', locations: [o.at], notes: [], message: `expected ${o.expected}` };
+    case 'missing': return { ...base, status: 'missing', locations: [], notes: [], message: o.reason };
+    case 'blocked': return { ...base, status: 'blocked', locations: [], notes: [], message: o.reason, needs: o.needs };
+  }
+}
+
+/** A fix outcome that needs the user: it would apply, or it cannot (drift, blocked). */
+export const needsWork = (f: FixOutcome) => f.status === 'apply' || f.status === 'drift' || f.status === 'blocked';
