@@ -211,16 +211,20 @@ describe('the CLI contract', { concurrency: 3, timeout: 300_000 }, () => {
     assert.equal(r.stdout.trim(), JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version);
   });
 
-  test('a damaged header (one invalid byte): exit 2 with one line naming the reason', async () => {
-    const d = copy(SAMPLE);
-    const bytes = readFileSync(join(d, HEADER));
-    bytes[200] = 0xff;
-    writeFileSync(join(d, HEADER), bytes);
-    const r = await memfix(['scan', d]);
-    assert.equal(r.code, 2, show(r));
-    const lines = r.stderr.trim().split('\n');
-    assert.ok(lines.length >= 1 && lines.every((l) => l.startsWith('memfix: ')), show(r));
-  });
+  for (const [what, damage] of [
+    ['one invalid byte', (b: Buffer) => { b[200] = 0xff; return b; }],
+    ['truncated', (b: Buffer) => b.subarray(0, b.length / 2)],
+  ] as const) {
+    test(`a damaged header (${what}): exit 2, memfix lines naming the place and the reason`, async () => {
+      const d = copy(SAMPLE);
+      writeFileSync(join(d, HEADER), damage(readFileSync(join(d, HEADER))));
+      const r = await memfix(['scan', d]);
+      assert.equal(r.code, 2, show(r));
+      const lines = r.stderr.trim().split('\n');
+      assert.ok(lines.length >= 1 && lines.every((l) => l.startsWith(`memfix: ${d}/upgrade_2.0.x/libtorrent-go`)), show(r));
+      assert.match(r.stderr, /memory_disk_io/, show(r));
+    });
+  }
 
   for (const [what, cmd] of [
     ['check | head -1', 'check "$D" --patches "$P"'],

@@ -24,7 +24,13 @@ export async function scan(dir: string, o: { fix?: string[]; format?: string[] }
   const shown = fix ? planned.steps.filter((s) => fix.includes(s.codemod.meta.id)) : planned.steps;
   const report: ScanReport = { ...base(dir, wt?.prefix ?? ''), command: 'scan', rules: planned.mods.map((m) => ruleOf(m.meta)), fixes: shown.map(outcomeOf) };
   report.problems.push(...planProblems(planned));
-  if (report.fixes.every((f) => f.status === 'missing') && !report.problems.length) report.problems.push({ file: '', message: NO_TARGET });
+  if (report.fixes.every((f) => f.status === 'missing') && !report.problems.length) {
+    // SWIG files without their header make a group of their own: say which part is missing
+    const partial = report.fixes.find((f) => f.group !== '');
+    report.problems.push(partial
+      ? { file: partial.group, message: 'no target found: SWIG interface files, but no readable memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) beside them' }
+      : { file: '', message: NO_TARGET });
+  }
   report.exitCode = report.problems.length ? 2 : report.fixes.some(needsWork) ? 1 : 0;
   emit(report, targets, wt?.top ?? resolve(dir));
   process.exitCode = report.exitCode;
