@@ -111,6 +111,9 @@ describe('package', { concurrency: 1, timeout: 900_000 }, () => {
       NPM_CONFIG_PREFIX: ghPrefix, // where `npm install -g` puts memfix on this machine
       PATH: `${join(ghPrefix, 'bin')}:${process.env.PATH}`,
     });
+    // under `npm test`, npm passes its own settings down as npm_config_* (its global prefix among them): not to the workflow's npm
+    for (const k of Object.keys(env)) if (/^npm_config_/.test(k)) delete env[k];
+    env.npm_config_prefix = ghPrefix;
     const ran: string[] = [];
     for (const step of steps) {
       if (step.uses) {

@@ -97,7 +97,7 @@ export async function series(dir: string, o: Options): Promise<void> {
     const before = await verifyTree(built.tree, { label: 'before' });
     const after = await verifyTree(built.after, { label: 'after' });
     verification = 'Sanitizer scenarios (memfix verify --compare: ASan+UBSan, one process each):\n\n' +
-      formatTable(verdictTable([{ title: 'before', verdict: before }, { title: 'after', verdict: after }]), { width: 70 }).split('\n').map((l) => '  ' + l).join('\n') + '\n';
+      formatTable(verdictTable([{ title: 'before', verdict: before }, { title: 'after', verdict: after }]), { width: 98 }).split('\n').map((l) => '  ' + l).join('\n') + '\n';
   }
   const files = renderFiles(built, o, verification);
   // with --fix, only the chosen fixes (and what they need) count, as in apply
