@@ -9,6 +9,11 @@
  * starts at line 1 must match at the start of the file, and a hunk without
  * trailing context must match at its end.
  *
+ * Why not `git apply --check`: check must judge each patch on the state the earlier ones leave,
+ * forwards and backwards (which prefix of the series is merged already), on plain folders as
+ * well as work trees; with git that is a scratch repository and two or three processes per
+ * patch, against one in-memory pass here (test/series-safety.test.ts checks that git agrees).
+ *
  * jsdiff's parsePatch/applyPatch are not used: applyPatch only answers
  * "applies or not" for the whole patch (we report the failing file and hunk)
  * and searches with its own rules, and parsePatch knows nothing of the mbox

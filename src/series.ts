@@ -2,7 +2,10 @@
  * Render a patch series exactly as `git format-patch --full-index
  * --cover-letter --zero-commit` would, plus a quilt `series` file.
  *
- * Pure: no I/O. Every byte of the output is a function of the arguments.
+ * Pure: no I/O. Every byte of the output is a function of the arguments, whatever git is
+ * installed (or none): `git format-patch` would need the fixes committed in a scratch repository
+ * (three git processes and a temporary object store per series), and its hunks change with
+ * git's version and diff settings. test/series.test.ts compares the output with git's byte for byte.
  *
  * Where git's behaviour is reproduced, the comment names the git function
  * (git v2.39) it mirrors. Known, deliberate differences from git:
