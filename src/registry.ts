@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 import { dataPath, modulePath } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import { ROLES, type Codemod, type Meta } from './codemod.ts';
-import { compileQuery } from './source.ts';
 
 export const codemodsDir = dataPath('codemods') + '/';
 
@@ -33,14 +32,9 @@ export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
     const meta = JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')) as Meta;
     checkMeta(meta, folder);
     if (meta.id !== name) throw new MemfixError(`meta.id "${meta.id}" differs from its folder name`, join(folder, 'meta.json'));
+    // compiled when a transform first asks for one (test/queries.test.ts compiles them all)
     const queries: Record<string, string> = {};
-    for (const f of readdirSync(folder)) {
-      if (f.endsWith('.scm')) {
-        const text = readFileSync(join(folder, f), 'utf8');
-        compileQuery(text, join(folder, f)); // fail early on a broken query
-        queries[f.slice(0, -4)] = text;
-      }
-    }
+    for (const f of readdirSync(folder)) if (f.endsWith('.scm')) queries[f.slice(0, -4)] = readFileSync(join(folder, f), 'utf8');
     const mod = (await import(pathToFileURL(modulePath(join(folder, 'transform.ts'))).href)) as { transform?: Codemod['transform'] };
     if (typeof mod.transform !== 'function') throw new MemfixError('transform.ts must export transform(ctx)', join(folder, 'transform.ts'));
     found.push({ meta, dir: folder, queries, transform: mod.transform });

@@ -3,8 +3,12 @@
  * because of its name: the header holds a class deriving from disk_interface and
  * buffer_allocator_interface; the session file assigns a lambda to `disk_io_constructor`
  * that creates that class; the disk-interface file declares a namespace-scope pointer (raw or
- * smart) to that class, or (once fixed) a function taking such a pointer. Files are grouped by the folder they belong to (a header's folder, an
- * interface file's folder or its parent when it sits in `interfaces/`).
+ * smart) to that class, or (once fixed) a function taking such a pointer. Files are grouped by
+ * the folder they belong to (a header's folder, an interface file's folder or its parent when it
+ * sits in `interfaces/`).
+ *
+ * Before a file is parsed, a token test (`headerTokens`, `swigTokens`) says whether it can play a
+ * role at all: each role's query needs names that must then appear in the text.
  */
 import { readFileSync } from 'node:fs';
 import { dataPath } from './paths.ts';
@@ -12,8 +16,42 @@ import { posix } from 'node:path';
 import type { Role } from './codemod.ts';
 import { compileQuery, matchAll, textOf, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
+import { lineOf } from './text.ts';
 
-const q = (name: string) => compileQuery(readFileSync(dataPath('src', 'roles', `${name}.scm`), 'utf8'), `roles/${name}.scm`);
+const compiled = new Map<string, ReturnType<typeof compileQuery>>();
+/** A role query (src/roles/<name>.scm), compiled on first use. */
+const q = (name: string) => {
+  let query = compiled.get(name);
+  if (!query) compiled.set(name, (query = compileQuery(readFileSync(dataPath('src', 'roles', `${name}.scm`), 'utf8'), `roles/${name}.scm`)));
+  return query;
+};
+
+/** A problem with an input file: it looks like a target but cannot be read or parsed as one. */
+export interface Problem { file: string; line?: number; message: string }
+
+/**
+ * Names a file's text must contain to play a role: `all` of them, or `any` of them. Tested on
+ * the raw bytes before a file is decoded or parsed.
+ */
+export interface TokenTest { all?: string[]; any?: string[] }
+
+/** The header's class derives from both (header.scm and its filter below). */
+export const headerTokens: TokenTest = { all: ['disk_interface', 'buffer_allocator_interface'] };
+
+/**
+ * A SWIG file plays a role by naming the header's class (session.scm's lambda creates it;
+ * disk-interface.scm's pointer and the setter's parameter point to it) or by including the
+ * header by its file name.
+ */
+export const swigTokens = (classNames: string[], headerNames: string[]): TokenTest => ({ any: [...classNames, ...headerNames] });
+
+/** Does `data` (text or raw bytes) pass the test? */
+export function passes(data: string | Buffer, test: TokenTest): boolean {
+  return (test.all ?? []).every((t) => data.includes(t)) && (!test.any || test.any.some((t) => data.includes(t)));
+}
+
+/** The tokens of a test, for messages. */
+export const tokenNames = (test: TokenTest) => [...(test.all ?? []), ...(test.any ?? [])];
 
 export interface HeaderClass { file: SourceFile; name: string; classNode: SyntaxNode; body: SyntaxNode }
 
@@ -86,43 +124,123 @@ export interface TargetGroup {
   files: Partial<Record<Role, SourceFile>>;
 }
 
-function groupRoot(path: string): string {
+/** The group a file belongs to: its folder, or the parent of an `interfaces/` folder ('' for the tree root). */
+export function groupRoot(path: string): string {
   const dir = posix.dirname(path);
   const base = posix.basename(dir);
   const d = base === 'interfaces' ? posix.dirname(dir) : dir;
   return d === '.' ? '' : d;
 }
 
-/** Find the target groups of a set of parsed files. */
-export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
-  const groups = new Map<string, TargetGroup>();
-  const group = (root: string) => {
-    let g = groups.get(root);
-    if (!g) groups.set(root, (g = { root, files: {} }));
-    return g;
-  };
-  const classNames: string[] = [];
-  const headerNames = new Set<string>();
-  for (const s of sources) {
-    const cls = findHeaderClasses(s)[0];
-    if (cls) {
-      const g = group(groupRoot(s.path));
-      if (!g.files.header) { g.files.header = s; g.className = cls.name; }
-      classNames.push(cls.name);
-      headerNames.add(posix.basename(s.path));
-    }
+/** The first syntax error (ERROR or MISSING node) under node, or null. */
+function firstError(node: SyntaxNode): SyntaxNode | null {
+  if (!node.hasError) return null;
+  const cursor = node.walk();
+  for (;;) {
+    const n = cursor.currentNode;
+    if (n.type === 'ERROR' || n.isMissing) return n;
+    // descend into the first child that holds the error
+    if (!cursor.gotoFirstChild()) return n;
+    while (!cursor.currentNode.hasError) if (!cursor.gotoNextSibling()) return n;
   }
-  if (classNames.length === 0) classNames.push('memory_disk_io'); // no header: recognise the SWIG files by the usual name
-  for (const s of sources) {
-    if (s.kind !== 'swig') continue;
-    const role: Role | null = findConstructorLambdas(s, classNames).length
-      ? 'session'
-      : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length || usesHeader(s, headerNames)
-        ? 'disk-interface'
-        : null;
-    if (!role) continue;
-    const g = group(groupRoot(s.path));
-    g.files[role] ??= s;
-  }
-  return [...groups.values()].sort((a, b) => a.root.localeCompare(b.root));
 }
+
+/**
+ * The ERROR node a target sits in, if any: the target matched only inside tree-sitter's error
+ * recovery. (Errors inside a target are not enough: tree-sitter-cpp misreads some valid C++,
+ * e.g. `delete[] *it;`, and the codemods judge the shapes they find.)
+ */
+function errorAround(node: SyntaxNode): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'ERROR') return p;
+  return null;
+}
+
+/** A problem at the first syntax error under node. */
+function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string): Problem {
+  const err = firstError(node) ?? node;
+  return { file: src.path, line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse it here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+}
+
+/**
+ * Opens a file of a group for the role test: its parsed source when its text passes the token
+ * test, else null (a file that passes but cannot be read as text is reported by the opener and
+ * gives null too).
+ */
+export type Opener = (path: string, test: TokenTest) => SourceFile | null;
+
+/**
+ * The targets among one group's files (`paths`, sorted; all of them have `root` as groupRoot).
+ * The header comes first: the SWIG files are recognised by its class name and file name (or,
+ * in a group without a header, by the usual class name). The first file found for a role keeps
+ * it. A file that passes the token test of a role but whose syntax tree is broken where the
+ * target would be is a problem, and no target.
+ */
+export function discoverGroup(root: string, paths: string[], open: Opener, problems: Problem[]): TargetGroup | null {
+  const group: TargetGroup = { root, files: {} };
+  for (const path of paths) {
+    if (isSwig(path)) continue;
+    const src = open(path, headerTokens);
+    if (!src) continue;
+    const cls = findHeaderClasses(src)[0];
+    if (!cls) {
+      if (src.root.hasError) problems.push(syntaxProblem(src, src.root, `looks like the disk I/O header (it names ${tokenNames(headerTokens).join(' and ')})`));
+      continue;
+    }
+    const around = errorAround(cls.classNode);
+    if (around) { problems.push(syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class, but the code around it does not parse (a truncated file, unbalanced braces or #if?)`)); continue; }
+    if (!group.files.header) { group.files.header = src; group.className = cls.name; }
+  }
+  const header = group.files.header;
+  const classNames = header ? [group.className!] : ['memory_disk_io']; // no header: recognise the SWIG files by the usual name
+  const headerNames = header ? [posix.basename(header.path)] : [];
+  const test = swigTokens(classNames, headerNames);
+  for (const path of paths) {
+    if (!isSwig(path)) continue;
+    const src = open(path, test);
+    if (!src) continue;
+    const found = swigRole(src, classNames, new Set(headerNames));
+    if (!found) {
+      if (src.root.hasError) problems.push(syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(test).filter((t) => src.text.includes(t)).join(', ')})`));
+      continue;
+    }
+    const around = found.nodes.map(errorAround).find((n) => n);
+    if (around) { problems.push(syntaxProblem(src, around, `looks like the ${found.role} SWIG file, but the code around its target does not parse (a truncated file, unbalanced braces?)`)); continue; }
+    group.files[found.role] ??= src;
+  }
+  return Object.keys(group.files).length ? group : null;
+}
+
+const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
+
+/** The role a SWIG file plays and the nodes that make it so. */
+export function swigRole(src: SourceFile, classNames: string[], headerNames: Set<string>): { role: Role; nodes: SyntaxNode[] } | null {
+  const lambdas = findConstructorLambdas(src, classNames);
+  if (lambdas.length) return { role: 'session', nodes: lambdas };
+  const nodes = [...findGlobalPointers(src, classNames), ...findPointerSetters(src, classNames)];
+  if (nodes.length || usesHeader(src, headerNames)) return { role: 'disk-interface', nodes };
+  return null;
+}
+
+/** Does a changed file still play its role (a fix may have changed what made it a target)? */
+export function stillPlays(src: SourceFile, role: Role, group: TargetGroup): boolean {
+  if (role === 'header') return findHeaderClasses(src).some((c) => c.name === group.className);
+  const classNames = group.className ? [group.className] : ['memory_disk_io'];
+  const headerNames = new Set(group.files.header ? [posix.basename(group.files.header.path)] : []);
+  return swigRole(src, classNames, headerNames)?.role === role;
+}
+
+/** Find the target groups of a set of parsed files (grouped by folder, in folder order). */
+export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
+  const byRoot = new Map<string, SourceFile[]>();
+  for (const s of sources) byRoot.set(groupRoot(s.path), [...(byRoot.get(groupRoot(s.path)) ?? []), s]);
+  const groups: TargetGroup[] = [];
+  for (const root of [...byRoot.keys()].sort(compareRoots)) {
+    const files = new Map(byRoot.get(root)!.map((s) => [s.path, s]));
+    const g = discoverGroup(root, [...files.keys()].sort(), (p, test) => (passes(files.get(p)!.text, test) ? files.get(p)! : null), []);
+    if (g) groups.push(g);
+  }
+  return groups;
+}
+
+/** The order groups are planned and reported in. */
+export const compareRoots = (a: string, b: string) => a.localeCompare(b);
