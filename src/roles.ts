@@ -14,16 +14,16 @@ import { readFileSync } from 'node:fs';
 import { dataPath } from './paths.ts';
 import { posix } from 'node:path';
 import type { Role } from './codemod.ts';
-import { compileQuery, matchAll, textOf, type SourceFile, type SyntaxNode } from './source.ts';
+import { compileQueries, compileQuery, matchAll, textOf, type Captures, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
 import { lineOf } from './text.ts';
 
-const compiled = new Map<string, ReturnType<typeof compileQuery>>();
-/** A role query (src/roles/<name>.scm), compiled on first use. */
+const ROLE_QUERIES = ['header', 'session', 'disk-interface'];
+let compiled: Record<string, ReturnType<typeof compileQuery>> | undefined;
+/** A role query (src/roles/<name>.scm); the three are compiled together, on first use. */
 const q = (name: string) => {
-  let query = compiled.get(name);
-  if (!query) compiled.set(name, (query = compileQuery(readFileSync(dataPath('src', 'roles', `${name}.scm`), 'utf8'), `roles/${name}.scm`)));
-  return query;
+  compiled ??= compileQueries(Object.fromEntries(ROLE_QUERIES.map((n) => [n, readFileSync(dataPath('src', 'roles', `${n}.scm`), 'utf8')])), 'src/roles/');
+  return compiled[name]!;
 };
 
 /** A problem with an input file: it looks like a target but cannot be read or parsed as one. */
@@ -57,18 +57,58 @@ export interface HeaderClass { file: SourceFile; name: string; classNode: Syntax
 
 const headerCache = new WeakMap<SourceFile, HeaderClass[]>();
 
+/** The header class a class or struct node is, if it is one (header.scm on that node, then both bases). */
+function headerClassAt(src: SourceFile, node: SyntaxNode): HeaderClass | null {
+  for (const m of q('header').matches(node, { maxStartDepth: 0 })) {
+    const c: Captures = {};
+    for (const cap of m.captures) c[cap.name] ??= cap.node;
+    const bases = ofType(c.bases!, 'type_identifier', 'qualified_identifier').map((n) => n.text.replace(/^.*::/, ''));
+    if (bases.includes('disk_interface') && bases.includes('buffer_allocator_interface'))
+      return { file: src, name: textOf(src, c.name!).replace(/^.*::/, ''), classNode: c.class!, body: c.body! };
+  }
+  return null;
+}
+
 export function findHeaderClasses(src: SourceFile): HeaderClass[] {
   if (src.kind !== 'cpp') return [];
   const cached = headerCache.get(src);
   if (cached) return cached;
-  const found = matchAll(q('header'), src.root)
-    .filter((c) => {
-      const bases = ofType(c.bases!, 'type_identifier', 'qualified_identifier').map((n) => n.text.replace(/^.*::/, ''));
-      return bases.includes('disk_interface') && bases.includes('buffer_allocator_interface');
-    })
-    .map((c) => ({ file: src, name: textOf(src, c.name!).replace(/^.*::/, ''), classNode: c.class!, body: c.body! }));
+  // the query runs on the classes with a base clause naming both (a native walk finds them): on
+  // a large header, running it over the whole tree costs more than the parse
+  const found = ofType(src.root, 'base_class_clause')
+    .filter((b) => b.parent && headerTokens.all!.every((t) => textOf(src, b).includes(t)))
+    .flatMap((b) => headerClassAt(src, b.parent!) ?? []);
   headerCache.set(src, found);
   return found;
+}
+
+/** Where the header classes found in a file start (for `refindHeaderClasses`), if they were looked for. */
+export function headerClassStarts(src: SourceFile): number[] | undefined {
+  return headerCache.get(src)?.map((c) => c.classNode.startIndex);
+}
+
+/**
+ * After edits, find a file's header classes again where they moved to, instead of walking the
+ * whole new tree (a large header's walk costs a good part of its parse). `starts` are the
+ * classes' start indices in the old text, `edits` its ranges that changed. False (and nothing
+ * recorded) when a class cannot be followed: then findHeaderClasses searches as usual.
+ */
+export function refindHeaderClasses(next: SourceFile, starts: number[], edits: readonly { start: number; end: number; text: string }[]): boolean {
+  const found: HeaderClass[] = [];
+  for (const start of starts) {
+    let at = start;
+    for (const e of edits) {
+      if (e.end <= start) at += e.text.length - (e.end - e.start); // before it, or inserted just before it
+      else if (e.start < start) return false; // the class's start was rewritten
+    }
+    let node: SyntaxNode | null = next.root.descendantForIndex(at);
+    while (node && node.startIndex === at && node.type !== 'class_specifier' && node.type !== 'struct_specifier') node = node.parent;
+    const cls = node && node.startIndex === at ? headerClassAt(next, node) : null;
+    if (!cls) return false;
+    found.push(cls);
+  }
+  headerCache.set(next, found);
+  return true;
 }
 
 /** The disk_io_constructor lambdas of a SWIG file that create one of `classNames`. */
@@ -156,9 +196,43 @@ function errorAround(node: SyntaxNode): SyntaxNode | null {
 }
 
 /** A problem at the first syntax error under node. */
-function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string): Problem {
+function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string): FileProblem {
   const err = firstError(node) ?? node;
-  return { file: src.path, line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse it here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+  return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse it here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+}
+
+/** A problem of a file whose path is added later (an analysis is shared by files with the same text). */
+export type FileProblem = Omit<Problem, 'file'>;
+
+/** What a file that passes the header token test holds: the class, or a problem, or neither. */
+export interface HeaderInfo { className?: string; problem?: FileProblem }
+
+export function analyseHeader(src: SourceFile): HeaderInfo {
+  const cls = findHeaderClasses(src)[0];
+  if (!cls) return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like the disk I/O header (it names ${tokenNames(headerTokens).join(' and ')})`) } : {};
+  const around = errorAround(cls.classNode);
+  if (around) return { problem: syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class, but the code around it does not parse (a truncated file, unbalanced braces or #if?)`) };
+  return { className: cls.name };
+}
+
+/** How a group's SWIG files are recognised: by its header's class and file name, or (no header) by the usual class name. */
+export interface SwigNames { classNames: string[]; headerNames: Set<string>; test: TokenTest }
+
+export function swigNames(header?: { path: string; className: string }): SwigNames {
+  const classNames = header ? [header.className] : ['memory_disk_io'];
+  const headerNames = header ? [posix.basename(header.path)] : [];
+  return { classNames, headerNames: new Set(headerNames), test: swigTokens(classNames, headerNames) };
+}
+
+/** The role a SWIG file that passes the token test plays, or a problem, or neither. */
+export function analyseSwig(src: SourceFile, names: SwigNames): { role?: Role; problem?: FileProblem } {
+  const found = swigRole(src, names.classNames, names.headerNames);
+  if (!found) {
+    return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(names.test).filter((t) => src.text.includes(t)).join(', ')})`) } : {};
+  }
+  const around = found.nodes.map(errorAround).find((n) => n);
+  if (around) return { problem: syntaxProblem(src, around, `looks like the ${found.role} SWIG file, but the code around its target does not parse (a truncated file, unbalanced braces?)`) };
+  return { role: found.role };
 }
 
 /**
@@ -167,6 +241,8 @@ function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string): Problem
  * gives null too).
  */
 export type Opener = (path: string, test: TokenTest) => SourceFile | null;
+
+export const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
 
 /**
  * The targets among one group's files (`paths`, sorted; all of them have `root` as groupRoot).
@@ -181,36 +257,21 @@ export function discoverGroup(root: string, paths: string[], open: Opener, probl
     if (isSwig(path)) continue;
     const src = open(path, headerTokens);
     if (!src) continue;
-    const cls = findHeaderClasses(src)[0];
-    if (!cls) {
-      if (src.root.hasError) problems.push(syntaxProblem(src, src.root, `looks like the disk I/O header (it names ${tokenNames(headerTokens).join(' and ')})`));
-      continue;
-    }
-    const around = errorAround(cls.classNode);
-    if (around) { problems.push(syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class, but the code around it does not parse (a truncated file, unbalanced braces or #if?)`)); continue; }
-    if (!group.files.header) { group.files.header = src; group.className = cls.name; }
+    const info = analyseHeader(src);
+    if (info.problem) problems.push({ file: path, ...info.problem });
+    else if (info.className && !group.files.header) { group.files.header = src; group.className = info.className; }
   }
-  const header = group.files.header;
-  const classNames = header ? [group.className!] : ['memory_disk_io']; // no header: recognise the SWIG files by the usual name
-  const headerNames = header ? [posix.basename(header.path)] : [];
-  const test = swigTokens(classNames, headerNames);
+  const names = swigNames(group.files.header && { path: group.files.header.path, className: group.className! });
   for (const path of paths) {
     if (!isSwig(path)) continue;
-    const src = open(path, test);
+    const src = open(path, names.test);
     if (!src) continue;
-    const found = swigRole(src, classNames, new Set(headerNames));
-    if (!found) {
-      if (src.root.hasError) problems.push(syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(test).filter((t) => src.text.includes(t)).join(', ')})`));
-      continue;
-    }
-    const around = found.nodes.map(errorAround).find((n) => n);
-    if (around) { problems.push(syntaxProblem(src, around, `looks like the ${found.role} SWIG file, but the code around its target does not parse (a truncated file, unbalanced braces?)`)); continue; }
-    group.files[found.role] ??= src;
+    const info = analyseSwig(src, names);
+    if (info.problem) problems.push({ file: path, ...info.problem });
+    else if (info.role) group.files[info.role] ??= src;
   }
   return Object.keys(group.files).length ? group : null;
 }
-
-const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
 
 /** The role a SWIG file plays and the nodes that make it so. */
 export function swigRole(src: SourceFile, classNames: string[], headerNames: Set<string>): { role: Role; nodes: SyntaxNode[] } | null {
@@ -224,9 +285,8 @@ export function swigRole(src: SourceFile, classNames: string[], headerNames: Set
 /** Does a changed file still play its role (a fix may have changed what made it a target)? */
 export function stillPlays(src: SourceFile, role: Role, group: TargetGroup): boolean {
   if (role === 'header') return findHeaderClasses(src).some((c) => c.name === group.className);
-  const classNames = group.className ? [group.className] : ['memory_disk_io'];
-  const headerNames = new Set(group.files.header ? [posix.basename(group.files.header.path)] : []);
-  return swigRole(src, classNames, headerNames)?.role === role;
+  const names = swigNames(group.files.header && { path: group.files.header.path, className: group.className! });
+  return swigRole(src, names.classNames, names.headerNames)?.role === role;
 }
 
 /** Find the target groups of a set of parsed files (grouped by folder, in folder order). */
@@ -243,4 +303,4 @@ export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
 }
 
 /** The order groups are planned and reported in. */
-export const compareRoots = (a: string, b: string) => a.localeCompare(b);
+export const compareRoots = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

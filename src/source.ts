@@ -76,7 +76,10 @@ let gc: (() => void) | null | undefined;
 
 /** Let the trees no longer referenced go, if enough was parsed since the last time. */
 export function releaseTrees(): void {
-  if (parsedSinceGc < GC_AFTER) return;
+  if (parsedSinceGc >= GC_AFTER) collect();
+}
+
+function collect(): void {
   parsedSinceGc = 0;
   gc ??= (() => {
     try {
@@ -133,8 +136,8 @@ export function changedRegions(before: string, after: string, edits: readonly { 
 }
 
 function sameSlice(a: string, from: number, to: number, b: string, at: number): boolean {
-  for (let i = from, j = at; i < to; i++, j++) if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;
-  return true;
+  // substrings of flat strings compare as memory does
+  return a.substring(from, to) === b.substring(at, at + (to - from));
 }
 
 /** The one region between the common prefix and the common suffix of two texts. */
@@ -169,6 +172,9 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
   const oldInput = (oldTree as unknown as { input: string }).input;
   const { input, swig } = parserInput(old.kind, text);
   const regions = changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input);
+  // tree.edit also moves every node object of the old tree not yet collected (thousands after
+  // a codemod's walks): on a large file, collecting them first is cheaper
+  if (input.length > 1_000_000) collect();
   let at: Parser.Point = { row: 0, column: 0 };
   let atIndex = 0;
   for (const r of regions) {
@@ -213,6 +219,43 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
     queryCache.set(scm, q);
   }
   return q;
+}
+
+/**
+ * Compile several .scm texts (name → text) as one tree-sitter query, and give each back as a
+ * view that runs the whole query and keeps its own patterns' matches. With tree-sitter-cpp a
+ * query costs 10–20 ms to compile whatever its size (its analysis walks the grammar's tables),
+ * so the queries used together (a codemod's, the roles') are compiled together. A broken text
+ * is named: it is compiled alone to find it.
+ */
+export function compileQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
+  const names = Object.keys(named);
+  const source = names.map((n) => named[n]!).join('\n');
+  let all: Parser.Query;
+  try {
+    all = compileQuery(source, prefix || 'queries');
+  } catch (e) {
+    for (const n of names) compileQuery(named[n]!, `${prefix}${n}.scm`); // throws, naming the file
+    throw e;
+  }
+  // pattern i belongs to the text its start offset (in UTF-8 bytes of the source) falls in
+  const ends: number[] = [];
+  let end = 0;
+  for (const n of names) ends.push((end += Buffer.byteLength(named[n]!) + 1));
+  const owner = all.predicates.map((_, i) => ends.findIndex((e) => (all as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern(i) < e));
+  const views: Record<string, Parser.Query> = {};
+  names.forEach((n, k) => {
+    const mine = (m: { pattern: number }) => owner[m.pattern] === k;
+    views[n] = Object.create(all, {
+      matches: { value: (node: SyntaxNode, opts?: object) => all.matches(node, opts).filter(mine) },
+      // a capture does not say its pattern: this view's captures are its matches', in document order
+      captures: {
+        value: (node: SyntaxNode, opts?: object) =>
+          all.matches(node, opts).filter(mine).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
+      },
+    }) as Parser.Query;
+  });
+  return views;
 }
 
 export type Captures = Record<string, SyntaxNode>;

@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
 import { MemfixError } from './errors.ts';
 import { parseSource, type SourceFile } from './source.ts';
@@ -92,8 +93,8 @@ export function firstInvalidUtf8(buf: Buffer): number {
   return buf.length;
 }
 
-/** Does a file too large to load pass the token test? Read in chunks that overlap by the longest token. */
-function largeFilePasses(abs: string, test: TokenTest): boolean {
+/** The tokens a file too large to load names, if it passes the test (read in chunks that overlap by the longest token). */
+function largeFileTokens(abs: string, test: TokenTest): string[] | null {
   const tokens = tokenNames(test);
   const overlap = Math.max(0, ...tokens.map((t) => Buffer.byteLength(t))) - 1;
   const seen = new Set<string>();
@@ -112,20 +113,27 @@ function largeFilePasses(abs: string, test: TokenTest): boolean {
   } finally {
     closeSync(fd);
   }
-  return (test.all ?? []).every((t) => seen.has(t)) && (!test.any || test.any.some((t) => seen.has(t)));
+  const ok = (test.all ?? []).every((t) => seen.has(t)) && (!test.any || test.any.some((t) => seen.has(t)));
+  return ok ? tokens.filter((t) => seen.has(t)) : null;
 }
+
+/** A file's text and a digest of it (files with the same digest have the same text). */
+export interface Read { text: string; digest: string }
 
 /**
  * Where a plan's files come from: `groups` lists the candidate paths by group (in the order
- * groups are planned); `open` reads one, at most once, and parses it when it passes the test.
+ * groups are planned); `read` reads one, at most once, and returns its text when it passes the
+ * token test.
  */
 export interface FileSource {
   groups: { root: string; paths: string[] }[];
-  /** the parsed file when its text passes `test`; null when it does not, or cannot be read (then a problem is added) */
-  open(path: string, test: TokenTest, problems: Problem[]): SourceFile | null;
-  /** the text a file had when it was opened (only files that were opened and passed their test) */
+  /** the text when the file passes `test`; null when it does not, or cannot be read as text (then a problem is added) */
+  read(path: string, test: TokenTest, problems: Problem[]): Read | null;
+  /** the text a file had when it was read (only files that passed their test) */
   original(path: string): string | undefined;
 }
+
+const digestOf = (data: string | Buffer) => createHash('sha1').update(data).digest('base64');
 
 function byGroup(paths: string[]): FileSource['groups'] {
   const m = new Map<string, string[]>();
@@ -138,32 +146,38 @@ function byGroup(paths: string[]): FileSource['groups'] {
   return [...m.keys()].sort(compareRoots).map((root) => ({ root, paths: m.get(root)!.sort() }));
 }
 
-/** The files of a folder on disk, read lazily, each at most once. */
+/** The files of a folder on disk, read lazily, each at most once. Copies of one text share one string. */
 export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource {
   const texts = new Map<string, string>();
+  const byDigest = new Map<string, string>();
   const seen = new Set<string>();
   return {
     groups: byGroup(candidatePaths(dir)),
     original: (path) => texts.get(path),
-    open(path, test, problems) {
-      if (seen.has(path)) throw new Error(`${path} opened twice`);
+    read(path, test, problems) {
+      if (seen.has(path)) throw new Error(`${path} read twice`);
       seen.add(path);
       const abs = join(dir, path);
       const size = statSync(abs).size;
       if (size > maxBytes) {
-        if (largeFilePasses(abs, test))
-          problems.push({ file: path, message: `is ${(size / 1048576).toFixed(1)} MiB, over memfix's limit of ${maxBytes / 1048576} MiB for a file it parses, and names ${tokenNames(test).join(', ')}: it may be a target; skipped` });
+        const named = largeFileTokens(abs, test);
+        if (named) problems.push({ file: path, message: `is ${(size / 1048576).toFixed(1)} MiB, over memfix's limit of ${maxBytes / 1048576} MiB for a file it parses, and names ${named.join(', ')}: it may be a target; skipped` });
         return null;
       }
       const buf = readFileSync(abs);
       if (!passes(buf, test)) return null;
-      const d = decode(buf);
-      if (!('text' in d)) {
-        problems.push({ file: path, line: d.line, message: `names ${tokenNames(test).filter((t) => buf.includes(t)).join(', ')} but ${d.message}` });
-        return null;
+      const digest = digestOf(buf);
+      let text = byDigest.get(digest);
+      if (text === undefined) {
+        const d = decode(buf);
+        if (!('text' in d)) {
+          problems.push({ file: path, line: d.line, message: `names ${tokenNames(test).filter((t) => buf.includes(t)).join(', ')} but ${d.message}` });
+          return null;
+        }
+        byDigest.set(digest, (text = d.text));
       }
-      texts.set(path, d.text);
-      return parseSource(path, d.text);
+      texts.set(path, text);
+      return { text, digest };
     },
   };
 }
@@ -174,11 +188,11 @@ export function treeSource(tree: Tree): FileSource {
   return {
     groups: byGroup([...tree.keys()].filter((p) => CANDIDATE.test(p))),
     original: (path) => tree.get(path),
-    open(path, test) {
-      if (seen.has(path)) throw new Error(`${path} opened twice`);
+    read(path, test) {
+      if (seen.has(path)) throw new Error(`${path} read twice`);
       seen.add(path);
       const text = tree.get(path)!;
-      return passes(text, test) ? parseSource(path, text) : null;
+      return passes(text, test) ? { text, digest: digestOf(text) } : null;
     },
   };
 }
