@@ -195,10 +195,12 @@ function errorAround(node: SyntaxNode): SyntaxNode | null {
   return null;
 }
 
-/** A problem at the first syntax error under node. */
-function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string): FileProblem {
+/** A problem at the first syntax error under node; one that runs to the end of the file is a file cut short. */
+function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string, it = 'it'): FileProblem {
   const err = firstError(node) ?? node;
-  return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse it here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+  const end = src.text.trimEnd().length;
+  if (err.endIndex >= end) return { line: lineOf(src.text, end), message: `${what}, but it ends inside unfinished code (a truncated file?)` };
+  return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
 }
 
 /** A problem of a file whose path is added later (an analysis is shared by files with the same text). */
@@ -211,7 +213,7 @@ export function analyseHeader(src: SourceFile): HeaderInfo {
   const cls = findHeaderClasses(src)[0];
   if (!cls) return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like the disk I/O header (it names ${tokenNames(headerTokens).join(' and ')})`) } : {};
   const around = errorAround(cls.classNode);
-  if (around) return { problem: syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class, but the code around it does not parse (a truncated file, unbalanced braces or #if?)`) };
+  if (around) return { problem: syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class`, 'the code around it') };
   return { className: cls.name };
 }
 
@@ -231,7 +233,7 @@ export function analyseSwig(src: SourceFile, names: SwigNames): { role?: Role; p
     return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(names.test).filter((t) => src.text.includes(t)).join(', ')})`) } : {};
   }
   const around = found.nodes.map(errorAround).find((n) => n);
-  if (around) return { problem: syntaxProblem(src, around, `looks like the ${found.role} SWIG file, but the code around its target does not parse (a truncated file, unbalanced braces?)`) };
+  if (around) return { problem: syntaxProblem(src, around, `looks like the ${found.role} SWIG file`, 'the code around its target') };
   return { role: found.role };
 }
 

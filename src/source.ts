@@ -1,6 +1,5 @@
 /** Parsing: a file's text → a syntax tree whose indices are indices into that same text. */
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { createRequire } from 'node:module';
 import Parser from 'tree-sitter';
 import Cpp from 'tree-sitter-cpp';
 import { maskSwig, type SwigLayout } from './swig.ts';
@@ -83,8 +82,10 @@ function collect(): void {
   parsedSinceGc = 0;
   gc ??= (() => {
     try {
-      v8.setFlagsFromString('--expose-gc');
-      return vm.runInNewContext('gc') as () => void;
+      // loaded here, not at the top: most runs never need them
+      const require = createRequire(import.meta.url);
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+      return (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
     } catch {
       return null;
     }
