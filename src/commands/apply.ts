@@ -11,7 +11,7 @@ import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
 import { writeAllAtomically } from '../write.ts';
 import type { Step } from '../engine.ts';
-import { out, planDir } from './common.ts';
+import { out, planDir, reportProblems } from './common.ts';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
@@ -60,11 +60,12 @@ export async function apply(dir: string, o: Options): Promise<void> {
       return false;
     }
   };
-  const { root, tree, steps, after } = await planDir(dir, o.fix, decide);
+  const { root, tree, steps, after, problems } = await planDir(dir, o.fix, decide);
   out();
   for (const s of steps) {
     out('  ' + stepLine(s) + (s.outcome.status === 'apply' ? (s.taken && !aborted ? pc.green(o.dryRun ? '  → would apply' : '  → applied') : pc.dim('  → skipped')) : ''));
   }
+  if (reportProblems(problems)) return; // a file that looks like a target could not be read: write nothing
   if (aborted) { out('aborted: nothing written'); process.exitCode = 1; return; }
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   if (o.dryRun) { out(`dry run: ${changed.length} file(s) would change`); process.exitCode = changed.length ? 1 : 0; return; }

@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type Tree } from '../apply.ts';
 import { isStuck, stepLine } from '../report.ts';
-import { out } from './common.ts';
+import { out, reportProblems } from './common.ts';
 import { buildSeries, OURS } from './series.ts';
 import { gitPrefix } from './series-build.ts';
 
@@ -79,4 +79,5 @@ export async function check(dir: string, o: { patches: string }): Promise<void> 
   for (const slug of fresh.keys()) if (!order.some((n) => n.replace(/^\d{4}-/, '') === slug)) stale.push(`(new) ${slug}`);
   out(stale.length ? `series: ${pc.red('stale')}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)` : 'series: up to date');
   process.exitCode = ok && !stale.length && !drifted.length ? 0 : 1;
+  reportProblems(regenerated.problems);
 }

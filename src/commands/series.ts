@@ -13,7 +13,7 @@ import { writeAllAtomically } from '../write.ts';
 import { checkToolchain } from '../verify/build.ts';
 import { compileCheck, verifyTree } from '../verify/run.ts';
 import { formatTable, verdictTable } from './verify.ts';
-import { out, planDir } from './common.ts';
+import { out, planDir, reportProblems } from './common.ts';
 import { authorFor, coverBody, dateFor, gitPrefix, isGitWorkTree, patchSpecs, version } from './series-build.ts';
 
 export const OURS = /^(\d{4}-[A-Za-z0-9._-]+\.patch|series)$/;
@@ -68,6 +68,7 @@ export async function series(dir: string, o: Options): Promise<void> {
   const files = built.render(verification);
   const stuck = built.steps.some(isStuck);
   for (const s of built.steps) out('  ' + stepLine(s));
+  if (reportProblems(built.problems)) return; // a file that looks like a target could not be read: write nothing
   if (!files.length) { out('nothing to fix: no series written'); process.exitCode = stuck ? 1 : 0; return; }
   mkdirSync(outDir, { recursive: true });
   const stale = readdirSync(outDir).filter((f) => OURS.test(f) && !files.some((x) => x.name === f));
