@@ -199,7 +199,7 @@ function errorAround(node: SyntaxNode): SyntaxNode | null {
 function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string, it = 'it'): FileProblem {
   const err = firstError(node) ?? node;
   const end = src.text.trimEnd().length;
-  if (err.endIndex >= end) return { line: lineOf(src.text, end), message: `${what}, but it ends inside unfinished code (a truncated file?)` };
+  if (err.endIndex >= end) return { line: lineOf(src.text, end), message: `${what}, but it ends inside unfinished code (a truncated file, or a brace or #if left open?)` };
   return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
 }
 
