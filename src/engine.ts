@@ -154,7 +154,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
       await planGroup(group, mods, opts, steps, histories, files.original);
     }
     if (key) planned.set(key, { root, paths: [...texts.keys()], steps: steps.slice(first), problems: groupProblems, found: has });
-    releaseTrees();
+    await releaseTrees();
   }
   // no target anywhere: every fix reports what it misses, once
   if (found === 0) await planGroup({ root: '', files: {} }, mods, opts, steps, histories, files.original);

@@ -77,9 +77,15 @@ const GC_AFTER = 4_000_000;
 let parsedSinceGc = 0;
 let gc: (() => void) | null | undefined;
 
-/** Let the trees no longer referenced go, if enough was parsed since the last time. */
-export function releaseTrees(): void {
-  if (parsedSinceGc >= GC_AFTER) collect();
+/**
+ * Let the trees no longer referenced go, if enough was parsed since the last time. A collected
+ * tree's native memory is freed by a finalizer that node runs from the event loop: the caller
+ * waits for one turn of it.
+ */
+export async function releaseTrees(): Promise<void> {
+  if (parsedSinceGc < GC_AFTER) return;
+  collect();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 function collect(): void {
