@@ -7,8 +7,12 @@
  * the folder they belong to (a header's folder, an interface file's folder or its parent when it
  * sits in `interfaces/`).
  *
+ * A group's SWIG files are recognised by its own header's class and file name (a group without
+ * a header: by the usual class name, `memory_disk_io`).
+ *
  * Before a file is parsed, a token test (`headerTokens`, `swigTokens`) says whether it can play a
- * role at all: each role's query needs names that must then appear in the text.
+ * role at all: each role's query needs names that must then appear in the text. A file that
+ * passes it but cannot be parsed where its target would be is a Problem (the commands exit 2).
  */
 import { readFileSync } from 'node:fs';
 import { dataPath } from './paths.ts';
