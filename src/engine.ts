@@ -69,6 +69,8 @@ export interface Plan {
   readonly original: Tree;
   /** files that look like targets but cannot be read or parsed as one: the command exits 2 */
   problems: Problem[];
+  /** how many groups hold a target (0: the tree has none, and every fix reports it missing) */
+  found: number;
 }
 
 /** A file's original text and the batches of edits taken on it, in order. */
@@ -175,6 +177,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   return {
     steps,
     problems,
+    found,
     get tree() { return (tree ??= finalTexts()); },
     get original() { return (original ??= originals()); },
   };

@@ -80,6 +80,19 @@ test('a header over the size limit that could be the target: exit 2, names the f
   assert.match(raised.stdout, /apply\s+free-disk-buffer/);
 });
 
+test('a tree with no target: exit 2 for scan, apply, series and check, naming the folder', async () => {
+  const dir = tmp.dir('no-target');
+  writeFileSync(join(dir, 'other.cpp'), 'int main() { return 0; }\n');
+  // a series made on the sample, checked against the tree without target
+  const series = await memfix(['series', copyTree(SAMPLE, tmp.dir('no-target-sample')), '-o', join(tmp.root, 'no-target-patches')]);
+  assert.ok(series.code === 0 || series.code === 1, show(series));
+  for (const args of [['scan', dir], ['apply', dir, '--yes'], ['series', dir, '-o', join(tmp.root, 'no-target-out')], ['check', dir, '--patches', join(tmp.root, 'no-target-patches')]]) {
+    const r = await memfix(args);
+    assert.equal(r.code, 2, `${args[0]}: ${show(r)}`);
+    assert.match(r.stderr, new RegExp(`^memfix: ${dir}: no target found`, 'm'), `${args[0]}: ${show(r)}`);
+  }
+});
+
 test('files that cannot be targets are ignored, whatever their bytes: the sample scans as before', async () => {
   const dir = copyTree(SAMPLE, tmp.dir('ignored'));
   writeFileSync(join(dir, 'latin1.cpp'), Buffer.from([0x2f, 0x2f, 0x20, 0xe9, 0x0a])); // not UTF-8, names nothing

@@ -24,9 +24,11 @@ export interface PlannedDir {
   /** the same files after the taken fixes */
   readonly after: Tree;
   mods: Codemod[];
-  /** files that look like targets but cannot be read or parsed as one: pass them to reportProblems */
+  /** files that look like targets but cannot be read or parsed as one, or the folder when it holds no target: pass them to reportProblems */
   problems: Problem[];
 }
+
+export const NO_TARGET = 'no target found: no C++ class deriving from disk_interface and buffer_allocator_interface, and no SWIG file creating or pointing to one';
 
 /**
  * Plan a folder: each file is read once, and parsed only when it could be a target. `tree` and
@@ -37,11 +39,14 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
   const files = folderSource(root);
   const { mods, only } = await codemodsFor(fix);
   const planned = await plan(files, mods, { only, decide });
+  // no target at all is bad input too (a mistyped folder must not pass CI), unless a file that
+  // looked like one was reported already
+  const problems = planned.found || planned.problems.length ? planned.problems : [{ file: dir, message: NO_TARGET }];
   return {
     root,
     steps: planned.steps,
     mods,
-    problems: planned.problems,
+    problems,
     get tree() { return planned.original; },
     get after() { return planned.tree; },
   };
