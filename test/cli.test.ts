@@ -88,11 +88,13 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     assertSameTree(snapshot(d), fixed, 'second apply --yes');
   });
 
-  test('scan of an empty dir: exit 0, no targets', async () => {
-    const r = await memfix(['scan', tmp.dir('empty')]);
-    assert.equal(r.code, 0, show(r));
+  test('scan of an empty dir: exit 2, no targets, the dir named on stderr', async () => {
+    const dir = tmp.dir('empty');
+    const r = await memfix(['scan', dir]);
+    assert.equal(r.code, 2, show(r));
     assertAll(r.stdout, 'missing', 'empty dir');
     assert.match(r.stdout, /no targets/, show(r));
+    assert.equal(r.stderr, `memfix: ${dir}: no target found: no C++ class deriving from disk_interface and buffer_allocator_interface, and no SWIG file creating or pointing to one\n`);
   });
 
   test('scan of a nonexistent dir: exit 2, one line on stderr', async (t) => {
