@@ -59,16 +59,23 @@ export function ensureIncludes(src: SourceFile, headers: string[]): Edit[] {
   return [{ file: src.path, start: src.style.bom ? 1 : 0, end: src.style.bom ? 1 : 0, text: lines + src.style.eol }];
 }
 
-/** #include lines at file scope, inside include guards and other conditionals included. */
+/** #include lines at file scope, inside include guards and other conditionals included. The
+ * text says where `#include` may be; the tree says which of those are such lines (walking a
+ * large file's top level node by node costs more than its parse). */
 export function topLevelIncludes(root: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  const visit = (n: SyntaxNode) => {
-    for (const c of n.namedChildren) {
-      if (c.type === 'preproc_include') out.push(c);
-      else if (c.type.startsWith('preproc_') && c.type !== 'preproc_def' && c.type !== 'preproc_function_def') visit(c);
-    }
-  };
-  visit(root);
+  const text = root.text;
+  const seen = new Set<number>();
+  for (const m of text.matchAll(/#[ \t]*include\b/g)) {
+    let n: SyntaxNode | null = root.descendantForIndex(root.startIndex + m.index!);
+    while (n && n.type !== 'preproc_include') n = n.parent;
+    if (!n || seen.has(n.startIndex)) continue;
+    let p = n.parent;
+    while (p && p.id !== root.id && p.type.startsWith('preproc_') && p.type !== 'preproc_def' && p.type !== 'preproc_function_def') p = p.parent;
+    if (p?.id !== root.id) continue;
+    seen.add(n.startIndex);
+    out.push(n);
+  }
   return out;
 }
 

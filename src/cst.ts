@@ -15,22 +15,11 @@ export function* descendants(node: SyntaxNode): Generator<SyntaxNode> {
   }
 }
 
-/** Nodes of the given types under (and including) node, in document order. Reads only the
- * cursor's type while walking: materialising every node is what makes large files slow. */
+/** Nodes of the given types under (and including) node, in document order. The walk is
+ * node-tree-sitter's own (native), and only the nodes found become JavaScript objects:
+ * materialising every node is what makes large files slow. */
 export function ofType(node: SyntaxNode, ...types: string[]): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  const cursor = node.walk();
-  let depth = 0;
-  for (;;) {
-    if (types.includes(cursor.nodeType)) out.push(cursor.currentNode);
-    if (cursor.gotoFirstChild()) { depth++; continue; }
-    for (;;) {
-      if (depth === 0) return out;
-      if (cursor.gotoNextSibling()) break;
-      cursor.gotoParent();
-      depth--;
-    }
-  }
+  return node.descendantsOfType(types);
 }
 
 /** The identifier a (possibly nested) declarator declares, or null. */

@@ -1,42 +1,53 @@
 /**
  * discover → parse → match → plan: run the codemods over a tree in dependency order, each on
  * the state the previous ones leave, and say what each would do.
+ *
+ * Groups (a folder and its `interfaces/`) are planned one after another: a group's files are
+ * read and parsed once, a file a fix changes is re-parsed incrementally, and the group's syntax
+ * trees are dropped before the next group is read. A step keeps the edits it made; the texts
+ * before and after it are rebuilt from them when asked for.
  */
 import { applyEdits, byFile, type Edit } from './edits.ts';
 import { MemfixError } from './errors.ts';
 import { lineOf } from './text.ts';
-import type { Codemod, Context, Loc, Result } from './codemod.ts';
-import { compileQuery } from './source.ts';
-import { discoverTargets, type TargetGroup } from './roles.ts';
-import { sources, type Tree } from './workspace.ts';
+import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
+import type Parser from 'tree-sitter';
+import { compileQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
+import { analyseHeader, analyseSwig, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
 
 export type Outcome = Result | { status: 'blocked'; reason: string; needs: string };
+
+export interface Change { path: string; before: string; after: string }
 
 export interface Step {
   codemod: Codemod;
   group: string;
   outcome: Outcome;
-  /** contents of the files the step changes, before and after (only for 'apply') */
-  changes: { path: string; before: string; after: string }[];
+  /** contents of the files the step changes, before and after (only for 'apply'; built on first use) */
+  readonly changes: Change[];
   /** an 'apply' step whose edits went into the resulting tree */
   taken: boolean;
 }
 
 const missingRoles = (mod: Codemod, group: TargetGroup) => mod.meta.targets.filter((r) => !group.files[r]);
 
+const compiled = new WeakMap<Codemod, Record<string, Parser.Query>>();
+
+/** A codemod's queries, all compiled together the first time it asks for one. */
+function queryOf(mod: Codemod, name: string): Parser.Query {
+  let views = compiled.get(mod);
+  if (!views) compiled.set(mod, (views = compileQueries(mod.queries, `codemods/${mod.meta.id}/`)));
+  const q = views[name];
+  if (!q) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
+  return q;
+}
+
 /** Run one codemod on one target group. */
 export function runCodemod(mod: Codemod, group: TargetGroup): Result {
   const missing = missingRoles(mod, group);
   if (missing.length) return { status: 'missing', reason: `no ${missing.join(', ')} file found` };
-  const ctx: Context = {
-    files: group.files,
-    className: group.className,
-    query: (name) => {
-      const scm = mod.queries[name];
-      if (scm === undefined) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
-      return compileQuery(scm, `${mod.meta.id}/${name}.scm`);
-    },
-  };
+  const ctx: Context = { files: group.files, className: group.className, query: (name) => queryOf(mod, name) };
   return mod.transform(ctx);
 }
 
@@ -47,70 +58,264 @@ export interface PlanOptions {
   decide?: (step: Step) => Promise<boolean> | boolean;
 }
 
-/** Plan (and with `decide`, choose) the fixes on a tree; returns the steps and the final tree. */
-export async function plan(tree: Tree, mods: Codemod[], opts: PlanOptions = {}): Promise<{ steps: Step[]; tree: Tree }> {
-  let state: Tree = new Map(tree);
-  const steps: Step[] = [];
-  const groupsOf = (t: Tree) => discoverTargets(sources(t));
-  const history: History = new Map();
-  const roots = groupsOf(state).map((g) => g.root);
-  if (roots.length === 0) roots.push('');
-  for (const root of roots) {
-    const status = new Map<string, 'taken' | 'applied' | 'not'>();
-    for (const mod of mods) {
-      const group = groupsOf(state).find((g) => g.root === root) ?? { root, files: {} };
-      const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
-      const hasTargets = missingRoles(mod, group).length === 0;
-      let outcome: Outcome;
-      if (blockedBy && hasTargets) {
-        const depStep = steps.find((s) => s.group === root && s.codemod.meta.id === blockedBy);
-        const why = depStep ? describeStatus(depStep.outcome) : 'not run';
-        outcome = { status: 'blocked', needs: blockedBy, reason: `needs ${blockedBy}, which is ${why}` };
-      } else {
-        outcome = withOriginalLines(runCodemod(mod, group), tree, state, history);
-      }
-      const step: Step = { codemod: mod, group: root, outcome, changes: [], taken: false };
-      if (outcome.status === 'apply') {
-        for (const [path, edits] of byFile(outcome.edits)) {
-          const before = state.get(path);
-          if (before === undefined) throw new MemfixError(`${mod.meta.id}: edit to a file not in the tree`, path);
-          step.changes.push({ path, before, after: applyEdits(before, edits) });
-        }
-        const selected = !opts.only || opts.only.has(mod.meta.id);
-        const take = selected && (opts.decide ? await opts.decide(step) : true);
-        if (take) {
-          step.taken = true;
-          state = new Map(state);
-          for (const c of step.changes) state.set(c.path, c.after);
-          for (const [path, edits] of byFile(outcome.edits)) history.set(path, [...(history.get(path) ?? []), edits]);
-          status.set(mod.meta.id, 'taken');
-        } else {
-          status.set(mod.meta.id, 'not');
-          if (!selected) step.outcome = { ...outcome, notes: [...outcome.notes, 'not selected'] };
-        }
-      } else {
-        status.set(mod.meta.id, outcome.status === 'applied' ? 'applied' : 'not');
-      }
-      steps.push(step);
-    }
-  }
-  return { steps, tree: state };
+export interface Plan {
+  steps: Step[];
+  /**
+   * The tree after the taken fixes. For a tree given in memory: every file of it. For a folder:
+   * the files that passed a role's token test (the only ones a fix can change).
+   */
+  readonly tree: Tree;
+  /** For a folder, those same files as they were read (for a tree given in memory: that tree). */
+  readonly original: Tree;
+  /** files that look like targets but cannot be read or parsed as one: the command exits 2 */
+  problems: Problem[];
+  /** how many groups hold a target (0: the tree has none, and every fix reports it missing) */
+  found: number;
 }
 
-/** Edits taken so far, per file, batch by batch: enough to map a position back to the file on disk. */
-type History = Map<string, Edit[][]>;
+/** A file's original text and the batches of edits taken on it, in order. */
+class History {
+  batches: Edit[][] = [];
+  constructor(readonly original: string) {}
+  /** the text after the first `n` batches */
+  textAfter(n: number): string {
+    let t = this.original;
+    for (let i = 0; i < n; i++) t = applyEdits(t, this.batches[i]!);
+    return t;
+  }
+}
+
+/** The plan of a group whose files could be targets, kept to be moved onto a group with the same files. */
+interface Planned { root: string; paths: string[]; steps: Step[]; problems: Problem[]; found: boolean }
+
+/** Plan (and with `decide`, choose) the fixes on a tree in memory or on a folder's files. */
+export async function plan(input: Tree | FileSource, mods: Codemod[], opts: PlanOptions = {}): Promise<Plan> {
+  const files = input instanceof Map ? treeSource(input) : input;
+  const steps: Step[] = [];
+  const problems: Problem[] = [];
+  const histories = new Map<string, History>();
+  /** what a header text holds, by digest: copies of a file are parsed for discovery once */
+  const headers = new Map<string, HeaderInfo>();
+  /** plans by the group's files (relative paths and digests): a copy of a group is planned once */
+  const planned = new Map<string, Planned>();
+  let found = 0;
+  for (const { root, paths } of files.groups) {
+    const readProblems: Problem[] = [];
+    const groupProblems: Problem[] = [];
+    const texts = new Map<string, Read>();
+    const parsed = new Map<string, SourceFile>();
+    // the header first: its class names the SWIG files
+    let header: { path: string; className: string } | undefined;
+    for (const path of paths.filter((p) => !isSwig(p))) {
+      const r = files.read(path, headerTokens, readProblems);
+      if (!r) continue;
+      texts.set(path, r);
+      let info = headers.get(r.digest);
+      if (!info) {
+        const src = parseSource(path, r.text);
+        parsed.set(path, src);
+        headers.set(r.digest, (info = analyseHeader(src)));
+      }
+      if (info.problem) groupProblems.push({ file: path, ...info.problem });
+      else if (info.className && !header) header = { path, className: info.className };
+    }
+    const names = swigNames(header);
+    const swig = paths.filter(isSwig);
+    for (const path of swig) {
+      const r = files.read(path, names.test, readProblems);
+      if (r) texts.set(path, r);
+    }
+    problems.push(...readProblems);
+    if (texts.size === 0) continue;
+    // the same files as a group planned before: the same plan, moved (not when each step is asked about)
+    const key = !opts.decide && !readProblems.length ? groupKey(root, texts) : undefined;
+    const copy = key ? planned.get(key) : undefined;
+    if (copy) {
+      const moved = movePlan(copy, root, histories);
+      steps.push(...moved.steps);
+      problems.push(...moved.problems);
+      if (moved.found) found++;
+      continue;
+    }
+    const group: TargetGroup = { root, files: {}, className: header?.className };
+    if (header) group.files.header = parsed.get(header.path) ?? parseSource(header.path, texts.get(header.path)!.text);
+    parsed.clear(); // other headers' trees are not needed
+    for (const path of swig) {
+      const r = texts.get(path);
+      if (!r) continue;
+      const src = parseSource(path, r.text);
+      const info = analyseSwig(src, names);
+      if (info.problem) groupProblems.push({ file: path, ...info.problem });
+      else if (info.role) group.files[info.role] ??= src;
+    }
+    problems.push(...groupProblems);
+    const has = Object.keys(group.files).length > 0;
+    const first = steps.length;
+    if (has) {
+      found++;
+      await planGroup(group, mods, opts, steps, histories, files.original);
+    }
+    if (key) planned.set(key, { root, paths: [...texts.keys()], steps: steps.slice(first), problems: groupProblems, found: has });
+    await releaseTrees();
+  }
+  // no target anywhere: every fix reports what it misses, once
+  if (found === 0) await planGroup({ root: '', files: {} }, mods, opts, steps, histories, files.original);
+
+  const originals = (): Tree => {
+    if (input instanceof Map) return input;
+    const out: Tree = new Map();
+    for (const { paths } of files.groups) for (const p of paths) { const t = files.original(p); if (t !== undefined) out.set(p, t); }
+    return out;
+  };
+  const finalTexts = (): Tree => {
+    const out: Tree = new Map(originals());
+    for (const [p, h] of histories) out.set(p, h.textAfter(h.batches.length));
+    return out;
+  };
+  let tree: Tree | undefined;
+  let original: Tree | undefined;
+  return {
+    steps,
+    problems,
+    found,
+    get tree() { return (tree ??= finalTexts()); },
+    get original() { return (original ??= originals()); },
+  };
+}
+
+/** A group's files as a key: their paths in the group and their digests. */
+function groupKey(root: string, texts: Map<string, Read>): string {
+  const rel = (p: string) => (root ? p.slice(root.length + 1) : p);
+  return [...texts].map(([p, r]) => `${rel(p)}\0${r.digest}`).join('\n');
+}
+
+/** An earlier group's plan, moved to a group with the same files under `root`. */
+function movePlan(from: Planned, root: string, histories: Map<string, History>): { steps: Step[]; problems: Problem[]; found: boolean } {
+  const moved = new Map(from.paths.map((p) => [p, root + p.slice(from.root.length)]));
+  const path = (p: string) => moved.get(p) ?? p;
+  // the group's paths in messages, longest first, each where a path can start
+  const names = [...moved.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const inText = new RegExp(`(?<![\\w./+-])(${names.join('|')})`, 'g');
+  const text = (s: string) => s.replace(inText, (p) => path(p));
+  const loc = (l: Loc): Loc => ({ file: path(l.file), line: l.line });
+  const outcome = (o: Outcome): Outcome => {
+    switch (o.status) {
+      case 'apply': return { ...o, edits: o.edits.map((e) => ({ ...e, file: path(e.file) })), at: o.at.map(loc), notes: o.notes.map(text) };
+      case 'applied': return { ...o, at: o.at.map(loc), notes: o.notes?.map(text) };
+      case 'drift': return { ...o, at: loc(o.at), expected: text(o.expected) };
+      case 'missing': return o;
+      case 'blocked': return { ...o, reason: text(o.reason) };
+    }
+  };
+  for (const [old, now] of moved) {
+    const h = histories.get(old);
+    if (!h) continue;
+    const copy = new History(h.original);
+    copy.batches = h.batches; // the same edits: only their file names differ, and applying them does not read those
+    histories.set(now, copy);
+  }
+  const steps = from.steps.map((s): Step => {
+    let changes: Change[] | undefined;
+    return Object.defineProperty({ codemod: s.codemod, group: root, outcome: outcome(s.outcome), taken: s.taken }, 'changes', {
+      enumerable: true,
+      get: () => (changes ??= s.changes.map((c) => ({ ...c, path: path(c.path) }))),
+    }) as Step;
+  });
+  return { steps, problems: from.problems.map((p) => ({ ...p, file: path(p.file), message: text(p.message) })), found: from.found };
+}
+
+/** Run every codemod on one group, in order, each on the state the taken ones leave. */
+async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions, steps: Step[], histories: Map<string, History>, original: (path: string) => string | undefined): Promise<void> {
+  const root = group.root;
+  const status = new Map<string, 'taken' | 'applied' | 'not'>();
+  const roleOf = (path: string) => (Object.keys(group.files) as Role[]).find((r) => group.files[r]?.path === path);
+  const current = (path: string): SourceFile | undefined => {
+    const r = roleOf(path);
+    return r ? group.files[r] : undefined;
+  };
+  for (const mod of mods) {
+    const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
+    const hasTargets = missingRoles(mod, group).length === 0;
+    let outcome: Outcome;
+    if (blockedBy && hasTargets) {
+      const depStep = steps.find((s) => s.group === root && s.codemod.meta.id === blockedBy);
+      const why = depStep ? describeStatus(depStep.outcome) : 'not run';
+      outcome = { status: 'blocked', needs: blockedBy, reason: `needs ${blockedBy}, which is ${why}` };
+    } else {
+      outcome = withOriginalLines(runCodemod(mod, group), current, histories);
+    }
+    const edits = outcome.status === 'apply' ? byFile(outcome.edits) : new Map<string, Edit[]>();
+    for (const path of edits.keys()) if (!current(path)) throw new MemfixError(`${mod.meta.id}: edit to a file not in the tree`, path);
+    // what each changed file looked like before this step: its history so far
+    const at = new Map([...edits.keys()].map((p) => [p, histories.get(p)?.batches.length ?? 0]));
+    const texts = new Map([...edits.keys()].map((p) => [p, current(p)!.text]));
+    const step = lazyChanges({ codemod: mod, group: root, outcome, taken: false }, edits, textBefore(texts, at, histories, original));
+    if (outcome.status === 'apply') {
+      const selected = !opts.only || opts.only.has(mod.meta.id);
+      const take = selected && (opts.decide ? await opts.decide(step) : true);
+      if (take) {
+        step.taken = true;
+        for (const [path, fileEdits] of edits) {
+          const src = current(path)!;
+          const after = applyEdits(src.text, fileEdits);
+          let h = histories.get(path);
+          if (!h) histories.set(path, (h = new History(src.text)));
+          h.batches.push(fileEdits);
+          const role = roleOf(path)!;
+          const starts = role === 'header' ? headerClassStarts(src) : undefined;
+          const next = reparseSource(src, after, fileEdits);
+          if (starts) refindHeaderClasses(next, starts, fileEdits);
+          // a fix should leave its file in its role; if it does not, the fixes after it see no such file
+          if (stillPlays(next, role, group)) group.files[role] = next;
+          else delete group.files[role];
+        }
+        status.set(mod.meta.id, 'taken');
+      } else {
+        status.set(mod.meta.id, 'not');
+        if (!selected) step.outcome = { ...outcome, notes: [...outcome.notes, 'not selected'] };
+      }
+    } else {
+      status.set(mod.meta.id, outcome.status === 'applied' ? 'applied' : 'not');
+    }
+    // the group's texts are not kept once it is planned: `before` is rebuilt from the history
+    texts.clear();
+    steps.push(step);
+  }
+  // nothing planned keeps the group's syntax trees
+  group.files = {};
+}
+
+/**
+ * A step's text before it: while its group is planned, the current text; afterwards, rebuilt
+ * from the file's history. (A function of its own: a closure made inside planGroup would keep
+ * planGroup's whole scope, syntax trees included, alive as long as the step.)
+ */
+function textBefore(texts: Map<string, string>, at: Map<string, number>, histories: Map<string, History>, original: (path: string) => string | undefined) {
+  return (p: string) => texts.get(p) ?? (at.get(p) ? histories.get(p)!.textAfter(at.get(p)!) : original(p)!);
+}
+
+/** A step whose `changes` are computed from its edits when first read (and then kept). */
+function lazyChanges(s: Omit<Step, 'changes'>, edits: Map<string, Edit[]>, before: (path: string) => string): Step {
+  let changes: Change[] | undefined;
+  return Object.defineProperty(s, 'changes', {
+    enumerable: true,
+    get: () => (changes ??= [...edits].map(([path, e]) => {
+      const b = before(path);
+      return { path, before: b, after: applyEdits(b, e) };
+    })),
+  }) as Step;
+}
 
 /** Locations are reported in the files as they are on disk, not as earlier fixes left them. */
-function withOriginalLines(r: Result, original: Tree, current: Tree, history: History): Result {
+function withOriginalLines(r: Result, current: (path: string) => SourceFile | undefined, histories: Map<string, History>): Result {
   const map = (l: Loc): Loc => {
-    const before = original.get(l.file);
-    const now = current.get(l.file);
-    const batches = history.get(l.file);
-    if (before === undefined || now === undefined || !batches?.length) return l;
-    return { file: l.file, line: lineOf(before, originalIndex(batches, indexOfLine(now, l.line))) };
+    const h = histories.get(l.file);
+    const now = current(l.file)?.text;
+    if (!h || now === undefined || !h.batches.length) return l;
+    return { file: l.file, line: lineOf(h.original, originalIndex(h.batches, indexOfLine(now, l.line))) };
   };
   // notes may name places too ("path:line", lines as the codemod saw them)
-  const mapNote = (n: string) => n.replace(/([\w./+-]+):(\d+)/g, (m, file: string, line: string) => (current.has(file) ? `${file}:${map({ file, line: Number(line) }).line}` : m));
+  const mapNote = (n: string) => n.replace(/([\w./+-]+):(\d+)/g, (m, file: string, line: string) => (current(file) ? `${file}:${map({ file, line: Number(line) }).line}` : m));
   if (r.status === 'drift') return { ...r, at: map(r.at), expected: mapNote(r.expected) };
   if (r.status === 'apply') return { ...r, at: r.at.map(map), notes: r.notes.map(mapNote) };
   if (r.status === 'applied') return { ...r, at: r.at.map(map), notes: r.notes?.map(mapNote) };

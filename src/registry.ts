@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 import { dataPath, modulePath } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import { ROLES, type Codemod, type Meta } from './codemod.ts';
-import { compileQuery } from './source.ts';
 
 export const codemodsDir = dataPath('codemods') + '/';
 
@@ -25,35 +24,42 @@ function checkMeta(m: Meta, dir: string): void {
   if (!m.commit || !str(m.commit.subject) || !str(m.commit.body)) throw new MemfixError('meta.commit needs subject and body', where);
 }
 
-export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
-  const found: Codemod[] = [];
+/** A codemod's folder, metadata and queries, without its transform (what `list` needs: no parser is loaded). */
+export type CodemodInfo = Omit<Codemod, 'transform'>;
+
+/** Every codemod's metadata and query texts, checked and in dependency order; nothing is compiled or imported. */
+export function loadCodemodInfo(dir = codemodsDir): CodemodInfo[] {
+  const found: CodemodInfo[] = [];
   for (const name of readdirSync(dir).sort()) {
     const folder = join(dir, name);
     if (!existsSync(join(folder, 'meta.json'))) continue;
     const meta = JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')) as Meta;
     checkMeta(meta, folder);
     if (meta.id !== name) throw new MemfixError(`meta.id "${meta.id}" differs from its folder name`, join(folder, 'meta.json'));
+    // compiled when a transform first asks for one (test/queries.test.ts compiles them all)
     const queries: Record<string, string> = {};
-    for (const f of readdirSync(folder)) {
-      if (f.endsWith('.scm')) {
-        const text = readFileSync(join(folder, f), 'utf8');
-        compileQuery(text, join(folder, f)); // fail early on a broken query
-        queries[f.slice(0, -4)] = text;
-      }
-    }
-    const mod = (await import(pathToFileURL(modulePath(join(folder, 'transform.ts'))).href)) as { transform?: Codemod['transform'] };
-    if (typeof mod.transform !== 'function') throw new MemfixError('transform.ts must export transform(ctx)', join(folder, 'transform.ts'));
-    found.push({ meta, dir: folder, queries, transform: mod.transform });
+    for (const f of readdirSync(folder).sort()) if (f.endsWith('.scm')) queries[f.slice(0, -4)] = readFileSync(join(folder, f), 'utf8');
+    found.push({ meta, dir: folder, queries });
   }
   return orderByDependency(found);
 }
 
+/** Every codemod, its transform loaded (in the engine's own language). */
+export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
+  return Promise.all(loadCodemodInfo(dir).map(async (info) => {
+    const file = join(info.dir, 'transform.ts');
+    const mod = (await import(pathToFileURL(modulePath(file)).href)) as { transform?: Codemod['transform'] };
+    if (typeof mod.transform !== 'function') throw new MemfixError('transform.ts must export transform(ctx)', file);
+    return { ...info, transform: mod.transform };
+  }));
+}
+
 /** Topological order; ties keep folder (alphabetical) order. Unknown or cyclic dependencies are errors. */
-export function orderByDependency(mods: Codemod[]): Codemod[] {
+export function orderByDependency<T extends Pick<Codemod, 'meta'>>(mods: T[]): T[] {
   const byId = new Map(mods.map((m) => [m.meta.id, m]));
-  const out: Codemod[] = [];
+  const out: T[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (m: Codemod, chain: string[]) => {
+  const visit = (m: T, chain: string[]) => {
     const s = state.get(m.meta.id);
     if (s === 'done') return;
     if (s === 'visiting') throw new MemfixError(`dependency cycle: ${[...chain, m.meta.id].join(' -> ')}`);
@@ -67,8 +73,8 @@ export function orderByDependency(mods: Codemod[]): Codemod[] {
     out.push(m);
   };
   // analysis order first (fix numbers; fixes beyond the analysis after those), then id
-  const rank = (m: Codemod) => m.meta.analysis.fix ?? Number.MAX_SAFE_INTEGER;
-  const start = [...mods].sort((a, b) => rank(a) - rank(b) || a.meta.id.localeCompare(b.meta.id));
+  const rank = (m: T) => m.meta.analysis.fix ?? Number.MAX_SAFE_INTEGER;
+  const start = [...mods].sort((a, b) => rank(a) - rank(b) || (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0));
   for (const m of start) visit(m, []);
   return out;
 }

@@ -3,34 +3,116 @@
  * because of its name: the header holds a class deriving from disk_interface and
  * buffer_allocator_interface; the session file assigns a lambda to `disk_io_constructor`
  * that creates that class; the disk-interface file declares a namespace-scope pointer (raw or
- * smart) to that class, or (once fixed) a function taking such a pointer. Files are grouped by the folder they belong to (a header's folder, an
- * interface file's folder or its parent when it sits in `interfaces/`).
+ * smart) to that class, or (once fixed) a function taking such a pointer. Files are grouped by
+ * the folder they belong to (a header's folder, an interface file's folder or its parent when it
+ * sits in `interfaces/`).
+ *
+ * A group's SWIG files are recognised by its own header's class and file name (a group without
+ * a header: by the usual class name, `memory_disk_io`).
+ *
+ * Before a file is parsed, a token test (`headerTokens`, `swigTokens`) says whether it can play a
+ * role at all: each role's query needs names that must then appear in the text. A file that
+ * passes it but cannot be parsed where its target would be is a Problem (the commands exit 2).
  */
 import { readFileSync } from 'node:fs';
 import { dataPath } from './paths.ts';
 import { posix } from 'node:path';
 import type { Role } from './codemod.ts';
-import { compileQuery, matchAll, textOf, type SourceFile, type SyntaxNode } from './source.ts';
+import { compileQueries, compileQuery, matchAll, textOf, type Captures, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
+import { lineOf } from './text.ts';
 
-const q = (name: string) => compileQuery(readFileSync(dataPath('src', 'roles', `${name}.scm`), 'utf8'), `roles/${name}.scm`);
+const ROLE_QUERIES = ['header', 'session', 'disk-interface'];
+let compiled: Record<string, ReturnType<typeof compileQuery>> | undefined;
+/** A role query (src/roles/<name>.scm); the three are compiled together, on first use. */
+const q = (name: string) => {
+  compiled ??= compileQueries(Object.fromEntries(ROLE_QUERIES.map((n) => [n, readFileSync(dataPath('src', 'roles', `${n}.scm`), 'utf8')])), 'src/roles/');
+  return compiled[name]!;
+};
+
+/** A problem with an input file: it looks like a target but cannot be read or parsed as one. */
+export interface Problem { file: string; line?: number; message: string }
+
+/**
+ * Names a file's text must contain to play a role: `all` of them, or `any` of them. Tested on
+ * the raw bytes before a file is decoded or parsed.
+ */
+export interface TokenTest { all?: string[]; any?: string[] }
+
+/** The header's class derives from both (header.scm and its filter below). */
+export const headerTokens: TokenTest = { all: ['disk_interface', 'buffer_allocator_interface'] };
+
+/**
+ * A SWIG file plays a role by naming the header's class (session.scm's lambda creates it;
+ * disk-interface.scm's pointer and the setter's parameter point to it) or by including the
+ * header by its file name.
+ */
+export const swigTokens = (classNames: string[], headerNames: string[]): TokenTest => ({ any: [...classNames, ...headerNames] });
+
+/** Does `data` (text or raw bytes) pass the test? */
+export function passes(data: string | Buffer, test: TokenTest): boolean {
+  return (test.all ?? []).every((t) => data.includes(t)) && (!test.any || test.any.some((t) => data.includes(t)));
+}
+
+/** The tokens of a test, for messages. */
+export const tokenNames = (test: TokenTest) => [...(test.all ?? []), ...(test.any ?? [])];
 
 export interface HeaderClass { file: SourceFile; name: string; classNode: SyntaxNode; body: SyntaxNode }
 
 const headerCache = new WeakMap<SourceFile, HeaderClass[]>();
 
+/** The header class a class or struct node is, if it is one (header.scm on that node, then both bases). */
+function headerClassAt(src: SourceFile, node: SyntaxNode): HeaderClass | null {
+  for (const m of q('header').matches(node, { maxStartDepth: 0 })) {
+    const c: Captures = {};
+    for (const cap of m.captures) c[cap.name] ??= cap.node;
+    const bases = ofType(c.bases!, 'type_identifier', 'qualified_identifier').map((n) => n.text.replace(/^.*::/, ''));
+    if (bases.includes('disk_interface') && bases.includes('buffer_allocator_interface'))
+      return { file: src, name: textOf(src, c.name!).replace(/^.*::/, ''), classNode: c.class!, body: c.body! };
+  }
+  return null;
+}
+
 export function findHeaderClasses(src: SourceFile): HeaderClass[] {
   if (src.kind !== 'cpp') return [];
   const cached = headerCache.get(src);
   if (cached) return cached;
-  const found = matchAll(q('header'), src.root)
-    .filter((c) => {
-      const bases = ofType(c.bases!, 'type_identifier', 'qualified_identifier').map((n) => n.text.replace(/^.*::/, ''));
-      return bases.includes('disk_interface') && bases.includes('buffer_allocator_interface');
-    })
-    .map((c) => ({ file: src, name: textOf(src, c.name!).replace(/^.*::/, ''), classNode: c.class!, body: c.body! }));
+  // the query runs on the classes with a base clause naming both (a native walk finds them): on
+  // a large header, running it over the whole tree costs more than the parse
+  const found = ofType(src.root, 'base_class_clause')
+    .filter((b) => b.parent && headerTokens.all!.every((t) => textOf(src, b).includes(t)))
+    .flatMap((b) => headerClassAt(src, b.parent!) ?? []);
   headerCache.set(src, found);
   return found;
+}
+
+/** Where the header classes found in a file start (for `refindHeaderClasses`), if they were looked for. */
+export function headerClassStarts(src: SourceFile): number[] | undefined {
+  return headerCache.get(src)?.map((c) => c.classNode.startIndex);
+}
+
+/**
+ * After edits, find a file's header classes again where they moved to, instead of walking the
+ * whole new tree (a large header's walk costs a good part of its parse). `starts` are the
+ * classes' start indices in the old text, `edits` its ranges that changed. False (and nothing
+ * recorded) when a class cannot be followed: then findHeaderClasses searches as usual.
+ */
+export function refindHeaderClasses(next: SourceFile, starts: number[], edits: readonly { start: number; end: number; text: string }[]): boolean {
+  const found: HeaderClass[] = [];
+  for (const start of starts) {
+    let at = start;
+    for (const e of edits) {
+      if (e.end <= start) at += e.text.length - (e.end - e.start); // before it, or inserted just before it
+      else if (e.start < start) return false; // the class's start was rewritten
+    }
+    let node: SyntaxNode | null = next.root.descendantForIndex(at);
+    while (node && node.startIndex === at && node.type !== 'class_specifier' && node.type !== 'struct_specifier') node = node.parent;
+    const cls = node && node.startIndex === at ? headerClassAt(next, node) : null;
+    if (!cls) return false;
+    found.push(cls);
+  }
+  headerCache.set(next, found);
+  return true;
 }
 
 /** The disk_io_constructor lambdas of a SWIG file that create one of `classNames`. */
@@ -86,43 +168,145 @@ export interface TargetGroup {
   files: Partial<Record<Role, SourceFile>>;
 }
 
-function groupRoot(path: string): string {
+/** The group a file belongs to: its folder, or the parent of an `interfaces/` folder ('' for the tree root). */
+export function groupRoot(path: string): string {
   const dir = posix.dirname(path);
   const base = posix.basename(dir);
   const d = base === 'interfaces' ? posix.dirname(dir) : dir;
   return d === '.' ? '' : d;
 }
 
-/** Find the target groups of a set of parsed files. */
-export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
-  const groups = new Map<string, TargetGroup>();
-  const group = (root: string) => {
-    let g = groups.get(root);
-    if (!g) groups.set(root, (g = { root, files: {} }));
-    return g;
-  };
-  const classNames: string[] = [];
-  const headerNames = new Set<string>();
-  for (const s of sources) {
-    const cls = findHeaderClasses(s)[0];
-    if (cls) {
-      const g = group(groupRoot(s.path));
-      if (!g.files.header) { g.files.header = s; g.className = cls.name; }
-      classNames.push(cls.name);
-      headerNames.add(posix.basename(s.path));
-    }
+/** The first syntax error (ERROR or MISSING node) under node, or null. */
+function firstError(node: SyntaxNode): SyntaxNode | null {
+  if (!node.hasError) return null;
+  const cursor = node.walk();
+  for (;;) {
+    const n = cursor.currentNode;
+    if (n.type === 'ERROR' || n.isMissing) return n;
+    // descend into the first child that holds the error
+    if (!cursor.gotoFirstChild()) return n;
+    while (!cursor.currentNode.hasError) if (!cursor.gotoNextSibling()) return n;
   }
-  if (classNames.length === 0) classNames.push('memory_disk_io'); // no header: recognise the SWIG files by the usual name
-  for (const s of sources) {
-    if (s.kind !== 'swig') continue;
-    const role: Role | null = findConstructorLambdas(s, classNames).length
-      ? 'session'
-      : findGlobalPointers(s, classNames).length || findPointerSetters(s, classNames).length || usesHeader(s, headerNames)
-        ? 'disk-interface'
-        : null;
-    if (!role) continue;
-    const g = group(groupRoot(s.path));
-    g.files[role] ??= s;
-  }
-  return [...groups.values()].sort((a, b) => a.root.localeCompare(b.root));
 }
+
+/**
+ * The ERROR node a target sits in, if any: the target matched only inside tree-sitter's error
+ * recovery. (Errors inside a target are not enough: tree-sitter-cpp misreads some valid C++,
+ * e.g. `delete[] *it;`, and the codemods judge the shapes they find.)
+ */
+function errorAround(node: SyntaxNode): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'ERROR') return p;
+  return null;
+}
+
+/** A problem at the first syntax error under node; one that runs to the end of the file is a file cut short. */
+function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string, it = 'it'): FileProblem {
+  const err = firstError(node) ?? node;
+  const end = src.text.trimEnd().length;
+  if (err.endIndex >= end) return { line: lineOf(src.text, end), message: `${what}, but it ends inside unfinished code (a truncated file, or a brace or #if left open?)` };
+  return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+}
+
+/** A problem of a file whose path is added later (an analysis is shared by files with the same text). */
+export type FileProblem = Omit<Problem, 'file'>;
+
+/** What a file that passes the header token test holds: the class, or a problem, or neither. */
+export interface HeaderInfo { className?: string; problem?: FileProblem }
+
+export function analyseHeader(src: SourceFile): HeaderInfo {
+  const cls = findHeaderClasses(src)[0];
+  if (!cls) return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like the disk I/O header (it names ${tokenNames(headerTokens).join(' and ')})`) } : {};
+  const around = errorAround(cls.classNode);
+  if (around) return { problem: syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class`, 'the code around it') };
+  return { className: cls.name };
+}
+
+/** How a group's SWIG files are recognised: by its header's class and file name, or (no header) by the usual class name. */
+export interface SwigNames { classNames: string[]; headerNames: Set<string>; test: TokenTest }
+
+export function swigNames(header?: { path: string; className: string }): SwigNames {
+  const classNames = header ? [header.className] : ['memory_disk_io'];
+  const headerNames = header ? [posix.basename(header.path)] : [];
+  return { classNames, headerNames: new Set(headerNames), test: swigTokens(classNames, headerNames) };
+}
+
+/** The role a SWIG file that passes the token test plays, or a problem, or neither. */
+export function analyseSwig(src: SourceFile, names: SwigNames): { role?: Role; problem?: FileProblem } {
+  const found = swigRole(src, names.classNames, names.headerNames);
+  if (!found) {
+    return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(names.test).filter((t) => src.text.includes(t)).join(', ')})`) } : {};
+  }
+  const around = found.nodes.map(errorAround).find((n) => n);
+  if (around) return { problem: syntaxProblem(src, around, `looks like the ${found.role} SWIG file`, 'the code around its target') };
+  return { role: found.role };
+}
+
+/**
+ * Opens a file of a group for the role test: its parsed source when its text passes the token
+ * test, else null (a file that passes but cannot be read as text is reported by the opener and
+ * gives null too).
+ */
+export type Opener = (path: string, test: TokenTest) => SourceFile | null;
+
+export const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
+
+/**
+ * The targets among one group's files (`paths`, sorted; all of them have `root` as groupRoot).
+ * The header comes first: the SWIG files are recognised by its class name and file name (or,
+ * in a group without a header, by the usual class name). The first file found for a role keeps
+ * it. A file that passes the token test of a role but whose syntax tree is broken where the
+ * target would be is a problem, and no target.
+ */
+export function discoverGroup(root: string, paths: string[], open: Opener, problems: Problem[]): TargetGroup | null {
+  const group: TargetGroup = { root, files: {} };
+  for (const path of paths) {
+    if (isSwig(path)) continue;
+    const src = open(path, headerTokens);
+    if (!src) continue;
+    const info = analyseHeader(src);
+    if (info.problem) problems.push({ file: path, ...info.problem });
+    else if (info.className && !group.files.header) { group.files.header = src; group.className = info.className; }
+  }
+  const names = swigNames(group.files.header && { path: group.files.header.path, className: group.className! });
+  for (const path of paths) {
+    if (!isSwig(path)) continue;
+    const src = open(path, names.test);
+    if (!src) continue;
+    const info = analyseSwig(src, names);
+    if (info.problem) problems.push({ file: path, ...info.problem });
+    else if (info.role) group.files[info.role] ??= src;
+  }
+  return Object.keys(group.files).length ? group : null;
+}
+
+/** The role a SWIG file plays and the nodes that make it so. */
+export function swigRole(src: SourceFile, classNames: string[], headerNames: Set<string>): { role: Role; nodes: SyntaxNode[] } | null {
+  const lambdas = findConstructorLambdas(src, classNames);
+  if (lambdas.length) return { role: 'session', nodes: lambdas };
+  const nodes = [...findGlobalPointers(src, classNames), ...findPointerSetters(src, classNames)];
+  if (nodes.length || usesHeader(src, headerNames)) return { role: 'disk-interface', nodes };
+  return null;
+}
+
+/** Does a changed file still play its role (a fix may have changed what made it a target)? */
+export function stillPlays(src: SourceFile, role: Role, group: TargetGroup): boolean {
+  if (role === 'header') return findHeaderClasses(src).some((c) => c.name === group.className);
+  const names = swigNames(group.files.header && { path: group.files.header.path, className: group.className! });
+  return swigRole(src, names.classNames, names.headerNames)?.role === role;
+}
+
+/** Find the target groups of a set of parsed files (grouped by folder, in folder order). */
+export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
+  const byRoot = new Map<string, SourceFile[]>();
+  for (const s of sources) byRoot.set(groupRoot(s.path), [...(byRoot.get(groupRoot(s.path)) ?? []), s]);
+  const groups: TargetGroup[] = [];
+  for (const root of [...byRoot.keys()].sort(compareRoots)) {
+    const files = new Map(byRoot.get(root)!.map((s) => [s.path, s]));
+    const g = discoverGroup(root, [...files.keys()].sort(), (p, test) => (passes(files.get(p)!.text, test) ? files.get(p)! : null), []);
+    if (g) groups.push(g);
+  }
+  return groups;
+}
+
+/** The order groups are planned and reported in. */
+export const compareRoots = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

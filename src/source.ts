@@ -1,12 +1,17 @@
 /** Parsing: a file's text → a syntax tree whose indices are indices into that same text. */
-import Parser from 'tree-sitter';
-import Cpp from 'tree-sitter-cpp';
+import { createRequire } from 'node:module';
+import type Parser from 'tree-sitter';
 import { maskSwig, type SwigLayout } from './swig.ts';
 import { detectStyle, lineOf, type TextStyle } from './text.ts';
 
+// tree-sitter and its grammar are CommonJS: require loads them in a third of the time an ESM
+// import takes (which first scans each module's source for its export names)
+const require = createRequire(import.meta.url);
+const TreeSitter = require('tree-sitter') as typeof Parser;
+
 export type SyntaxNode = Parser.SyntaxNode;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const language: any = Cpp;
+export const language: any = require('tree-sitter-cpp');
 
 export interface SourceFile {
   /** POSIX path relative to the tree root */
@@ -26,15 +31,179 @@ export function isSwigPath(path: string): boolean {
   return /\.(i|swg|swig)$/i.test(path);
 }
 
-export function parseSource(path: string, text: string): SourceFile {
-  parser ??= (() => { const p = new Parser(); p.setLanguage(language); return p; })();
-  const kind = isSwigPath(path) ? 'swig' : 'cpp';
+/**
+ * Parses done in this process, full and incremental (tests read it: each file is parsed once,
+ * plus once per change a fix makes to it).
+ */
+export const parseStats = { full: 0, incremental: 0, byPath: new Map<string, number>() };
+
+/** What the parser sees: the text, SWIG directives masked, a BOM blanked (same length: indices unchanged). */
+function parserInput(kind: SourceFile['kind'], text: string): { input: string; swig?: SwigLayout } {
   const swig = kind === 'swig' ? maskSwig(text) : undefined;
   let input = swig ? swig.masked : text;
-  if (input.charCodeAt(0) === 0xfeff) input = ' ' + input.slice(1); // same length: indices unchanged
-  // tree-sitter's default buffer is 32 KiB; larger inputs need an explicit size
-  const tree = parser.parse(input, undefined, { bufferSize: Math.max(64 * 1024, input.length * 4 + 16) });
+  if (input.charCodeAt(0) === 0xfeff) input = ' ' + input.slice(1);
+  return { input, swig };
+}
+
+// node-tree-sitter copies its input in chunks of at most bufferSize - 1 UTF-16 units; handing it
+// the whole string at once needs a buffer as large as the file, and every re-read of an
+// incremental parse would copy the rest of the file again
+const CHUNK = 64 * 1024;
+
+function runParser(input: string, old?: Parser.Tree): Parser.Tree {
+  parser ??= (() => { const p = new TreeSitter(); p.setLanguage(language); return p; })();
+  const tree = parser.parse((i: number) => input.slice(i, i + CHUNK), old, { bufferSize: CHUNK + 1 });
+  // node.text reads the string directly, not through the chunked callback
+  (tree as unknown as { input: string }).input = input;
+  (tree as unknown as { getText: (n: SyntaxNode) => string }).getText = function (this: { input: string }, n: SyntaxNode) {
+    return this.input.substring(n.startIndex, n.endIndex);
+  };
+  return tree;
+}
+
+function count(path: string, kind: 'full' | 'incremental', length: number): void {
+  parseStats[kind]++;
+  parseStats.byPath.set(path, (parseStats.byPath.get(path) ?? 0) + 1);
+  parsedSinceGc += length;
+}
+
+/**
+ * node-tree-sitter keeps a syntax tree in native memory that V8 does not count (about 25 bytes
+ * per character), and frees it only when the JavaScript Tree object is collected: a small heap
+ * is rarely collected, so a run that parses thousands of files would keep thousands of trees.
+ * After every GC_AFTER characters parsed, the engine asks for a collection between groups.
+ */
+const GC_AFTER = 4_000_000;
+let parsedSinceGc = 0;
+let gc: (() => void) | null | undefined;
+
+/**
+ * Let the trees no longer referenced go, if enough was parsed since the last time. A collected
+ * tree's native memory is freed by a finalizer that node runs from the event loop: the caller
+ * waits for one turn of it.
+ */
+export async function releaseTrees(): Promise<void> {
+  if (parsedSinceGc < GC_AFTER) return;
+  collect();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+function collect(): void {
+  parsedSinceGc = 0;
+  gc ??= (() => {
+    try {
+      // loaded here, not at the top: most runs never need them
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+      return (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
+    } catch {
+      return null;
+    }
+  })();
+  gc?.();
+}
+
+export function parseSource(path: string, text: string): SourceFile {
+  const kind = isSwigPath(path) ? 'swig' : 'cpp';
+  const { input, swig } = parserInput(kind, text);
+  const tree = runParser(input);
+  count(path, 'full', input.length);
   return { path, text, kind, root: tree.rootNode, swig, style: detectStyle(text) };
+}
+
+/**
+ * One changed region, as tree-sitter's edits want it: in the coordinates of the text with the
+ * earlier regions already changed. [start, oldEnd) held old text and holds [start, newEnd) now;
+ * `from` is where the region starts in the old text.
+ */
+export interface Region { start: number; oldEnd: number; newEnd: number; from: number }
+
+/**
+ * The regions in which `after` differs from `before`, given the edits that made it (ranges of
+ * `before`), or null when `after` also differs outside them (a SWIG file whose masking changed
+ * beyond the edited text). Touching and same-point edits merge into one region.
+ */
+export function changedRegions(before: string, after: string, edits: readonly { start: number; end: number; text: string }[]): Region[] | null {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const merged: { start: number; end: number; delta: number }[] = [];
+  for (const e of sorted) {
+    const last = merged.at(-1);
+    const delta = e.text.length - (e.end - e.start);
+    if (last && e.start <= last.end) { last.end = Math.max(last.end, e.end); last.delta += delta; } else merged.push({ start: e.start, end: e.end, delta });
+  }
+  const regions: Region[] = [];
+  let shift = 0;
+  let prev = 0;
+  for (const m of merged) {
+    // the text between two regions is the same, moved by the edits before it
+    if (!sameSlice(before, prev, m.start, after, prev + shift)) return null;
+    if (m.delta === 0 && sameSlice(before, m.start, m.end, after, m.start + shift)) { prev = m.end; continue; }
+    regions.push({ start: m.start + shift, oldEnd: m.end + shift, newEnd: m.end + shift + m.delta, from: m.start });
+    shift += m.delta;
+    prev = m.end;
+  }
+  if (before.length + shift !== after.length || !sameSlice(before, prev, before.length, after, prev + shift)) return null;
+  return regions;
+}
+
+function sameSlice(a: string, from: number, to: number, b: string, at: number): boolean {
+  // substrings of flat strings compare as memory does
+  return a.substring(from, to) === b.substring(at, at + (to - from));
+}
+
+/** The one region between the common prefix and the common suffix of two texts. */
+function diffRegion(before: string, after: string): Region[] {
+  let p = 0;
+  const max = Math.min(before.length, after.length);
+  while (p < max && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  let s = 0;
+  while (s < max - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
+  return p === before.length && p === after.length ? [] : [{ start: p, oldEnd: before.length - s, newEnd: after.length - s, from: p }];
+}
+
+/**
+ * The point (row, column in UTF-16 units, as node-tree-sitter counts) at `index` of `text`,
+ * starting from a known point `from` at `fromIndex` (earlier text may differ: only the line
+ * breaks in [fromIndex, index) are counted).
+ */
+function advance(text: string, from: Parser.Point, fromIndex: number, index: number): Parser.Point {
+  let row = from.row;
+  let lineStart = fromIndex - from.column;
+  for (let i = text.indexOf('\n', fromIndex); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) { row++; lineStart = i + 1; }
+  return { row, column: index - lineStart };
+}
+
+/**
+ * Re-parse a file after edits (`edits` are ranges of `old.text`, `text` the result): the old tree
+ * is told what changed (tree.edit) and tree-sitter reuses the rest. This changes the old
+ * SourceFile's tree: do not use it afterwards.
+ */
+export function reparseSource(old: SourceFile, text: string, edits: readonly { start: number; end: number; text: string }[]): SourceFile {
+  const oldTree = old.root.tree;
+  const oldInput = (oldTree as unknown as { input: string }).input;
+  const { input, swig } = parserInput(old.kind, text);
+  const regions = changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input);
+  // tree.edit also moves every node object of the old tree not yet collected (thousands after
+  // a codemod's walks): on a large file, collecting them first is cheaper
+  if (input.length > 1_000_000) collect();
+  let at: Parser.Point = { row: 0, column: 0 };
+  let atIndex = 0;
+  for (const r of regions) {
+    const startPosition = advance(input, at, atIndex, r.start);
+    oldTree.edit({
+      startIndex: r.start,
+      oldEndIndex: r.oldEnd,
+      newEndIndex: r.newEnd,
+      startPosition,
+      oldEndPosition: advance(oldInput, startPosition, r.from, r.from + (r.oldEnd - r.start)),
+      newEndPosition: advance(input, startPosition, r.start, r.newEnd),
+    });
+    at = startPosition;
+    atIndex = r.start;
+  }
+  const tree = runParser(input, oldTree);
+  count(old.path, 'incremental', input.length);
+  // the file's style is the one its author wrote (a fix's insertions follow it)
+  return { path: old.path, text, kind: old.kind, root: tree.rootNode, swig, style: old.style };
 }
 
 /** The original text of a node (for SWIG files node.text would be the masked text). */
@@ -53,13 +222,50 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
   let q = queryCache.get(scm);
   if (!q) {
     try {
-      q = new Parser.Query(language, scm);
+      q = new TreeSitter.Query(language, scm);
     } catch (e) {
       throw new Error(`${name}: invalid tree-sitter query: ${(e as Error).message}`);
     }
     queryCache.set(scm, q);
   }
   return q;
+}
+
+/**
+ * Compile several .scm texts (name → text) as one tree-sitter query, and give each back as a
+ * view that runs the whole query and keeps its own patterns' matches. With tree-sitter-cpp a
+ * query costs 10–20 ms to compile whatever its size (its analysis walks the grammar's tables),
+ * so the queries used together (a codemod's, the roles') are compiled together. A broken text
+ * is named: it is compiled alone to find it.
+ */
+export function compileQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
+  const names = Object.keys(named);
+  const source = names.map((n) => named[n]!).join('\n');
+  let all: Parser.Query;
+  try {
+    all = compileQuery(source, prefix || 'queries');
+  } catch (e) {
+    for (const n of names) compileQuery(named[n]!, `${prefix}${n}.scm`); // throws, naming the file
+    throw e;
+  }
+  // pattern i belongs to the text its start offset (in UTF-8 bytes of the source) falls in
+  const ends: number[] = [];
+  let end = 0;
+  for (const n of names) ends.push((end += Buffer.byteLength(named[n]!) + 1));
+  const owner = all.predicates.map((_, i) => ends.findIndex((e) => (all as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern(i) < e));
+  const views: Record<string, Parser.Query> = {};
+  names.forEach((n, k) => {
+    const mine = (m: { pattern: number }) => owner[m.pattern] === k;
+    views[n] = Object.create(all, {
+      matches: { value: (node: SyntaxNode, opts?: object) => all.matches(node, opts).filter(mine) },
+      // a capture does not say its pattern: this view's captures are its matches', in document order
+      captures: {
+        value: (node: SyntaxNode, opts?: object) =>
+          all.matches(node, opts).filter(mine).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
+      },
+    }) as Parser.Query;
+  });
+  return views;
 }
 
 export type Captures = Record<string, SyntaxNode>;

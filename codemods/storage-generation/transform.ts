@@ -210,7 +210,13 @@ function membersRead(node: SyntaxNode, memberNames: Map<string, SyntaxNode>, met
 }
 
 /** Whether most multi-line function and lambda bodies of the file open with a { on a line of its own. */
+const braceStyle = new WeakMap<SourceFile, boolean>();
 function bracesOnOwnLine(src: SourceFile): boolean {
+  let known = braceStyle.get(src);
+  if (known === undefined) braceStyle.set(src, (known = countBraces(src)));
+  return known;
+}
+function countBraces(src: SourceFile): boolean {
   let own = 0;
   let shared = 0;
   for (const b of ofType(src.root, 'compound_statement')) {

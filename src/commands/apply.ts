@@ -13,7 +13,7 @@ import { isStuck, stepLine } from '../report.ts';
 import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
-import { out, planDir } from './common.ts';
+import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
@@ -95,7 +95,8 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
       return false;
     }
   };
-  const { root, tree, steps, after } = await planDir(dir, fix, decide);
+  const { root, tree, steps, after, problems } = await planDir(dir, fix, decide);
+  if (reportProblems(dir, problems)) return; // a file that looks like a target cannot be read: write nothing
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   const verdict = (s: Step) => {
     if (s.outcome.status !== 'apply') return '';

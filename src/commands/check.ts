@@ -9,7 +9,6 @@ import { MemfixError } from '../errors.ts';
 import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type ParsedPatch, type Tree } from '../apply.ts';
 import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from '../render/report.ts';
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
-import { planProblems } from './scan.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
 
@@ -111,7 +110,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     missingFromSeries: [...fresh.keys()].map((k) => k.replace(/\.patch$/, '')).filter((slug) => !inSeries.has(slug)),
     fixes: regenerated.steps.map(outcomeOf),
   };
-  report.problems.push(...planProblems(regenerated));
+  report.problems.push(...regenerated.problems);
   const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
   const failed = results.some((r) => r.status === 'fails' || r.stale) || report.missingFromSeries.length > 0;
   report.exitCode = report.problems.length ? 2 : failed || drifted ? 1 : 0;

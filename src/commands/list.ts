@@ -1,9 +1,11 @@
 import pc from 'picocolors';
-import { loadCodemods } from '../registry.ts';
-import { out } from './common.ts';
+import { loadCodemodInfo } from '../registry.ts';
+
+// not common.ts's: that module loads the engine and the parser, which list does not need
+const out = (s = '') => process.stdout.write(s + '\n');
 
 export async function list(): Promise<void> {
-  for (const m of await loadCodemods()) {
+  for (const m of loadCodemodInfo()) {
     const meta = m.meta;
     out(`${pc.bold(meta.id)}: ${meta.title}`);
     const a = meta.analysis;

@@ -1,19 +1,10 @@
 /** memfix scan: each fix's outcome on DIR, in the formats asked for. Exit 0 nothing to do, 1 a fix is needed (or cannot be made), 2 bad input. */
 import { resolve } from 'node:path';
 import { workTree } from '../git.ts';
-import { base, needsWork, outcomeOf, ruleOf, type Problem, type ScanReport } from '../render/report.ts';
+import { base, needsWork, outcomeOf, ruleOf, type ScanReport } from '../render/report.ts';
 import { emit, FORMATS, needsTop, parseFormats } from '../render/index.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import { planDir } from './common.ts';
-
-/** A tree in which no codemod finds its target: most likely a mistyped path. */
-export const NO_TARGET = 'no target found: no memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) and no SWIG interface file of it in this tree';
-
-/** Problems the planner reports (files that look like targets but cannot be read or parsed), in the report's shape. */
-export function planProblems(planned: object): Problem[] {
-  const list = (planned as { problems?: { file?: string; path?: string; line?: number; message?: string; reason?: string }[] }).problems ?? [];
-  return list.map((p) => ({ file: p.file ?? p.path ?? '', ...(p.line ? { line: p.line } : {}), message: p.message ?? p.reason ?? 'cannot be read' }));
-}
 
 export async function scan(dir: string, o: { fix?: string[]; format?: string[] }): Promise<void> {
   const targets = parseFormats(o.format, FORMATS, 'scan');
@@ -23,14 +14,11 @@ export async function scan(dir: string, o: { fix?: string[]; format?: string[] }
   const wt = needsTop(targets) ? workTree(planned.root) : null;
   const shown = fix ? planned.steps.filter((s) => fix.includes(s.codemod.meta.id)) : planned.steps;
   const report: ScanReport = { ...base(dir, wt?.prefix ?? ''), command: 'scan', rules: planned.mods.map((m) => ruleOf(m.meta)), fixes: shown.map(outcomeOf) };
-  report.problems.push(...planProblems(planned));
-  if (report.fixes.every((f) => f.status === 'missing') && !report.problems.length) {
-    // SWIG files without their header make a group of their own: say which part is missing
-    const partial = report.fixes.find((f) => f.group !== '');
-    report.problems.push(partial
-      ? { file: partial.group, message: 'no target found: SWIG interface files, but no readable memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) beside them' }
-      : { file: '', message: NO_TARGET });
-  }
+  report.problems.push(...planned.problems);
+  // SWIG files without their header make a group of their own: say which part is missing
+  const partial = report.fixes.find((f) => f.group !== '');
+  if (report.fixes.every((f) => f.status === 'missing') && !report.problems.length && partial)
+    report.problems.push({ file: partial.group, message: 'no target found: SWIG interface files, but no readable memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) beside them' });
   report.exitCode = report.problems.length ? 2 : report.fixes.some(needsWork) ? 1 : 0;
   emit(report, targets, wt?.top ?? resolve(dir));
   process.exitCode = report.exitCode;

@@ -14,7 +14,7 @@ import { dependencyNote, withDependencies } from '../select.ts';
 import { checkToolchain } from '../verify/build.ts';
 import { compileCheck, verifyTree } from '../verify/run.ts';
 import { formatTable, verdictTable } from './verify.ts';
-import { codemodsFor, out, planDir } from './common.ts';
+import { codemodsFor, out, planDir, reportProblems } from './common.ts';
 import { authorFor, coverBody, dateFor, patchSpecs, version } from './series-build.ts';
 
 /** Names of the files a series consists of: numbered patches and the quilt `series` file. */
@@ -50,7 +50,7 @@ export async function planSeries(dir: string, o: { fix?: string[]; base: 'head' 
       }
       const { mods, only } = await codemodsFor(o.fix);
       const replanned = await plan(tree, mods, { only });
-      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree };
+      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree, problems: replanned.problems };
     }
   }
   const prefix = wt?.prefix ?? '';
@@ -103,6 +103,7 @@ export async function series(dir: string, o: Options): Promise<void> {
   // with --fix, only the chosen fixes (and what they need) count, as in apply
   const stuck = built.steps.some((s) => (!fix || fix.includes(s.codemod.meta.id)) && isStuck(s));
   for (const s of built.steps) out('  ' + stepLine(s));
+  if (reportProblems(dir, built.problems)) return; // a file that looks like a target cannot be read: write nothing
   if (!files.length) { out('nothing to fix: no series written'); process.exitCode = stuck ? 1 : 0; return; }
   const r = writeSeriesFolder(resolve(o.output), o.output, files, !!o.force);
   out(`wrote ${built.specs.length} patch(es), a cover letter and series to ${o.output}` +

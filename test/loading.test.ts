@@ -1,0 +1,72 @@
+/**
+ * What each command loads (measured, not assumed): `list` reads metadata only (no parser, no
+ * transform, no query); no command but `apply` loads the prompt library, and only `new` loads
+ * ts-morph. Every query file compiles (queries are compiled lazily at run time, so a broken one
+ * would otherwise only fail the run that needs it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileQueries, compileQuery } from '../src/source.ts';
+import { loadCodemodInfo } from '../src/registry.ts';
+import { copyTree, memfix, REPO, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
+
+const tmp = tempRoot('memfix-loading-');
+test.after(() => tmp.cleanup());
+
+async function loaded(args: string[]): Promise<string[]> {
+  const log = join(tmp.root, `load-${args[0]}-${Math.random().toString(36).slice(2)}.log`);
+  const r = await memfix(args, { env: { NODE_OPTIONS: `--import ${join(REPO, 'test', 'load-log', 'register.mjs')}`, MEMFIX_LOAD_LOG: log } });
+  assert.ok(r.code === 0 || r.code === 1, show(r));
+  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+}
+
+const has = (mods: string[], what: RegExp) => mods.some((m) => what.test(m));
+
+test('list loads no parser, no transform and no query', async () => {
+  const mods = await loaded(['list']);
+  assert.ok(has(mods, /dist\/src\/commands\/list\.js$/), mods.join('\n'));
+  for (const what of [/tree-sitter/, /transform\.js$/, /magic-string/, /@inquirer/, /ts-morph/, /dist\/src\/engine\.js$/]) assert.ok(!has(mods, what), `list loads ${what}`);
+});
+
+test('scan, series and check load neither the prompt library nor ts-morph', async () => {
+  const dir = copyTree(SAMPLE, tmp.dir('tree'));
+  const patches = join(tmp.root, 'patches');
+  const runs = { scan: ['scan', dir], series: ['series', dir, '-o', patches], check: ['check', dir, '--patches', patches] };
+  for (const [name, args] of Object.entries(runs)) {
+    const mods = await loaded(args);
+    assert.ok(has(mods, /tree-sitter-cpp/), `${name} parses`);
+    assert.ok(!has(mods, /@inquirer/), `${name} loads @inquirer/prompts`);
+    assert.ok(!has(mods, /ts-morph/), `${name} loads ts-morph`);
+  }
+});
+
+test('every query file compiles, alone and with the others of its folder', () => {
+  const folders = [join(REPO, 'src', 'roles'), ...loadCodemodInfo().map((c) => c.dir)];
+  let n = 0;
+  for (const dir of folders) {
+    const named: Record<string, string> = {};
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.scm'))) {
+      named[f.slice(0, -4)] = readFileSync(join(dir, f), 'utf8');
+      assert.doesNotThrow(() => compileQuery(named[f.slice(0, -4)]!, join(dir, f)), f);
+      n++;
+    }
+    const views = compileQueries(named, dir);
+    assert.deepEqual(Object.keys(views).sort(), Object.keys(named).sort());
+  }
+  assert.ok(n >= 10, `${n} query files`);
+});
+
+test('a broken query file is named when its folder\'s queries are compiled together', () => {
+  assert.throws(() => compileQueries({ good: '(identifier) @i', bad: '(identifier @i' }, 'codemods/x/'), /codemods\/x\/bad\.scm: invalid tree-sitter query/);
+});
+
+test('a view of a combined query keeps only its own patterns\' matches', async () => {
+  const { parseSource } = await import('../src/source.ts');
+  const src = parseSource('x.hpp', 'int a = 1; void f() { g(); }');
+  const views = compileQueries({ decl: '(declaration) @d', call: '(call_expression) @c' });
+  assert.deepEqual(views.decl!.matches(src.root).map((m) => m.captures[0]!.node.type), ['declaration']);
+  assert.deepEqual(views.call!.matches(src.root).map((m) => m.captures[0]!.node.type), ['call_expression']);
+  assert.deepEqual(views.call!.captures(src.root).map((c) => c.node.text), ['g()']);
+});
