@@ -43,8 +43,10 @@ program.command('verify').argument('[dir]', 'tree to verify', '.').description('
   .option('--keep', 'keep the build folder')
   .action(async (dir: string, o) => (await import('./commands/verify.ts')).verify(dir, o));
 
-program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a new codemod folder')
+program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a codemod in the memfix checkout you are in (codemods/ID, templates/ID)')
   .option('--title <title>', 'title')
+  .option('--finding <text>', 'where the bug was found (a fix beyond the analysis)')
+  .option('--dir <project>', 'the project folder to scaffold into (default: the memfix checkout holding the current directory)')
   .action(async (id: string, o) => (await import('./commands/new.ts')).scaffold(id, o));
 
 export async function main(argv: string[]): Promise<number> {
