@@ -36,6 +36,7 @@ export function runCodemod(mod: Codemod, group: TargetGroup): Result {
       if (scm === undefined) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
       return compileQuery(scm, `${mod.meta.id}/${name}.scm`);
     },
+    filesNaming: (name) => (group.members ?? Object.values(group.files)).filter((s) => s.text.includes(name)),
   };
   return mod.transform(ctx);
 }

@@ -84,6 +84,8 @@ export interface TargetGroup {
   root: string;
   className?: string;
   files: Partial<Record<Role, SourceFile>>;
+  /** every candidate file of the group's folder (and its interfaces/), role files included */
+  members?: SourceFile[];
 }
 
 function groupRoot(path: string): string {
@@ -123,6 +125,10 @@ export function discoverTargets(sources: SourceFile[]): TargetGroup[] {
     if (!role) continue;
     const g = group(groupRoot(s.path));
     g.files[role] ??= s;
+  }
+  for (const s of sources) {
+    const g = groups.get(groupRoot(s.path));
+    if (g) (g.members ??= []).push(s);
   }
   return [...groups.values()].sort((a, b) => a.root.localeCompare(b.root));
 }
