@@ -59,7 +59,7 @@ function decremented(node: SyntaxNode): string[] {
 }
 
 /** `x = 0` assignments under node. */
-function zeroed(node: SyntaxNode): string[] {
+export function zeroed(node: SyntaxNode): string[] {
   return ofType(node, 'assignment_expression').flatMap((a) => {
     const left = a.childForFieldName('left');
     return left?.type === 'identifier' && a.childForFieldName('operator')?.text === '=' && a.childForFieldName('right')?.text === '0' ? [left.text] : [];

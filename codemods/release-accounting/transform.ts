@@ -20,7 +20,7 @@ import { insertLinesAfter, insertLinesBefore, renderAt } from '../../src/cppedit
 import { ofType } from '../../src/cst.ts';
 import type { Edit } from '../../src/edits.ts';
 import { matchAll } from '../../src/source.ts';
-import { Drift, classMethods, dropsWithAccounting, findStorage, mapCalls, trimIsSafe } from './shape.ts';
+import { Drift, classMethods, dropsWithAccounting, findStorage, mapCalls, trimIsSafe, zeroed } from './shape.ts';
 
 const ID = 'release-accounting';
 /** the storage method the fix adds (when no safe one exists) */
@@ -34,17 +34,27 @@ export function transform(ctx: Context): Result {
   if (found instanceof Drift) return drift(src, found.node.startIndex, found.expected);
   const { io, storage: s } = found;
 
-  // storage methods that clear the piece map: each must take the accounting with it
-  const safeDrop = s.methods.find((m) => dropsWithAccounting(ctx, s, m));
-  for (const m of s.methods) {
-    if (m.name === s.remove.name || m === safeDrop) continue;
-    const clears = mapCalls(ctx, m.body, 'clear').find((c) => c.map === s.data);
-    if (clears && !dropsWithAccounting(ctx, s, m)) return drift(src, clears.call.startIndex, `${s.name}::${m.name}() clearing ${s.data} together with ${s.lru} and ${s.counter}`);
-  }
-
-  // the disk I/O's paths that drop every piece past the storage
   const edits: Edit[] = [];
   const at: Loc[] = [];
+
+  // storage methods that clear the piece map: each takes the accounting with it
+  const clearing = s.methods.filter((m) => m.name !== s.remove.name && mapCalls(ctx, m.body, 'clear').some((c) => c.map === s.data));
+  for (const m of clearing) {
+    if (dropsWithAccounting(ctx, s, m)) continue;
+    const clear = mapCalls(ctx, m.body, 'clear').find((c) => c.map === s.data)!;
+    const stmt = clear.call.parent;
+    if (stmt?.type !== 'expression_statement' || stmt.parent?.id !== m.body.id)
+      return drift(src, clear.call.startIndex, `${s.name}::${m.name}() clearing ${s.data} in a statement of its own, so that ${s.lru} and ${s.counter} can be cleared with it`);
+    const lru = mapCalls(ctx, m.body, 'clear').some((c) => c.map === s.lru);
+    const count = zeroed(m.body).includes(s.counter);
+    const t = !lru && !count ? 'accounting.cpp' : !lru ? 'accounting-lru.cpp' : 'accounting-count.cpp';
+    edits.push(insertLinesAfter(src, stmt.endIndex, renderAt(src, stmt.startIndex, T(t), { lru: s.lru, counter: s.counter })));
+    at.push(loc(src, m.node.startIndex));
+  }
+  // (with the edits above, each of them drops the pieces with their accounting)
+  const safeDrop = clearing[0];
+
+  // the disk I/O's paths that drop every piece past the storage
   const dropName = safeDrop?.name ?? DROP_ALL;
   for (const m of classMethods(ctx, io.body)) {
     const drops = matchAll(ctx.query('drop-all'), m.body).filter((d) => d.data!.text === s.data && d.args!.namedChildCount === 0);
