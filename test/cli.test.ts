@@ -132,7 +132,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     assert.equal(r.code, 1, `a dry run with changes to make exits 1, as scan does\n${show(r)}`);
     assert.match(r.stdout, /^\+\+\+ b?\/?upgrade_2\.0\.x\/libtorrent-go\/memory_disk_io\.hpp/m, show(r));
     assert.match(r.stdout, /^@@ -\d+/m, show(r));
-    assert.match(r.stdout, /dry run: 2 file\(s\) would change/, show(r));
+    assert.match(r.stdout, /dry run: [1-9]\d* file\(s\) would change/, show(r));
     assert.match(r.stdout, /^\s+apply\s+copy-on-read\s.*→ would apply$/m, show(r));
     assert.doesNotMatch(r.stdout, /→ applied/, show(r));
     assertSameTree(snapshot(d), before, 'apply --dry-run');
@@ -181,7 +181,9 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     const [rl, rc] = await Promise.all([memfix(['apply', lf, '--yes']), memfix(['apply', cr, '--yes'])]);
     assert.equal(rl.code, 0, show(rl));
     assert.equal(rc.code, 0, show(rc));
-    assert.match(rc.stdout, /wrote 2 file\(s\)/, `the CRLF tree gets the same fixes\n${show(rc)}`);
+    const wrote = (r: typeof rl) => /wrote \d+ file\(s\): .*/.exec(r.stdout)?.[0];
+    assert.ok(wrote(rc), show(rc));
+    assert.equal(wrote(rc), wrote(rl), `the CRLF tree gets the same fixes\n${show(rc)}`);
     for (const f of files) {
       const got = readFileSync(join(cr, f));
       assert.ok(got.subarray(0, 3).equals(BOM), `${f}: BOM kept`);
