@@ -33,7 +33,7 @@ function checkout(name: string): string {
 function conventions(root: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, MEMFIX_CONVENTIONS_ROOT: root, NO_COLOR: '1' };
   delete env.NODE_TEST_CONTEXT;
-  return run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', join(REPO, 'test', 'conventions.test.ts')], { cwd: REPO, env, timeoutMs: 120_000 });
+  return run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', join(REPO, 'test', 'conventions.test.ts')], { cwd: REPO, env, timeoutMs: 600_000 });
 }
 
 /** Every file under dir (relative path -> bytes); a symbolic link is recorded as its target, not followed. */
@@ -51,7 +51,7 @@ function snapshot(dir: string): Map<string, Buffer> {
   return files;
 }
 
-test('memfix new in a checkout: scaffolds there, says what to do next; the stub type-checks, loads, and reports missing', { timeout: 180_000 }, async () => {
+test('memfix new in a checkout: scaffolds there, says what to do next; the stub type-checks, loads, and reports missing', { timeout: 900_000 }, async () => {
   const root = checkout('project');
   const before = snapshot(root);
   const r = await memfix(['new', 'foo-bar', '--title', 'Frobnicate the bar'], { cwd: join(root, 'codemods') });
@@ -100,7 +100,7 @@ test('memfix new in a checkout: scaffolds there, says what to do next; the stub 
     compilerOptions: { noUnusedLocals: true, noUnusedParameters: true },
     include: ['codemods/foo-bar/transform.ts'],
   }));
-  const tsc = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(root, 'tsconfig.json')], { cwd: root, timeoutMs: 120_000 });
+  const tsc = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(root, 'tsconfig.json')], { cwd: root, timeoutMs: 600_000 });
   assert.equal(tsc.code, 0, `tsc on the scaffolded transform.ts:\n${show(tsc)}`);
 
   // and the folder conventions accept it, with no list of fix numbers to update
@@ -109,7 +109,7 @@ test('memfix new in a checkout: scaffolds there, says what to do next; the stub 
   assert.match(c.stdout, /ok \d+ - foo-bar: meta.id is the folder name/);
 });
 
-test('the conventions still refuse what breaks the folder contract', { timeout: 120_000 }, async () => {
+test('the conventions still refuse what breaks the folder contract', { timeout: 600_000 }, async () => {
   const root = checkout('broken');
   const add = (id: string, analysis: unknown) => {
     const r = join(root, 'codemods', id);
