@@ -850,6 +850,320 @@ void sc_stress()
 }
 
 // ===========================================================================
+// Beyond the analysis: release-accounting (a livelock) and atomic-state
+// (data races). A scenario that can hang runs under a Watchdog.
+// ===========================================================================
+
+// Ends the process with "FAIL <name>: ... hung ..." when the scenario is not
+// done in time. The livelock this section looks for spins forever with the
+// disk I/O's mutex held, so the scenario itself can never report it; the
+// watchdog gives memfix verify a verdict long before its own timeout.
+class Watchdog
+{
+public:
+    Watchdog(char const* name, int seconds)
+        : m_name(name), m_seconds(seconds), m_thread([this] { watch(); })
+    {}
+
+    Watchdog(Watchdog const&) = delete;
+    Watchdog& operator=(Watchdog const&) = delete;
+
+    ~Watchdog()
+    {
+        m_done.store(true);
+        m_thread.join();
+    }
+
+    // what the scenario is doing now: the FAIL line names it
+    void step(std::string what)
+    {
+        std::lock_guard<std::mutex> l(m_step_mutex);
+        m_step = std::move(what);
+    }
+
+private:
+    void watch()
+    {
+        auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(m_seconds);
+        while (!m_done.load())
+        {
+            if (std::chrono::steady_clock::now() >= deadline)
+            {
+                std::string doing;
+                {
+                    std::lock_guard<std::mutex> l(m_step_mutex);
+                    doing = m_step;
+                }
+                std::printf("FAIL %s: hung: not done after %d s, while %s\n",
+                    m_name, m_seconds, doing.c_str());
+                std::fflush(stdout);
+                std::fflush(stderr);
+                std::_Exit(1);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+
+    char const* m_name;
+    int m_seconds;
+    std::atomic<bool> m_done{false};
+    std::mutex m_step_mutex;
+    std::string m_step = "starting";
+    std::thread m_thread;
+};
+
+// write a whole piece with the byte pattern of `tag` (a torrent's bytes
+// written again later under another tag are told apart from the first ones)
+void write_tagged(Env& env, lt::storage_index_t idx, std::uint32_t tag, int piece)
+{
+    for (int off = 0; off < kPieceLen; off += kBlock)
+    {
+        std::vector<char> const buf = pattern(tag, piece, off, kBlock);
+        env.dio->async_write(idx, request(piece, off, kBlock), buf.data(),
+            std::shared_ptr<lt::disk_observer>(),
+            [piece](lt::storage_error const& ec) {
+                if (ec) fail("write of piece " + std::to_string(piece)
+                    + " reported an error: " + ec.ec.message());
+            });
+    }
+}
+
+// the pieces of a storage that read back, whole and exact, as written under
+// `tag`; a piece that reads back with other bytes is a failure
+std::vector<int> held_pieces(Env& env, lt::storage_index_t idx, std::uint32_t tag)
+{
+    std::vector<int> held;
+    for (int p = 0; p < kPieces; ++p)
+    {
+        bool ok = false;
+        env.dio->async_read(idx, request(p, 0, kPieceLen),
+            [&ok, tag, p](lt::disk_buffer_holder buf, lt::storage_error const& ec) {
+                if (ec) return;
+                std::vector<char> const exp = pattern(tag, p, 0, kPieceLen);
+                if (buf.data() == nullptr || buf.size() != kPieceLen
+                    || std::memcmp(buf.data(), exp.data(), exp.size()) != 0)
+                    fail("piece " + std::to_string(p) + " read back other bytes than were written");
+                else
+                    ok = true;
+            });
+        env.drain();
+        if (ok) held.push_back(p);
+    }
+    return held;
+}
+
+std::string pieces_text(std::vector<int> const& v)
+{
+    std::string s;
+    for (int p : v) s += (s.empty() ? "" : ",") + std::to_string(p);
+    return "{" + s + "}";
+}
+
+// With a memory limit of a few pieces: fill the storage (it evicts), drop
+// every piece with `op`, then write every piece again. Each new piece makes
+// the storage trim; with the accounting left stale by `op`, trim() picks
+// pieces that are gone and never frees anything (a livelock, mutex held).
+// The storage must then hold as many pieces as it did the first time.
+void drop_then_write(char const* name, char const* op_name,
+    std::function<void(Env&, Torrent&)> const& drop)
+{
+    Watchdog watchdog(name, 20);
+    Env env(2 * std::int64_t(kPieceLen));   // a limit of about four pieces
+    Torrent& t = env.add(1);
+
+    watchdog.step("writing pieces 0-7 (the storage evicts)");
+    for (int p = 0; p < kPieces; ++p) write_tagged(env, t.index, 1, p);
+    env.drain();
+    std::vector<int> const first = held_pieces(env, t.index, 1);
+    if (first.empty() || int(first.size()) >= kPieces || first.back() != kPieces - 1)
+    {
+        fail(std::string("precondition: with a memory limit of two pieces the storage holds ")
+            + pieces_text(first) + " of 8 written: the scenario needs a limit that evicts");
+        return;
+    }
+
+    watchdog.step(std::string("running ") + op_name);
+    drop(env, t);
+    env.drain();
+    if (!held_pieces(env, t.index, 1).empty())
+        note(std::string(op_name) + " left pieces readable; the scenario did not drop piece data");
+
+    watchdog.step(std::string("writing new pieces after ") + op_name
+        + " (a new piece makes the storage trim; a stale accounting makes trim() spin)");
+    for (int p = 0; p < kPieces; ++p) write_tagged(env, t.index, 2, p);
+    env.drain();
+
+    watchdog.step("reading the pieces back");
+    std::vector<int> const again = held_pieces(env, t.index, 2);
+    if (again.size() != first.size())
+        fail(std::string("after ") + op_name + " and 8 new pieces the storage holds "
+            + pieces_text(again) + ", before it held " + pieces_text(first)
+            + ": its count of held pieces or its LRU is off");
+    else if (again.back() != kPieces - 1)
+        fail("the last piece written is not held: " + pieces_text(again));
+}
+
+void sc_release_then_write()
+{
+    drop_then_write("release-then-write", "async_release_files",
+        [](Env& env, Torrent& t) { env.dio->async_release_files(t.index, [] {}); });
+}
+
+void sc_delete_then_write()
+{
+    drop_then_write("delete-then-write", "async_delete_files",
+        [](Env& env, Torrent& t) {
+            env.dio->async_delete_files(t.index, lt::remove_flags_t{},
+                [](lt::storage_error const&) {});
+        });
+}
+
+// Several threads write, hash, clear, release and delete with a small limit
+// while two threads run completions; hashes are checked. `stress` leaves
+// release/delete out: on a tree without release-accounting it would hang
+// there, and its verdict is about the analysis' four fixes. No reads here
+// either, so that this scenario proves release-accounting alone.
+void sc_stress_release()
+{
+    Watchdog watchdog("stress-release", 40);
+    Env env(3 * std::int64_t(kPieceLen));
+    std::vector<Torrent*> mine;
+    for (int w = 0; w < 3; ++w) mine.push_back(&env.add(static_cast<std::uint32_t>(200 + w)));
+    auto guard = lt::make_work_guard(*env.ioc);
+    std::vector<std::thread> io_threads;
+    for (int i = 0; i < 2; ++i) io_threads.emplace_back([&env] { env.ioc->run(); });
+
+    watchdog.step("3 threads writing, hashing, clearing, releasing and deleting");
+    std::atomic<int> outstanding{0};
+    std::atomic<int> checked{0};
+    std::atomic<int> drops{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 3; ++w)
+    {
+        workers.emplace_back([&, w] {
+            lt::disk_interface& dio = *env.dio;
+            Torrent const& t = *mine[static_cast<std::size_t>(w)];
+            std::mt19937 rng(static_cast<unsigned>(w) * 104729u + 7u);
+            for (int i = 0; i < 400; ++i)
+            {
+                while (outstanding.load() > 64) std::this_thread::yield();
+                int const piece = static_cast<int>(rng() % kPieces);
+                int const op = static_cast<int>(rng() % 100);
+                std::uint32_t const tag = t.tag;
+                if (op < 50)
+                {
+                    for (int off = 0; off < kPieceLen; off += kBlock)
+                    {
+                        std::vector<char> const buf = pattern(tag, piece, off, kBlock);
+                        outstanding.fetch_add(1);
+                        dio.async_write(t.index, request(piece, off, kBlock), buf.data(),
+                            std::shared_ptr<lt::disk_observer>(),
+                            [&outstanding](lt::storage_error const&) { outstanding.fetch_sub(1); });
+                    }
+                }
+                else if (op < 80)
+                {
+                    outstanding.fetch_add(1);
+                    dio.async_hash(t.index, lt::piece_index_t(piece), lt::span<lt::sha256_hash>(),
+                        lt::disk_interface::v1_hash,
+                        [&outstanding, &checked, tag, piece](lt::piece_index_t, lt::sha1_hash const& h,
+                            lt::storage_error const& ec) {
+                            if (!ec)
+                            {
+                                if (h != piece_sha1(tag, piece))
+                                    fail("stress-release: async_hash returned the hash of other bytes");
+                                else
+                                    checked.fetch_add(1);
+                            }
+                            outstanding.fetch_sub(1);
+                        });
+                }
+                else if (op < 88)
+                {
+                    outstanding.fetch_add(1);
+                    dio.async_clear_piece(t.index, lt::piece_index_t(piece),
+                        [&outstanding](lt::piece_index_t) { outstanding.fetch_sub(1); });
+                }
+                else if (op < 94)
+                {
+                    outstanding.fetch_add(1);
+                    drops.fetch_add(1);
+                    dio.async_release_files(t.index, [&outstanding] { outstanding.fetch_sub(1); });
+                }
+                else
+                {
+                    outstanding.fetch_add(1);
+                    drops.fetch_add(1);
+                    dio.async_delete_files(t.index, lt::remove_flags_t{},
+                        [&outstanding](lt::storage_error const&) { outstanding.fetch_sub(1); });
+                }
+            }
+        });
+    }
+    for (auto& th : workers) th.join();
+
+    watchdog.step("waiting for the completions");
+    while (outstanding.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    guard.reset();
+    for (auto& th : io_threads) th.join();
+    env.shutdown();
+    std::fprintf(stderr, "NOTE stress-release: %d hashes checked, %d releases/deletes\n",
+        checked.load(), drops.load());
+    if (g_failures.empty() && (checked.load() == 0 || drops.load() == 0))
+        fail("stress-release: nothing was checked");
+}
+
+// atomic-state: the memory size written by the setter (set_memory_disk_io,
+// as Go calls it) while another thread adds torrents, whose storages read it.
+void sc_size_race()
+{
+    Env env(kPieceLen);
+    std::atomic<bool> stop{false};
+    std::thread setter([&stop] {
+        for (int i = 0; !stop.load(); ++i)
+        {
+            lt::session_params params;
+            set_memory_disk_io(&params, std::int64_t(1 + i % 4) * kPieceLen);
+            std::this_thread::yield();
+        }
+    });
+    for (int i = 0; i < 300; ++i)
+    {
+        Torrent& t = env.add(static_cast<std::uint32_t>(300 + i), 2);
+        write_piece(env, t, 0);
+        env.drain();
+        env.torrents.pop_back();   // remove_torrent: the slot is reused next time
+    }
+    stop.store(true);
+    setter.join();
+}
+
+// atomic-state: abort() called from two threads at once (the session's
+// shutdown and a stop from elsewhere) while a third thread's jobs run.
+void sc_abort_race()
+{
+    Env env(0);
+    Torrent& t = env.add(1);
+    std::atomic<int> ready{0};
+    auto aborter = [&env, &ready] {
+        ready.fetch_add(1);
+        while (ready.load() < 3) std::this_thread::yield();
+        for (int i = 0; i < 200; ++i) env.dio->abort(false);
+    };
+    std::thread a(aborter);
+    std::thread b(aborter);
+    std::thread io([&env, &t, &ready] {
+        ready.fetch_add(1);
+        while (ready.load() < 3) std::this_thread::yield();
+        for (int i = 0; i < 50; ++i) write_piece(env, t, i % kPieces, "write during abort");
+    });
+    a.join();
+    b.join();
+    io.join();
+    env.drain();
+}
+
+// ===========================================================================
 
 struct Scenario
 {
@@ -894,6 +1208,21 @@ Scenario const g_scenarios[] = {
     {"stress", "all", "asan,tsan",
         "3 threads write/read/hash/clear and add/remove torrents while 2 threads run completions; every delivered byte is checked",
         sc_stress},
+    {"release-then-write", "release-accounting", "asan",
+        "memory limit of a few pieces: fill, async_release_files, write every piece again: no hang (watchdog), as many pieces held as before",
+        sc_release_then_write},
+    {"delete-then-write", "release-accounting", "asan",
+        "memory limit of a few pieces: fill, async_delete_files, write every piece again: no hang (watchdog), as many pieces held as before",
+        sc_delete_then_write},
+    {"stress-release", "release-accounting", "asan,tsan",
+        "3 threads write/hash/clear/release/delete with a small memory limit while 2 threads run completions: no hang (watchdog), hashes exact",
+        sc_stress_release},
+    {"size-race", "atomic-state", "tsan",
+        "set_memory_disk_io writes the memory size while another thread adds torrents that read it",
+        sc_size_race},
+    {"abort-race", "atomic-state", "tsan",
+        "abort() from two threads at once while a third thread writes",
+        sc_abort_race},
 };
 
 int finish(char const* name)

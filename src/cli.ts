@@ -50,8 +50,10 @@ program.command('verify').argument('[dir]', 'tree to verify', '.').description('
   .addOption(formatOption('text, json, github or junit'))
   .action(async (dir: string, o) => (await import('./commands/verify.ts')).verify(dir, o));
 
-program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a new codemod folder')
+program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a codemod in the memfix checkout you are in (codemods/ID, templates/ID)')
   .option('--title <title>', 'title')
+  .option('--finding <text>', 'where the bug was found (a fix beyond the analysis)')
+  .option('--dir <project>', 'the project folder to scaffold into (default: the memfix checkout holding the current directory)')
   .action(async (id: string, o) => (await import('./commands/new.ts')).scaffold(id, o));
 
 /** Exit codes: 0 nothing to do / all good, 1 a fix is needed or a check failed, 2 bad input or cannot run, 130 interrupted. */

@@ -45,6 +45,12 @@ export interface Context {
   className?: string;
   /** the codemod's own queries (its .scm files), by file name without extension */
   query(name: string): Parser.Query;
+  /**
+   * Every C, C++ and SWIG file of the target group (role files included) whose text contains
+   * `name`, parsed: for a fix that must follow a name wherever it is used (a variable the header
+   * defines and SWIG files outside the three roles assign, say). A transform may edit them.
+   */
+  filesNaming?(name: string): SourceFile[];
 }
 
 export type Transform = (ctx: Context) => Result;

@@ -43,11 +43,18 @@ function queryOf(mod: Codemod, name: string): Parser.Query {
   return q;
 }
 
+/** A group's files as they are now: its role files, then its other members (in path order). */
+function groupFiles(group: TargetGroup): SourceFile[] {
+  const roles = Object.values(group.files).filter((f): f is SourceFile => f !== undefined);
+  const rolePaths = new Set(roles.map((f) => f.path));
+  return [...roles, ...(group.members ?? []).filter((m) => !rolePaths.has(m.path))];
+}
+
 /** Run one codemod on one target group. */
 export function runCodemod(mod: Codemod, group: TargetGroup): Result {
   const missing = missingRoles(mod, group);
   if (missing.length) return { status: 'missing', reason: `no ${missing.join(', ')} file found` };
-  const ctx: Context = { files: group.files, className: group.className, query: (name) => queryOf(mod, name) };
+  const ctx: Context = { files: group.files, className: group.className, query: (name) => queryOf(mod, name), filesNaming: (name) => groupFiles(group).filter((s) => s.text.includes(name)) };
   return mod.transform(ctx);
 }
 
@@ -139,15 +146,20 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
     }
     const group: TargetGroup = { root, files: {}, className: header?.className };
     if (header) group.files.header = parsed.get(header.path) ?? parseSource(header.path, texts.get(header.path)!.text);
-    parsed.clear(); // other headers' trees are not needed
+    // the group's other files that passed a token test: a fix may follow a name into them (filesNaming)
+    const members: SourceFile[] = [];
+    for (const [path, r] of texts) if (!isSwig(path) && path !== header?.path) members.push(parsed.get(path) ?? parseSource(path, r.text));
+    parsed.clear();
     for (const path of swig) {
       const r = texts.get(path);
       if (!r) continue;
       const src = parseSource(path, r.text);
       const info = analyseSwig(src, names);
       if (info.problem) groupProblems.push({ file: path, ...info.problem });
-      else if (info.role) group.files[info.role] ??= src;
+      else if (info.role && !group.files[info.role]) group.files[info.role] = src;
+      else members.push(src);
     }
+    group.members = members;
     problems.push(...groupProblems);
     const has = Object.keys(group.files).length > 0;
     const first = steps.length;
@@ -231,7 +243,7 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
   const roleOf = (path: string) => (Object.keys(group.files) as Role[]).find((r) => group.files[r]?.path === path);
   const current = (path: string): SourceFile | undefined => {
     const r = roleOf(path);
-    return r ? group.files[r] : undefined;
+    return r ? group.files[r] : group.members?.find((m) => m.path === path);
   };
   for (const mod of mods) {
     const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
@@ -261,13 +273,16 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
           let h = histories.get(path);
           if (!h) histories.set(path, (h = new History(src.text)));
           h.batches.push(fileEdits);
-          const role = roleOf(path)!;
+          const role = roleOf(path);
           const starts = role === 'header' ? headerClassStarts(src) : undefined;
           const next = reparseSource(src, after, fileEdits);
           if (starts) refindHeaderClasses(next, starts, fileEdits);
-          // a fix should leave its file in its role; if it does not, the fixes after it see no such file
-          if (stillPlays(next, role, group)) group.files[role] = next;
-          else delete group.files[role];
+          const members = (group.members ??= []).filter((m) => m.path !== path);
+          // a fix should leave its file in its role; if it does not, the fixes after it see it as a member only
+          if (!role) members.push(next);
+          else if (stillPlays(next, role, group)) group.files[role] = next;
+          else { delete group.files[role]; members.push(next); }
+          group.members = members;
         }
         status.set(mod.meta.id, 'taken');
       } else {
@@ -283,6 +298,7 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
   }
   // nothing planned keeps the group's syntax trees
   group.files = {};
+  group.members = [];
 }
 
 /**

@@ -166,6 +166,12 @@ export interface TargetGroup {
   root: string;
   className?: string;
   files: Partial<Record<Role, SourceFile>>;
+  /**
+   * The group's other files that passed a token test (a C++ file naming the header's tokens, a
+   * SWIG file naming its class or file), parsed: a fix may follow a name into them
+   * (Context.filesNaming). Role files are in `files`, not here.
+   */
+  members?: SourceFile[];
 }
 
 /** The group a file belongs to: its folder, or the parent of an `interfaces/` folder ('' for the tree root). */
@@ -259,6 +265,7 @@ export const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
  */
 export function discoverGroup(root: string, paths: string[], open: Opener, problems: Problem[]): TargetGroup | null {
   const group: TargetGroup = { root, files: {} };
+  const members: SourceFile[] = [];
   for (const path of paths) {
     if (isSwig(path)) continue;
     const src = open(path, headerTokens);
@@ -266,6 +273,7 @@ export function discoverGroup(root: string, paths: string[], open: Opener, probl
     const info = analyseHeader(src);
     if (info.problem) problems.push({ file: path, ...info.problem });
     else if (info.className && !group.files.header) { group.files.header = src; group.className = info.className; }
+    else members.push(src);
   }
   const names = swigNames(group.files.header && { path: group.files.header.path, className: group.className! });
   for (const path of paths) {
@@ -274,8 +282,10 @@ export function discoverGroup(root: string, paths: string[], open: Opener, probl
     if (!src) continue;
     const info = analyseSwig(src, names);
     if (info.problem) problems.push({ file: path, ...info.problem });
-    else if (info.role) group.files[info.role] ??= src;
+    else if (info.role && !group.files[info.role]) group.files[info.role] = src;
+    else members.push(src);
   }
+  group.members = members;
   return Object.keys(group.files).length ? group : null;
 }
 

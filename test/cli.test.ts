@@ -19,7 +19,7 @@ let n = 0;
 const copy = (from: string) => copyTree(from, join(tmp.root, `t${++n}`));
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 
-/** The statuses of the four fixes: every id exactly once, with this status. */
+/** The statuses of the fixes: every id exactly once, with this status. */
 function assertAll(stdout: string, status: string, what: string): void {
   const by = statusById(stdout);
   for (const id of IDS) assert.deepEqual(by[id], [status], `${what}: ${id} should be "${status}" once\n${stdout}`);
@@ -65,7 +65,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     const r = await memfix(['scan', SAMPLE]);
     assert.equal(r.code, 1, show(r));
     assertAll(r.stdout, 'apply', 'scan sample');
-    assert.equal(stepLines(r.stdout).filter((s) => s.status === 'apply').length, 4, show(r));
+    assert.equal(stepLines(r.stdout).filter((s) => s.status === 'apply').length, IDS.length, show(r));
     const fdb = stepLines(r.stdout).find((s) => s.id === 'free-disk-buffer')!;
     assert.match(fdb.line, /upgrade_2\.0\.x\/libtorrent-go\/memory_disk_io\.hpp:\d+/, 'names file:line');
     assert.equal(r.stderr, '');
@@ -133,7 +133,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     assert.equal(r.code, 1, `a dry run with changes to make exits 1, as scan does\n${show(r)}`);
     assert.match(r.stdout, /^\+\+\+ b?\/?upgrade_2\.0\.x\/libtorrent-go\/memory_disk_io\.hpp/m, show(r));
     assert.match(r.stdout, /^@@ -\d+/m, show(r));
-    assert.match(r.stdout, /dry run: 2 file\(s\) would change/, show(r));
+    assert.match(r.stdout, /dry run: [1-9]\d* file\(s\) would change/, show(r));
     assert.match(r.stdout, /^\s+apply\s+copy-on-read\s.*→ would apply$/m, show(r));
     assert.doesNotMatch(r.stdout, /→ applied/, show(r));
     assertSameTree(snapshot(d), before, 'apply --dry-run');
@@ -182,7 +182,9 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     const [rl, rc] = await Promise.all([memfix(['apply', lf, '--yes']), memfix(['apply', cr, '--yes'])]);
     assert.equal(rl.code, 0, show(rl));
     assert.equal(rc.code, 0, show(rc));
-    assert.match(rc.stdout, /wrote 2 file\(s\)/, `the CRLF tree gets the same fixes\n${show(rc)}`);
+    const wrote = (r: typeof rl) => /wrote \d+ file\(s\): .*/.exec(r.stdout)?.[0];
+    assert.ok(wrote(rc), show(rc));
+    assert.equal(wrote(rc), wrote(rl), `the CRLF tree gets the same fixes\n${show(rc)}`);
     for (const f of files) {
       const got = readFileSync(join(cr, f));
       assert.ok(got.subarray(0, 3).equals(BOM), `${f}: BOM kept`);

@@ -19,7 +19,8 @@ export const LTGO = 'upgrade_2.0.x/libtorrent-go';
 export const HEADER = `${LTGO}/memory_disk_io.hpp`;
 export const DISK_I = `${LTGO}/interfaces/disk_interface.i`;
 export const SESSION_I = `${LTGO}/interfaces/session.i`;
-export const IDS = ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation'] as const;
+/** Every fix, in series order: the analysis' four, then the two beyond it. */
+export const IDS = ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation', 'atomic-state', 'release-accounting'] as const;
 
 /** Fixed identity and dates for git, and no user or system git config. */
 export const GIT_ENV: Record<string, string> = {
@@ -142,7 +143,7 @@ export function stepLines(stdout: string): { status: string; id: string; line: s
   return out;
 }
 
-/** The status of each of the four fixes in the step lines (other codemods are ignored). */
+/** The status of each fix of IDS in the step lines (other codemods are ignored). */
 export function statusById(stdout: string): Record<string, string[]> {
   const res: Record<string, string[]> = {};
   for (const s of stepLines(stdout)) if ((IDS as readonly string[]).includes(s.id)) (res[s.id] ??= []).push(s.status);

@@ -19,6 +19,8 @@ const RENAMES: [string, string][] = [
   ['m_mutex', 'm_state_lock'], ['m_ioc', 'm_context'], ['m_torrents', 'm_slots'], ['m_free_slots', 'm_recycled'],
   ['g_memory_disk_io_mutex', 'g_live_disk_guard'], ['g_memory_disk_io', 'g_live_disk'], ['set_global_memory_disk_io', 'publish_live_disk'],
   ['dio', 'instance'], ['handler', 'on_done'], ['storage', 'slot'],
+  ['m_file_data', 'm_piece_bytes'], ['m_touched', 'm_recency'], ['buffer_used', 'm_pieces_held'], ['remove_piece', 'drop_piece'],
+  ['memory_disk_memory_size', 'g_ram_per_torrent'], ['m_abort', 'm_aborting'],
 ];
 const rename = (t: string) => RENAMES.reduce((s, [from, to]) => s.replace(new RegExp(`\\b${from}\\b`, 'g'), to), t);
 

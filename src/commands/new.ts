@@ -1,38 +1,85 @@
 /**
- * memfix new ID: scaffold a codemod folder (meta.json, a query, transform.ts written with
- * ts-morph, a templates/ID folder and the three kinds of scenario to fill in).
+ * memfix new ID: scaffold a codemod in a memfix project (a checkout of memfix: the folder that
+ * holds its package.json, codemods/ and templates/), found from the current directory, or the
+ * folder given with --dir. Never into an installed copy of memfix (a folder under node_modules):
+ * a global install is not where codemods are written, and the next `npm i -g` would erase them.
+ *
+ * It writes codemods/ID/ (meta.json that passes the registry's checks, target.scm, transform.ts
+ * written with ts-morph, one scenario folder per outcome) and templates/ID/. The transform stub
+ * reports `missing` ("not implemented") until it is filled in: a placeholder must never tell CI
+ * that a bug is fixed. Everything is written to staging folders first and renamed into place at
+ * the end, so a failure leaves nothing half-written.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Project, VariableDeclarationKind } from 'ts-morph';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { Project, QuoteKind, VariableDeclarationKind } from 'ts-morph';
 import { MemfixError } from '../errors.ts';
-import { codemodsDir, loadCodemods } from '../registry.ts';
-import { templatesDir } from '../template.ts';
 import { out } from './common.ts';
 
-export async function scaffold(id: string, o: { title?: string }, dirs = { codemods: codemodsDir, templates: templatesDir }): Promise<void> {
-  if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new MemfixError(`codemod id must be a lower-case slug (a-z, 0-9, -), got "${id}"`);
-  const folder = join(dirs.codemods, id);
-  if (existsSync(folder)) throw new MemfixError('already exists', folder);
-  const fixes = dirs.codemods === codemodsDir ? (await loadCodemods()).flatMap((m) => (m.meta.analysis.fix === null ? [] : [m.meta.analysis.fix])) : [];
-  const meta = {
+export interface NewOptions { title?: string; finding?: string; dir?: string }
+
+/** The outcomes a codemod's scenarios must cover (see codemods/README.md). */
+const OUTCOMES = ['apply', 'applied', 'drift', 'missing'] as const;
+
+const isMemfixCheckout = (d: string): boolean => {
+  try {
+    const pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name?: unknown };
+    return pkg.name === 'memfix' && statSync(join(d, 'codemods')).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+const underNodeModules = (d: string) => d.split(sep).includes('node_modules');
+
+/** The project to scaffold into: --dir, else the memfix checkout that holds `cwd`. */
+export function findProject(cwd: string, dir?: string): string {
+  if (dir !== undefined) {
+    const d = resolve(cwd, dir);
+    if (!existsSync(d) || !statSync(d).isDirectory()) throw new MemfixError('no such directory (--dir names the project folder that gets codemods/ and templates/)', d);
+    const real = realpathSync(d);
+    if (underNodeModules(real)) throw new MemfixError('this is an installed copy of memfix (under node_modules), not a project: scaffold in your clone of memfix', d);
+    return real;
+  }
+  const start = realpathSync(cwd);
+  for (let d = start; ; d = dirname(d)) {
+    if (isMemfixCheckout(d)) {
+      if (underNodeModules(d)) throw new MemfixError('this is an installed copy of memfix (under node_modules): run memfix new in your clone of memfix (git clone, npm ci), or pass --dir <project>', d);
+      return d;
+    }
+    if (dirname(d) === d) break;
+  }
+  throw new MemfixError('not inside a memfix checkout (no package.json named memfix with a codemods/ folder here or above): run memfix new in your clone of memfix, or pass --dir <project>', start);
+}
+
+export function metaFor(id: string, o: NewOptions) {
+  return {
     id,
     title: o.title ?? `TODO: what ${id} fixes`,
-    analysis: { fix: Math.max(0, ...fixes) + 1, issues: ['TODO'] },
+    // a fix of the analysis has "fix": <its number> and no finding; a fix beyond it, fix null and a finding
+    analysis: { fix: null, finding: o.finding ?? 'TODO: where this bug was found (what showed it)', issues: [] as string[] },
     why: 'TODO: the bug, in one paragraph.',
     what: 'TODO: the fix, in one paragraph.',
-    dependsOn: [],
+    dependsOn: [] as string[],
     targets: ['header'],
-    commit: { subject: `memory_disk_io: TODO (${id})`, body: 'TODO: the commit message body.' },
+    commit: { subject: `memory_disk_io: TODO (${id})`, body: 'TODO: the commit message body: why the change is needed and what it does.' },
   };
-  mkdirSync(join(folder, 'scenarios'), { recursive: true });
-  writeFileSync(join(folder, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-  writeFileSync(join(folder, 'target.scm'), '; TODO: the structure this codemod locates\n(function_definition declarator: (function_declarator declarator: (field_identifier) @name)) @method\n');
+}
 
-  const project = new Project({ useInMemoryFileSystem: true });
+/** The transform stub, written with ts-morph so that it is well-formed TypeScript. */
+export function transformStub(id: string, title: string): string {
+  const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { quoteKind: QuoteKind.Single } });
   const file = project.createSourceFile('transform.ts');
-  file.addStatements(`/**\n * ${id}: ${meta.title}\n * Unsafe shape: TODO. Safe shape: TODO.\n */`);
-  file.addImportDeclaration({ moduleSpecifier: '../../src/codemod.ts', namedImports: ['drift', 'loc', { name: 'Context', isTypeOnly: true }, { name: 'Result', isTypeOnly: true }] });
+  file.addStatements([
+    '/**',
+    ` * ${id}: ${title.replace(/\*\//g, '* /')}`,
+    ' * Unsafe shape: TODO. Safe shape: TODO.',
+    ' *',
+    ' * Until it is filled in, this transform reports `missing` ("not implemented"): a stub must',
+    ' * never report `applied`, which would tell CI that the bug is fixed.',
+    ' */',
+  ].join('\n'));
+  file.addImportDeclaration({ moduleSpecifier: '../../src/codemod.ts', namedImports: [{ name: 'Context', isTypeOnly: true }, { name: 'Result', isTypeOnly: true }] });
   file.addImportDeclaration({ moduleSpecifier: '../../src/cppedit.ts', namedImports: ['headerClass'] });
   file.addImportDeclaration({ moduleSpecifier: '../../src/source.ts', namedImports: ['matchAll'] });
   file.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'ID', initializer: `'${id}'` }] });
@@ -45,19 +92,65 @@ export async function scaffold(id: string, o: { title?: string }, dirs = { codem
       'const src = ctx.files.header!;',
       'const cls = headerClass(src, ctx.className);',
       "if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };",
-      "const found = matchAll(ctx.query('target'), cls.body)[0];",
-      'if (!found) return drift(src, cls.classNode.startIndex, `${ID}: TODO what was expected`);',
-      '// TODO: recognise the safe shape (applied), the unsafe shapes (apply: return edits), anything else (drift)',
-      "return { status: 'applied', at: [loc(src, found.method!.startIndex)] };",
+      "const found = matchAll(ctx.query('target'), cls.body);",
+      '// TODO: recognise the safe shape: return { status: \'applied\', at: [loc(src, node.startIndex)] };',
+      '// the unsafe shapes: return { status: \'apply\', edits, at, notes: [] } (C++ from templates/<id>/);',
+      '// anything else: return drift(src, node.startIndex, \'what was expected\') (loc, drift: src/codemod.ts).',
+      "return { status: 'missing', reason: `${ID}: not implemented (target.scm matched ${found.length} place(s))` };",
     ],
   });
-  file.formatText({ indentSize: 2 });
-  writeFileSync(join(folder, 'transform.ts'), file.getFullText());
-  for (const kind of ['apply', 'applied', 'drift']) {
-    mkdirSync(join(folder, 'scenarios', `${kind}-todo`, 'input'), { recursive: true });
-    writeFileSync(join(folder, 'scenarios', `${kind}-todo`, 'scenario.json'), JSON.stringify({ expect: { [id]: kind } }, null, 2) + '\n');
+  file.formatText({ indentSize: 2, convertTabsToSpaces: true });
+  return file.getFullText();
+}
+
+/** Every file of the scaffold, relative to the project: path → contents ('' with a trailing / is a folder). */
+export function scaffoldFiles(id: string, o: NewOptions): Map<string, string> {
+  const meta = metaFor(id, o);
+  const files = new Map<string, string>();
+  const c = `codemods/${id}`;
+  files.set(`${c}/meta.json`, JSON.stringify(meta, null, 2) + '\n');
+  files.set(`${c}/target.scm`, '; TODO: the structure this codemod locates (tree-sitter-cpp); ctx.query(\'target\') compiles it\n(function_definition declarator: (function_declarator declarator: (field_identifier) @name)) @method\n');
+  files.set(`${c}/transform.ts`, transformStub(id, meta.title));
+  for (const kind of OUTCOMES) {
+    files.set(`${c}/scenarios/${kind}-todo/scenario.json`, JSON.stringify({ expect: { [id]: kind } }, null, 2) + '\n');
+    files.set(`${c}/scenarios/${kind}-todo/input/`, '');
   }
-  mkdirSync(join(dirs.templates, id), { recursive: true });
-  writeFileSync(join(dirs.templates, id, 'README.md'), `C++ that the ${id} codemod inserts (4-space indentation, LF; render() adapts it to each file).\n`);
-  out(`created ${folder} and templates/${id}: fill in meta.json, target.scm, transform.ts and the scenarios`);
+  files.set(`templates/${id}/README.md`, `C++ that the ${id} codemod inserts: one file per piece, written with a 4-space indentation\nunit and LF; render() adapts it to each file and fills its {{slots}} with names from the matched code.\n`);
+  return files;
+}
+
+export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): Promise<void> {
+  if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new MemfixError(`codemod id must be a lower-case slug (a-z, 0-9, -), got "${id}"`);
+  const project = findProject(cwd, o.dir);
+  const roots = [`codemods/${id}`, `templates/${id}`];
+  for (const r of roots) if (existsSync(join(project, r))) throw new MemfixError('already exists', join(project, r));
+  const files = scaffoldFiles(id, o);
+
+  // stage each top folder beside its destination, then rename: all or nothing
+  const stamp = `.memfix-new-${process.pid}-${Date.now()}`;
+  const staged = roots.map((r) => ({ final: join(project, r), tmp: join(project, dirname(r), `.${id}${stamp}`) }));
+  try {
+    for (const [path, text] of files) {
+      const root = roots.findIndex((r) => path.startsWith(r + '/'));
+      const target = join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
+      if (path.endsWith('/')) { mkdirSync(target, { recursive: true }); continue; }
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, text);
+    }
+    for (const s of staged) renameSync(s.tmp, s.final);
+  } catch (e) {
+    for (const s of staged) { rmSync(s.tmp, { recursive: true, force: true }); }
+    if (e instanceof MemfixError) throw e;
+    throw new MemfixError(`cannot write the scaffold: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing written`, project);
+  }
+
+  const rel = (p: string) => relative(cwd, join(project, p)) || '.';
+  out(`created ${rel(`codemods/${id}`)}/ and ${rel(`templates/${id}`)}/`);
+  out('next:');
+  out(`  1. fill in ${rel(`codemods/${id}`)}/meta.json (title, why, what, analysis, dependsOn, targets, commit),`);
+  out('     target.scm and transform.ts; until then the transform reports missing ("not implemented")');
+  out(`  2. put the C++ the fix inserts in ${rel(`templates/${id}`)}/`);
+  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing),`);
+  out(`     then npm run scenarios:update ${id} and review every expected/ file`);
+  out('  4. npm run build (the memfix command runs the compiled dist/), then npm test');
 }

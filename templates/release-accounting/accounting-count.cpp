@@ -1,0 +1,2 @@
+// memfix(release-accounting): the accounting goes with the pieces
+{{counter}} = 0;

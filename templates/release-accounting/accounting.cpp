@@ -1,0 +1,3 @@
+// memfix(release-accounting): the accounting goes with the pieces
+{{lru}}.clear();
+{{counter}} = 0;
