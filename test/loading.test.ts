@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileQueries, compileQuery } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
 import { copyTree, memfix, REPO, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
@@ -28,6 +29,13 @@ test('list loads no parser, no transform and no query', async () => {
   const mods = await loaded(['list']);
   assert.ok(has(mods, /dist\/src\/commands\/list\.js$/), mods.join('\n'));
   for (const what of [/tree-sitter/, /transform\.js$/, /magic-string/, /@inquirer/, /ts-morph/, /dist\/src\/engine\.js$/]) assert.ok(!has(mods, what), `list loads ${what}`);
+  // dist/ is bundled (build.mjs): the engine and the parser's module sit in shared chunks, which list must not load either
+  const ours = mods.filter((m) => m.includes('/dist/')).map((m) => (m.startsWith('file:') ? fileURLToPath(m) : m));
+  assert.ok(ours.length > 0, mods.join('\n'));
+  for (const f of ours) {
+    const code = readFileSync(f, 'utf8');
+    for (const fn of ['function plan(', 'function parseSource(', 'function compileQuery(']) assert.ok(!code.includes(fn), `list loads ${f}, which holds ${fn}`);
+  }
 });
 
 test('scan, series and check load neither the prompt library nor ts-morph', async () => {
