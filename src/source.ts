@@ -173,6 +173,24 @@ function advance(text: string, from: Parser.Point, fromIndex: number, index: num
 }
 
 /**
+ * Each tree.edit call visits every node object of the tree not yet collected (node-tree-sitter
+ * moves them): a fix's edits close to each other are told as one region, so that the cost is
+ * paid once (on the upstream header, 38 edits of 1–2 ms each became 6). What lies between them
+ * is re-read by the parse, which costs less up to ONE_REGION characters.
+ */
+const ONE_REGION = 256 * 1024;
+
+function oneRegion(regions: Region[]): Region[] {
+  if (regions.length < 2) return regions;
+  const first = regions[0]!;
+  const last = regions.at(-1)!;
+  if (last.newEnd - first.start > ONE_REGION) return regions;
+  // before the first region the texts are the same: it starts at the same index in both
+  const oldStop = last.from + (last.oldEnd - last.start);
+  return [{ start: first.start, oldEnd: first.start + (oldStop - first.from), newEnd: last.newEnd, from: first.from }];
+}
+
+/**
  * Re-parse a file after edits (`edits` are ranges of `old.text`, `text` the result): the old tree
  * is told what changed (tree.edit) and tree-sitter reuses the rest. This changes the old
  * SourceFile's tree: do not use it afterwards.
@@ -181,7 +199,7 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
   const oldTree = old.root.tree;
   const oldInput = (oldTree as unknown as { input: string }).input;
   const { input, swig } = parserInput(old.kind, text);
-  const regions = changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input);
+  const regions = oneRegion(changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input));
   // tree.edit also moves every node object of the old tree not yet collected (thousands after
   // a codemod's walks): on a large file, collecting them first is cheaper
   if (input.length > 1_000_000) collect();
