@@ -88,6 +88,21 @@ export async function releaseTrees(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A file this long (in UTF-16 units) has its node objects collected before its tree is edited. */
+export const LARGE = 1_000_000;
+let settled = false;
+
+/**
+ * Before large files are re-parsed: collect the node objects no longer referenced, and wait one
+ * turn of the event loop for node-tree-sitter's finalizers to drop them from the tree's node
+ * cache (tree.edit iterates over that cache, collected entries included, per call).
+ */
+export async function settleBeforeEdit(): Promise<void> {
+  collect();
+  await new Promise((resolve) => setImmediate(resolve));
+  settled = true;
+}
+
 function collect(): void {
   parsedSinceGc = 0;
   gc ??= (() => {
@@ -207,7 +222,8 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
   const regions = mergeClose(changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input));
   // tree.edit also moves every node object of the old tree not yet collected (thousands after
   // a codemod's walks): on a large file, collecting them first is cheaper
-  if (input.length > 1_000_000) collect();
+  if (input.length > LARGE && !settled) collect();
+  settled = false;
   let at: Parser.Point = { row: 0, column: 0 };
   let atIndex = 0;
   for (const r of regions) {
