@@ -277,6 +277,9 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
  * so the queries used together (a codemod's, the roles') are compiled together. A broken text
  * is named: it is compiled alone to find it.
  */
+/** Characters of a node from which a view of a combined query runs its own query (see compileQueries). */
+const ALONE_FROM = 256 * 1024;
+
 export function compileQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
   const names = Object.keys(named);
   const source = names.map((n) => named[n]!).join('\n');
@@ -295,12 +298,17 @@ export function compileQueries(named: Record<string, string>, prefix = ''): Reco
   const views: Record<string, Parser.Query> = {};
   names.forEach((n, k) => {
     const mine = (m: { pattern: number }) => owner[m.pattern] === k;
+    // on a large node the other texts' patterns may match thousands of times (every method of a
+    // 1 MB header), and node-tree-sitter builds every match before this view drops it: there,
+    // the view runs its own text, compiled alone on first such use
+    const matches = (node: SyntaxNode, opts?: object) =>
+      names.length > 1 && node.endIndex - node.startIndex > ALONE_FROM ? compileQuery(named[n]!, `${prefix}${n}.scm`).matches(node, opts) : all.matches(node, opts).filter(mine);
     views[n] = Object.create(all, {
-      matches: { value: (node: SyntaxNode, opts?: object) => all.matches(node, opts).filter(mine) },
+      matches: { value: matches },
       // a capture does not say its pattern: this view's captures are its matches', in document order
       captures: {
         value: (node: SyntaxNode, opts?: object) =>
-          all.matches(node, opts).filter(mine).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
+          matches(node, opts).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
       },
     }) as Parser.Query;
   });

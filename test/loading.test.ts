@@ -78,3 +78,18 @@ test('a view of a combined query keeps only its own patterns\' matches', async (
   assert.deepEqual(views.call!.matches(src.root).map((m) => m.captures[0]!.node.type), ['call_expression']);
   assert.deepEqual(views.call!.captures(src.root).map((c) => c.node.text), ['g()']);
 });
+
+test('a view of a combined query on a large node (run alone there) gives the same matches as on a small one', async () => {
+  const { parseSource } = await import('../src/source.ts');
+  const unit = 'int a = 1; void f() { g(); }\n';
+  const small = parseSource('s.hpp', unit);
+  const large = parseSource('l.hpp', unit.repeat(Math.ceil(300_000 / unit.length)));
+  assert.ok(large.root.endIndex > 256 * 1024);
+  const views = compileQueries({ decl: '(declaration) @d', call: '(call_expression) @c' });
+  const n = Math.ceil(300_000 / unit.length);
+  assert.equal(views.decl!.matches(small.root).length, 1);
+  assert.equal(views.decl!.matches(large.root).length, n);
+  assert.ok(views.decl!.matches(large.root).every((m) => m.captures[0]!.node.type === 'declaration'));
+  assert.deepEqual(views.call!.captures(large.root).slice(0, 2).map((c) => c.node.text), ['g()', 'g()']);
+  assert.equal(views.call!.captures(large.root).length, n);
+});
