@@ -56,6 +56,7 @@ const before = compare ? join(resolve(compare), 'bin', 'memfix.js') : undefined;
 if (!existsSync(join(repoRoot, 'dist', 'src', 'cli.js'))) throw new Error('not built: npm run build');
 if (before && !existsSync(join(resolve(compare!), 'dist', 'src', 'cli.js'))) throw new Error(`${compare}: not built (npm ci there)`);
 const floorScript = join(repoRoot, 'bench', 'floor.cjs');
+const floorQueries = join(repoRoot, 'bench', 'floor-queries.cjs');
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 // ---- running a process
@@ -164,7 +165,7 @@ async function commandsSuite(name: string, dir: string, header: string): Promise
     const r = spawnSync(node, [bin, 'series', dir, '-o', patches(v)], { encoding: 'utf8' });
     if (r.status !== 0 && r.status !== 1) throw new Error(`${v}series on ${name} failed: ${r.stderr}`);
   }
-  const entries: Entry[] = [{ label: 'floor', cmd: [node, floorScript, header] }];
+  const entries: Entry[] = [{ label: 'floor', cmd: [node, floorScript, header] }, { label: 'floor + queries (no memfix)', cmd: [node, floorQueries, header] }];
   for (const [v, bin] of versions) {
     entries.push(
       { label: `${v}list`, cmd: [node, bin, 'list'] },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// memfix runs the JavaScript that `npm run build` (tsc, run by `npm ci` through `prepare`)
+// memfix runs the JavaScript that `npm run build` (esbuild, build.mjs; run by `npm ci` through `prepare`)
 // compiles from src/ and codemods/ into dist/: no TypeScript is transpiled at run time.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -12,7 +12,7 @@ import { MemfixError } from './errors.ts';
 import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
-import { compileQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
+import { compileQueries, LARGE, parseSource, releaseTrees, reparseSource, settleBeforeEdit, type SourceFile } from './source.ts';
 import { analyseHeader, analyseSwig, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
 import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
 
@@ -267,6 +267,7 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
       const take = selected && (opts.decide ? await opts.decide(step) : true);
       if (take) {
         step.taken = true;
+        if ([...edits.keys()].some((p) => current(p)!.text.length > LARGE)) await settleBeforeEdit();
         for (const [path, fileEdits] of edits) {
           const src = current(path)!;
           const after = applyEdits(src.text, fileEdits);

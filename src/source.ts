@@ -88,6 +88,21 @@ export async function releaseTrees(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A file this long (in UTF-16 units) has its node objects collected before its tree is edited. */
+export const LARGE = 1_000_000;
+let settled = false;
+
+/**
+ * Before large files are re-parsed: collect the node objects no longer referenced, and wait one
+ * turn of the event loop for node-tree-sitter's finalizers to drop them from the tree's node
+ * cache (tree.edit iterates over that cache, collected entries included, per call).
+ */
+export async function settleBeforeEdit(): Promise<void> {
+  collect();
+  await new Promise((resolve) => setImmediate(resolve));
+  settled = true;
+}
+
 function collect(): void {
   parsedSinceGc = 0;
   gc ??= (() => {
@@ -173,6 +188,29 @@ function advance(text: string, from: Parser.Point, fromIndex: number, index: num
 }
 
 /**
+ * Each tree.edit call visits every node object of the tree not yet collected (node-tree-sitter
+ * moves them): a fix's edits close to each other (less than ONE_REGION characters apart) are
+ * told as one region, so that the cost is paid once per cluster (on the upstream header, 38
+ * edits of 1–2 ms each became 8; on a 1 MB header they cost 40 ms each). What lies between them
+ * is re-read by the parse, which costs less.
+ */
+const ONE_REGION = 64 * 1024;
+
+function mergeClose(regions: Region[]): Region[] {
+  const out: Region[] = [];
+  for (const r of regions) {
+    const last = out.at(-1);
+    if (!last || r.start - last.newEnd > ONE_REGION) { out.push({ ...r }); continue; }
+    // last's and r's changes as one: from last's start to r's end, in the old text and the new
+    // (no region between them: the text from last.newEnd to r.start is unchanged, shifted)
+    const oldStop = r.from + (r.oldEnd - r.start);
+    last.oldEnd = last.start + (oldStop - last.from);
+    last.newEnd = r.newEnd;
+  }
+  return out;
+}
+
+/**
  * Re-parse a file after edits (`edits` are ranges of `old.text`, `text` the result): the old tree
  * is told what changed (tree.edit) and tree-sitter reuses the rest. This changes the old
  * SourceFile's tree: do not use it afterwards.
@@ -181,10 +219,11 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
   const oldTree = old.root.tree;
   const oldInput = (oldTree as unknown as { input: string }).input;
   const { input, swig } = parserInput(old.kind, text);
-  const regions = changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input);
+  const regions = mergeClose(changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input));
   // tree.edit also moves every node object of the old tree not yet collected (thousands after
   // a codemod's walks): on a large file, collecting them first is cheaper
-  if (input.length > 1_000_000) collect();
+  if (input.length > LARGE && !settled) collect();
+  settled = false;
   let at: Parser.Point = { row: 0, column: 0 };
   let atIndex = 0;
   for (const r of regions) {
@@ -238,6 +277,9 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
  * so the queries used together (a codemod's, the roles') are compiled together. A broken text
  * is named: it is compiled alone to find it.
  */
+/** Characters of a node from which a view of a combined query runs its own query (see compileQueries). */
+const ALONE_FROM = 256 * 1024;
+
 export function compileQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
   const names = Object.keys(named);
   const source = names.map((n) => named[n]!).join('\n');
@@ -256,12 +298,17 @@ export function compileQueries(named: Record<string, string>, prefix = ''): Reco
   const views: Record<string, Parser.Query> = {};
   names.forEach((n, k) => {
     const mine = (m: { pattern: number }) => owner[m.pattern] === k;
+    // on a large node the other texts' patterns may match thousands of times (every method of a
+    // 1 MB header), and node-tree-sitter builds every match before this view drops it: there,
+    // the view runs its own text, compiled alone on first such use
+    const matches = (node: SyntaxNode, opts?: object) =>
+      names.length > 1 && node.endIndex - node.startIndex > ALONE_FROM ? compileQuery(named[n]!, `${prefix}${n}.scm`).matches(node, opts) : all.matches(node, opts).filter(mine);
     views[n] = Object.create(all, {
-      matches: { value: (node: SyntaxNode, opts?: object) => all.matches(node, opts).filter(mine) },
+      matches: { value: matches },
       // a capture does not say its pattern: this view's captures are its matches', in document order
       captures: {
         value: (node: SyntaxNode, opts?: object) =>
-          all.matches(node, opts).filter(mine).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
+          matches(node, opts).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
       },
     }) as Parser.Query;
   });

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileQueries, compileQuery } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
 import { copyTree, memfix, REPO, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
@@ -28,6 +29,13 @@ test('list loads no parser, no transform and no query', async () => {
   const mods = await loaded(['list']);
   assert.ok(has(mods, /dist\/src\/commands\/list\.js$/), mods.join('\n'));
   for (const what of [/tree-sitter/, /transform\.js$/, /magic-string/, /@inquirer/, /ts-morph/, /dist\/src\/engine\.js$/]) assert.ok(!has(mods, what), `list loads ${what}`);
+  // dist/ is bundled (build.mjs): the engine and the parser's module sit in shared chunks, which list must not load either
+  const ours = mods.filter((m) => m.includes('/dist/')).map((m) => (m.startsWith('file:') ? fileURLToPath(m) : m));
+  assert.ok(ours.length > 0, mods.join('\n'));
+  for (const f of ours) {
+    const code = readFileSync(f, 'utf8');
+    for (const fn of ['function plan(', 'function parseSource(', 'function compileQuery(']) assert.ok(!code.includes(fn), `list loads ${f}, which holds ${fn}`);
+  }
 });
 
 test('scan, series and check load neither the prompt library nor ts-morph', async () => {
@@ -69,4 +77,19 @@ test('a view of a combined query keeps only its own patterns\' matches', async (
   assert.deepEqual(views.decl!.matches(src.root).map((m) => m.captures[0]!.node.type), ['declaration']);
   assert.deepEqual(views.call!.matches(src.root).map((m) => m.captures[0]!.node.type), ['call_expression']);
   assert.deepEqual(views.call!.captures(src.root).map((c) => c.node.text), ['g()']);
+});
+
+test('a view of a combined query on a large node (run alone there) gives the same matches as on a small one', async () => {
+  const { parseSource } = await import('../src/source.ts');
+  const unit = 'int a = 1; void f() { g(); }\n';
+  const small = parseSource('s.hpp', unit);
+  const large = parseSource('l.hpp', unit.repeat(Math.ceil(300_000 / unit.length)));
+  assert.ok(large.root.endIndex > 256 * 1024);
+  const views = compileQueries({ decl: '(declaration) @d', call: '(call_expression) @c' });
+  const n = Math.ceil(300_000 / unit.length);
+  assert.equal(views.decl!.matches(small.root).length, 1);
+  assert.equal(views.decl!.matches(large.root).length, n);
+  assert.ok(views.decl!.matches(large.root).every((m) => m.captures[0]!.node.type === 'declaration'));
+  assert.deepEqual(views.call!.captures(large.root).slice(0, 2).map((c) => c.node.text), ['g()', 'g()']);
+  assert.equal(views.call!.captures(large.root).length, n);
 });

@@ -20,8 +20,8 @@ function sampleWith(name: string, path: string, f: (b: Buffer) => Buffer): strin
   return dir;
 }
 
-/** A file as memfix names it in a problem line (the folder given, then the path in it), as a regular expression. */
-const at = (dir: string, path: string) => join(dir, path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A file of DIR as problems name it (DIR as given on the command line, then the file), for a RegExp. */
+const under = (dir: string, path: string) => `${dir}/${path}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const lineOf = (b: Buffer, at: number) => b.subarray(0, at).toString('latin1').split('\n').length;
 
@@ -34,7 +34,7 @@ test('a header with an invalid byte: exit 2, the file and the line of the byte',
   });
   const r = await memfix(['scan', dir]);
   assert.equal(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`^memfix: ${at(dir, HEADER)}:${line}: .*not UTF-8 \\(invalid byte 0xff`, 'm'), show(r));
+  assert.match(r.stderr, new RegExp(`^memfix: ${under(dir, HEADER)}:${line}: .*not UTF-8 \\(invalid byte 0xff`, 'm'), show(r));
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
 });
 
@@ -42,7 +42,7 @@ test('a SWIG file of the disk I/O with a NUL byte: exit 2, names it', async () =
   const dir = sampleWith('nul', DISK_I, (b) => Buffer.concat([b, Buffer.from('\0\n')]));
   const r = await memfix(['scan', dir]);
   assert.equal(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`^memfix: ${at(dir, DISK_I)}:\\d+: .*NUL byte`, 'm'), show(r));
+  assert.match(r.stderr, new RegExp(`^memfix: ${under(dir, DISK_I)}:\\d+: .*NUL byte`, 'm'), show(r));
 });
 
 test('a truncated header: exit 2, the file and its last line', async () => {
@@ -54,7 +54,7 @@ test('a truncated header: exit 2, the file and its last line', async () => {
   });
   const r = await memfix(['scan', dir]);
   assert.equal(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`^memfix: ${at(dir, HEADER)}:${lines}: looks like the disk I/O header .*truncated`, 'm'), show(r));
+  assert.match(r.stderr, new RegExp(`^memfix: ${under(dir, HEADER)}:${lines}: looks like the disk I/O header .*truncated`, 'm'), show(r));
 });
 
 test('a header with unbalanced braces before its class: exit 2, names the file', async () => {
@@ -64,7 +64,7 @@ test('a header with unbalanced braces before its class: exit 2, names the file',
   });
   const r = await memfix(['scan', dir]);
   assert.equal(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`^memfix: ${at(dir, HEADER)}:\\d+: `, 'm'), show(r));
+  assert.match(r.stderr, new RegExp(`^memfix: ${under(dir, HEADER)}:\\d+: `, 'm'), show(r));
 });
 
 test('a header over the size limit that could be the target: exit 2, names the file and the limit', async () => {
@@ -75,7 +75,7 @@ test('a header over the size limit that could be the target: exit 2, names the f
   writeFileSync(join(dir, 'big_unrelated.cpp'), pad);
   const r = await memfix(['scan', dir]);
   assert.equal(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`^memfix: ${at(dir, HEADER)}: is 1[78]\\.\\d MiB, over memfix's limit of 16 MiB`, 'm'), show(r));
+  assert.match(r.stderr, new RegExp(`^memfix: ${under(dir, HEADER)}: is 1[78]\\.\\d MiB, over memfix's limit of 16 MiB`, 'm'), show(r));
   assert.doesNotMatch(r.stderr, /big_unrelated/);
   // a raised limit parses it
   const raised = await memfix(['scan', dir], { env: { MEMFIX_MAX_FILE_MIB: '32' } });
@@ -112,6 +112,6 @@ test('apply --yes with a problem: exit 2 and no file written', async () => {
   const before = snapshot(dir);
   const r = await memfix(['apply', dir, '--yes']);
   assert.equal(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`^memfix: ${at(dir, DISK_I)}:\\d+: `, 'm'));
+  assert.match(r.stderr, new RegExp(`^memfix: ${under(dir, DISK_I)}:\\d+: `, 'm'));
   assert.deepEqual(snapshot(dir), before, 'nothing written');
 });

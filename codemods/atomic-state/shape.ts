@@ -99,7 +99,7 @@ export function headerState(ctx: Context, src: SourceFile): HeaderState {
     state.variables.push({ decl: item, name: nameNode.text, nameNode, valueType, atomic: atomicOf !== null, init, namespaces: namespacesOf(item) });
   }
   // class-template static data members of an arithmetic or atomic type, with their definitions
-  const definitions = ofType(src.root, 'template_declaration').flatMap((t) => t.namedChildren.filter((c) => c.type === 'declaration'));
+  let definitions: SyntaxNode[] | undefined;
   for (const m of matchAll(ctx.query('state-template'), src.root)) {
     const type = m.type!;
     const atomicOf = atomicArgument(src, type);
@@ -108,6 +108,7 @@ export function headerState(ctx: Context, src: SourceFile): HeaderState {
     const struct = m.struct!.text;
     const member = m.member!.text;
     let definition: StateMember['definition'];
+    definitions ??= ofType(src.root, 'template_declaration').flatMap((t) => t.namedChildren.filter((c) => c.type === 'declaration'));
     for (const d of definitions) {
       const declarator = d.childForFieldName('declarator');
       const q = declarator?.type === 'init_declarator' ? declarator.childForFieldName('declarator') : declarator;
@@ -169,12 +170,31 @@ function shadowed(src: SourceFile, use: SyntaxNode, name: string): boolean {
 
 export interface Use { file: SourceFile; node: SyntaxNode }
 
+/**
+ * The identifiers of a file spelled `name`, in document order: found where the text has `name`
+ * (a walk over every identifier of a large header costs more than its parse).
+ */
+function identifiersNamed(file: SourceFile, name: string): SyntaxNode[] {
+  const found: SyntaxNode[] = [];
+  for (let i = file.text.indexOf(name); i >= 0 && name; i = file.text.indexOf(name, i + 1)) {
+    const node = file.root.descendantForIndex(i, i + name.length);
+    if (node.type === 'identifier' && node.startIndex === i && node.endIndex === i + name.length && node.text === name) found.push(node);
+  }
+  return found;
+}
+
+function ancestors(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let p = node.parent; p; p = p.parent) out.push(p);
+  return out;
+}
+
 /** Uses of the namespace-scope `name` (declared in `namespaces`) in the group's files; `exclude` is its own declarator. */
 export function usesOf(ctx: Context, name: string, namespaces: string[], exclude?: SyntaxNode): { uses: Use[]; unknown?: Use } {
   const uses: Use[] = [];
   for (const file of filesUsing(ctx, name)) {
-    for (const node of ofType(file.root, 'identifier')) {
-      if (node.text !== name || (exclude && node.id === exclude.id && file.path === ctx.files.header?.path)) continue;
+    for (const node of identifiersNamed(file, name)) {
+      if (exclude && node.id === exclude.id && file.path === ctx.files.header?.path) continue;
       const parent = node.parent;
       if (parent?.type === 'qualified_identifier' && parent.childForFieldName('name')?.id === node.id) {
         const scope = textOf(file, parent.childForFieldName('scope')!).replace(/\s+/g, '').replace(/^::/, '');
@@ -183,7 +203,8 @@ export function usesOf(ctx: Context, name: string, namespaces: string[], exclude
       } else if (parent?.type === 'using_declaration') {
         return { uses, unknown: { file, node: parent } };
       }
-      if (ofType(file.root, 'declaration').some((d) => d.childrenForFieldName('declarator').some((x) => declaredName(x)?.id === node.id))) continue;
+      // the name a declaration declares (a declaration holding it is one of its ancestors)
+      if (ancestors(node).some((d) => d.type === 'declaration' && d.childrenForFieldName('declarator').some((x) => declaredName(x)?.id === node.id))) continue;
       if (shadowed(file, node, name)) continue;
       uses.push({ file, node });
     }

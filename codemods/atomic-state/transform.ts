@@ -53,9 +53,11 @@ export function transform(ctx: Context): Result {
   }
 
   // namespace-scope variables: one atomic program-wide, every use renamed
-  const structs = new Set([...state.members.map((m) => m.struct), ...ofType(src.root, 'struct_specifier', 'class_specifier').map((c) => c.childForFieldName('name')?.text ?? '')]);
+  // the classes of the header (walked only when a variable needs the check: a large header's walk is costly)
+  let classes: Set<string> | undefined;
+  const structs = () => (classes ??= new Set([...state.members.map((m) => m.struct), ...ofType(src.root, 'struct_specifier', 'class_specifier').map((c) => c.childForFieldName('name')?.text ?? '')]));
   for (const v of state.variables) {
-    if (structs.has(v.name + SUFFIX)) return drift(src, v.decl.startIndex, `no class named ${v.name}${SUFFIX} besides the one this fix defines for ${v.name}`);
+    if (src.text.includes(v.name + SUFFIX) && structs().has(v.name + SUFFIX)) return drift(src, v.decl.startIndex, `no class named ${v.name}${SUFFIX} besides the one this fix defines for ${v.name}`);
     const { uses, unknown } = usesOf(ctx, v.name, v.namespaces, v.nameNode);
     if (unknown) return drift(unknown.file, unknown.node.startIndex, `uses of ${v.name} that can be renamed to ${v.name}${SUFFIX}<>::${MEMBER} (not a using-declaration)`);
     edits.push(replace(src, v.decl, renderBlock(src, v.decl, `${ID}/shared.cpp`, { name: v.name, suffix: SUFFIX, member: MEMBER, type: v.valueType, init: v.init })));

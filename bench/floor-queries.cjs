@@ -1,0 +1,23 @@
+// What no memfix command that runs the codemods can go below: the floor (bench/floor.cjs), then
+// compiling the roles' and every codemod's tree-sitter queries as memfix does (one compilation
+// per folder; compiling a tree-sitter-cpp query walks the grammar's whole parse table, then
+// analyses each pattern). Printed beside the floor, with no target of its own.
+// Usage: node bench/floor-queries.cjs HEADER
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const Parser = require('tree-sitter');
+const Cpp = require('tree-sitter-cpp');
+
+const text = readFileSync(process.argv[2], 'utf8');
+const parser = new Parser();
+parser.setLanguage(Cpp);
+const chunk = 64 * 1024;
+const tree = parser.parse((i) => text.slice(i, i + chunk), undefined, { bufferSize: chunk + 1 });
+if (tree.rootNode.endIndex < text.length - 1) process.exit(1);
+
+const root = join(__dirname, '..');
+const folders = [join(root, 'src', 'roles'), ...readdirSync(join(root, 'codemods')).map((d) => join(root, 'codemods', d)).filter((d) => statSync(d).isDirectory())];
+for (const dir of folders) {
+  const scm = readdirSync(dir).filter((f) => f.endsWith('.scm')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+  if (scm.length) new Parser.Query(Cpp, scm.join('\n'));
+}
