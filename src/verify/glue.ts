@@ -148,8 +148,9 @@ export function extractGlue(group: TargetGroup, all: SourceFile[], opts: { dropp
     for (const d of setterDefs(f)) {
       const first = seen.get(d.name);
       const def: SetterDef = { file: f, fn: d.fn, ext: d.ext, name: d.name, line: lineOfNode(f, d.fn), kept: !first && reached.has(f.path) };
-      if (first) def.dropped = `a second definition: SWIG keeps the first`;
-      else if (!reached.has(f.path)) def.dropped = `${rel(module!.path)} does not %include it`;
+      // a file SWIG never reads is dropped for that reason, whatever came before it
+      if (!reached.has(f.path)) def.dropped = `${rel(module!.path)} does not %include it`;
+      else if (first) def.dropped = `a second definition: SWIG keeps the first`;
       else seen.set(d.name, def);
       defs.push(def);
     }
