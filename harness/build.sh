@@ -4,17 +4,26 @@
 #   harness/build.sh GLUE_CPP HEADER_DIR OUT_BIN
 #
 # GLUE_CPP    the generated glue translation unit (#include "memory_disk_io.hpp",
-#             the %{ %} bodies of the .i files, set_memory_disk_io as a free function)
+#             the %{ %} bodies of the .i files, the setters as free functions)
 # HEADER_DIR  the folder that holds memory_disk_io.hpp (put on -I for the glue only)
 # OUT_BIN     the harness binary to write
 #
 # Environment (all optional):
 #   SANITIZE     sanitizers, default "address,undefined" (use "thread" for the
-#                TSan binary; only the "stress" scenario is meant for it)
+#                ThreadSanitizer binary)
+#   STD          the C++ standard, default c++14 (upstream's build); always
+#                with -pedantic-errors, so a C++17 construct is an error
 #   CXX          compiler, default g++
-#   HARNESS_OBJ  where to keep the compiled scenarios.cpp; it does not depend
-#                on the glue, so it is reused while newer than scenarios.cpp
-#                and built with the same SANITIZE (default: OUT_BIN.scenarios.o)
+#   CACHE_DIR    keep compiled objects here, named by a hash of what they are
+#                compiled from (the preprocessed source, the flags, the
+#                compiler): scenarios.cpp is compiled once per sanitizer and
+#                standard, a glue once per content. Safe when several builds
+#                share the folder (unique temporary names, atomic renames).
+#   PREFIX_MAP   OLD=NEW for -ffile-prefix-map (e.g. the tree's folder=), so
+#                objects do not depend on where the tree was written
+#   GLUE_OPT     optimisation of the glue, default -O0: it is compiled for
+#                every tree (and every mutant), and -O0 halves that; the
+#                sanitizers catch as much (scenarios.cpp, compiled once, -O1)
 #
 # The two translation units are compiled in parallel, then linked.
 set -euo pipefail
@@ -29,35 +38,59 @@ OUT_BIN=$3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CXX=${CXX:-g++}
 SANITIZE=${SANITIZE:-address,undefined}
-HARNESS_OBJ=${HARNESS_OBJ:-$OUT_BIN.scenarios.o}
-GLUE_OBJ=$OUT_BIN.glue.o
+STD=${STD:-c++14}
 
 read -r -a LT_CFLAGS <<< "$(pkg-config --cflags libtorrent-rasterbar)"
 read -r -a LT_LIBS <<< "$(pkg-config --libs libtorrent-rasterbar)"
-FLAGS=(-std=c++17 -g -O1 -fno-omit-frame-pointer "-fsanitize=$SANITIZE")
+FLAGS=("-std=$STD" -pedantic-errors -g -fno-omit-frame-pointer "-fsanitize=$SANITIZE")
 # boost.asio's atomic_thread_fence makes g++ 12 warn under TSan; only noise
 case $SANITIZE in *thread*) FLAGS+=(-Wno-tsan) ;; esac
+if [ -n "${PREFIX_MAP:-}" ]; then FLAGS+=("-ffile-prefix-map=$PREFIX_MAP"); fi
+GLUE_FLAGS=("${FLAGS[@]}" "${GLUE_OPT:--O0}" "${LT_CFLAGS[@]}" -I "$HEADER_DIR" -I "$HERE/shim")
+HARNESS_FLAGS=("${FLAGS[@]}" -O1 "${LT_CFLAGS[@]}")
 
-# the glue: the folder of memory_disk_io.hpp, then the shim folder, which only
-# supplies headers that the .i files include but libtorrent 2.0 lacks
-"$CXX" "${FLAGS[@]}" "${LT_CFLAGS[@]}" -I "$HEADER_DIR" -I "$HERE/shim" \
-    -c "$GLUE_CPP" -o "$GLUE_OBJ" &
+# compile SRC with FLAGS... into OBJ, or, with CACHE_DIR, reuse the object
+# named by what it is made of. Prints the object's path.
+compile() {
+    local src=$1 default_obj=$2; shift 2
+    if [ -z "${CACHE_DIR:-}" ]; then
+        "$CXX" "$@" -c "$src" -o "$default_obj"
+        echo "$default_obj"
+        return
+    fi
+    local key obj tmp
+    key=$({ "$CXX" --version; printf '%s\n' "$@"; cat "$src"; "$CXX" "$@" -E -P "$src"; } | sha256sum | cut -c1-24)
+    obj=$CACHE_DIR/$(basename "$src" .cpp)-$key.o
+    if [ -f "$obj" ]; then
+        touch "$obj" 2>/dev/null || true
+    else
+        mkdir -p "$CACHE_DIR"
+        tmp=$(mktemp "$obj.XXXXXX.tmp")
+        if ! "$CXX" "$@" -c "$src" -o "$tmp"; then rm -f "$tmp"; return 1; fi
+        mv -f "$tmp" "$obj"
+    fi
+    echo "$obj"
+}
+
+glue_out=$(mktemp "$OUT_BIN.glue.XXXXXX")
+harness_out=$(mktemp "$OUT_BIN.harness.XXXXXX")
+trap 'rm -f "$glue_out" "$harness_out"' EXIT
+compile "$GLUE_CPP" "$OUT_BIN.glue.o" "${GLUE_FLAGS[@]}" > "$glue_out" &
 glue_pid=$!
-
-stamp=$HARNESS_OBJ.sanitize
-harness_pid=
-if [ -f "$HARNESS_OBJ" ] && [ "$HARNESS_OBJ" -nt "$HERE/scenarios.cpp" ] \
-    && [ "$(cat "$stamp" 2>/dev/null)" = "$SANITIZE" ]; then
-    :
-else
-    ( "$CXX" "${FLAGS[@]}" "${LT_CFLAGS[@]}" -c "$HERE/scenarios.cpp" -o "$HARNESS_OBJ.tmp" \
-        && mv "$HARNESS_OBJ.tmp" "$HARNESS_OBJ" && printf '%s' "$SANITIZE" > "$stamp" ) &
-    harness_pid=$!
-fi
-
+compile "$HERE/scenarios.cpp" "$OUT_BIN.scenarios.o" "${HARNESS_FLAGS[@]}" > "$harness_out" &
+harness_pid=$!
 status=0
 wait "$glue_pid" || status=1
-if [ -n "$harness_pid" ]; then wait "$harness_pid" || status=1; fi
+wait "$harness_pid" || status=1
 [ $status -eq 0 ] || exit $status
 
-"$CXX" "${FLAGS[@]}" "$HARNESS_OBJ" "$GLUE_OBJ" -o "$OUT_BIN" "${LT_LIBS[@]}" -pthread
+"$CXX" "${FLAGS[@]}" "$(cat "$harness_out")" "$(cat "$glue_out")" -o "$OUT_BIN" "${LT_LIBS[@]}" -pthread
+
+# keep the cache bounded: the 64 most recently used objects, and whatever
+# another build may be about to link (used in the last 10 minutes)
+if [ -n "${CACHE_DIR:-}" ]; then
+    # shellcheck disable=SC2012
+    ls -t "$CACHE_DIR"/*.o 2>/dev/null | tail -n +65 | while read -r old; do
+        if [ -z "$(find "$old" -mmin -10 2>/dev/null)" ]; then rm -f "$old"; fi
+    done
+fi

@@ -14,6 +14,9 @@
 //                         "FAIL <name>: <reason>" (exit 1). Sanitizer reports
 //                         go to stderr and abort the process on their own.
 
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
 #include <libtorrent/disk_interface.hpp>
 #include <libtorrent/disk_buffer_holder.hpp>
 #include <libtorrent/error_code.hpp>
@@ -22,9 +25,13 @@
 #include <libtorrent/io_context.hpp>
 #include <libtorrent/peer_request.hpp>
 #include <libtorrent/performance_counters.hpp>
+#include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/storage_defs.hpp>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -35,8 +42,10 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -53,6 +62,10 @@
 #endif
 #endif
 
+// The heap bytes in use, from the sanitizer's allocator (ASan and TSan both
+// export it; weak, so a build without a sanitizer still links).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes() __attribute__((weak));
+
 // ---------------------------------------------------------------------------
 // The glue translation unit's entry points (defined there, not here).
 // ---------------------------------------------------------------------------
@@ -62,8 +75,49 @@ void memory_disk_clear_lookbehind(int storage_index);
 bool memory_disk_is_lookbehind_available(int storage_index, int piece);
 void memory_disk_get_lookbehind_stats(int storage_index, int& available,
     int& protected_count, std::int64_t& memory);
+// exported to Go by disk_interface.i in most shapes; weak: absent in the
+// earliest one
+void clear_global_memory_disk_io() __attribute__((weak));
 }
-void set_memory_disk_io(libtorrent::session_params* self, std::int64_t memory_size);
+// Every way the tree builds the disk I/O: path 0 is the set_memory_disk_io
+// SWIG keeps, then any definition it drops, then direct construction.
+int memfix_disk_io_path_count();
+char const* memfix_disk_io_path_name(int i);
+void memfix_install_disk_io_path(int i, libtorrent::session_params* params,
+    std::int64_t memory_size);
+
+// ---------------------------------------------------------------------------
+// Allocation failures on demand. Global operator new is replaced (for the
+// whole program, glue and libtorrent included) by one that can be told to
+// fail: with t_fail_countdown = k on a thread, the (k+1)-th allocation made
+// on that thread throws std::bad_alloc. Memory still comes from malloc, so
+// the sanitizers see every allocation.
+// ---------------------------------------------------------------------------
+namespace {
+thread_local long t_fail_countdown = -1;
+}
+
+void* operator new(std::size_t n)
+{
+    if (t_fail_countdown >= 0 && t_fail_countdown-- == 0) throw std::bad_alloc();
+    if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, std::nothrow_t const&) noexcept
+{
+    try { return ::operator new(n); } catch (...) { return nullptr; }
+}
+void* operator new[](std::size_t n, std::nothrow_t const&) noexcept
+{
+    try { return ::operator new(n); } catch (...) { return nullptr; }
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::nothrow_t const&) noexcept { std::free(p); }
+void operator delete[](void* p, std::nothrow_t const&) noexcept { std::free(p); }
 
 namespace lt = libtorrent;
 
@@ -88,6 +142,43 @@ void fail(std::string msg)
 void note(std::string const& msg)
 {
     std::fprintf(stderr, "NOTE %s\n", msg.c_str());
+}
+
+char const* g_scenario = "";
+
+// A thread is stuck (a lock never released, say): report and end the process
+// now, without joining it.
+[[noreturn]] void abandon(std::string const& msg)
+{
+    std::printf("FAIL %s: %s\n", g_scenario, msg.c_str());
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
+}
+
+// Run f on another thread; true when it finished within the time given.
+// When it did not, the thread is left behind (the caller abandons).
+bool finishes_within(std::chrono::seconds limit, std::function<void()> f)
+{
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::thread th([done, f] { f(); done->store(true); });
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while (!done->load() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!done->load())
+    {
+        th.detach();
+        return false;
+    }
+    th.join();
+    return true;
+}
+
+// heap bytes in use, or -1 without a sanitizer's allocator
+long long live_heap_bytes()
+{
+    if (&__sanitizer_get_current_allocated_bytes == nullptr) return -1;
+    return static_cast<long long>(__sanitizer_get_current_allocated_bytes());
 }
 
 // ---------------------------------------------------------------------------
@@ -173,9 +264,25 @@ std::unique_ptr<Torrent> make_torrent(lt::disk_interface& dio, std::uint32_t tag
 }
 
 // ---------------------------------------------------------------------------
-// One disk I/O made exactly as the session would make it: through
-// set_memory_disk_io(&params, size) and params.disk_io_constructor.
+// One disk I/O made exactly as the session would make it: a path of the glue
+// (by default the set_memory_disk_io SWIG keeps) fills session_params, then
+// params.disk_io_constructor makes the disk I/O.
 // ---------------------------------------------------------------------------
+std::string path_name(int path)
+{
+    return std::string("[") + memfix_disk_io_path_name(path) + "] ";
+}
+
+lt::session_params params_for(int path, std::int64_t memory_size)
+{
+    lt::session_params params;
+    params.disk_io_constructor = nullptr;
+    memfix_install_disk_io_path(path, &params, memory_size);
+    if (!params.disk_io_constructor)
+        throw std::runtime_error(path_name(path) + "left disk_io_constructor empty");
+    return params;
+}
+
 struct Env
 {
     std::unique_ptr<lt::io_context> ioc;
@@ -184,16 +291,12 @@ struct Env
     std::unique_ptr<lt::disk_interface> dio;
     std::vector<std::unique_ptr<Torrent>> torrents;
 
-    explicit Env(std::int64_t memory_size)
+    explicit Env(std::int64_t memory_size, int path = 0)
         : ioc(new lt::io_context)
     {
-        lt::session_params params;
-        params.disk_io_constructor = nullptr;
-        set_memory_disk_io(&params, memory_size);
-        if (!params.disk_io_constructor)
-            throw std::runtime_error("set_memory_disk_io left disk_io_constructor empty");
+        lt::session_params params = params_for(path, memory_size);
         dio = params.disk_io_constructor(*ioc, settings, counters);
-        if (!dio) throw std::runtime_error("disk_io_constructor returned null");
+        if (!dio) throw std::runtime_error(path_name(path) + "disk_io_constructor returned null");
     }
 
     Env(Env const&) = delete;
@@ -457,105 +560,528 @@ void sc_dropped_completions()
 }
 
 // ===========================================================================
+// free-disk-buffer: who owns the buffers a read hands out
+// ===========================================================================
+
+// Reads hold their buffers while their piece is cleared and rewritten with
+// other bytes: each buffer keeps the bytes read. Once every holder is gone no
+// buffer stays behind (the heap shrinks back), and a pointer the disk I/O
+// never handed out is ignored by free_disk_buffer.
+void sc_buffer_ownership()
+{
+    Env env(0);
+    Torrent& t = env.add(1);
+    for (int p = 0; p < 2; ++p) write_piece(env, t, p);
+    env.drain();
+    // warm up: whatever the disk I/O allocates once (maps, their buckets)
+    {
+        int done = 0;
+        queue_reads(env, t, {0, 1}, "warm-up read", &done);
+        env.drain();
+    }
+    long long const before = live_heap_bytes();
+
+    int const reads = 256;   // 4 MiB of buffers
+    std::vector<lt::disk_buffer_holder> held;
+    held.reserve(reads);
+    std::vector<std::pair<int, int>> what;   // piece, start
+    what.reserve(reads);
+    for (int i = 0; i < reads; ++i)
+    {
+        int const piece = i % 2;
+        int const start = (i / 2) % 2 * kBlock;
+        env.dio->async_read(t.index, request(piece, start, kBlock),
+            [&held, &what, piece, start](lt::disk_buffer_holder buf, lt::storage_error const& ec) {
+                if (ec) { fail("read reported an error: " + ec.ec.message()); return; }
+                held.push_back(std::move(buf));
+                what.emplace_back(piece, start);
+            });
+    }
+    env.drain();
+    // the pieces are cleared and written again with another torrent's bytes
+    for (int p = 0; p < 2; ++p)
+        env.dio->async_clear_piece(t.index, lt::piece_index_t(p), [](lt::piece_index_t) {});
+    env.drain();
+    {
+        Torrent other;
+        other.tag = 2;
+        other.index = t.index;
+        for (int p = 0; p < 2; ++p) write_piece(env, other, p);
+        env.drain();
+    }
+    for (std::size_t i = 0; i < held.size(); ++i)
+    {
+        std::vector<char> const exp = pattern(t.tag, what[i].first, what[i].second, kBlock);
+        if (held[i].size() != kBlock || std::memcmp(held[i].data(), exp.data(), kBlock) != 0)
+        {
+            fail("a buffer held across async_clear_piece and a rewrite no longer holds the bytes read");
+            break;
+        }
+    }
+    held.clear();   // every holder gone: free_disk_buffer for each
+
+    long long const after = live_heap_bytes();
+    if (before < 0)
+        note("no sanitizer allocator to count heap bytes: buffers left behind are not checked");
+    else if (after - before > 256 * 1024)
+        fail("every holder is gone but " + std::to_string((after - before) / 1024)
+            + " KiB stay allocated: free_disk_buffer did not release the buffers ("
+            + std::to_string(reads) + " reads of 16 KiB)");
+
+    // a pointer it never handed out: into a vector of ours, and null
+    auto* alloc = dynamic_cast<lt::buffer_allocator_interface*>(env.dio.get());
+    if (alloc == nullptr)
+        fail("the disk I/O is not a buffer_allocator_interface");
+    else
+    {
+        std::vector<char> mine(4096, 'm');
+        alloc->free_disk_buffer(mine.data() + 100);
+        alloc->free_disk_buffer(nullptr);
+        if (mine[100] != 'm') fail("free_disk_buffer wrote to a buffer it never handed out");
+    }
+}
+
+// bad_alloc at every allocation point inside async_read in turn: no buffer
+// stays recorded and no lock stays held; the read that finally goes through
+// is queued before its piece is cleared and still delivers the exact bytes.
+void sc_read_alloc_failure()
+{
+    Env env(0);
+    Torrent& t = env.add(1);
+    for (int p = 0; p < 2; ++p) write_piece(env, t, p);
+    env.drain();
+    {
+        int done = 0;
+        queue_reads(env, t, {0, 1}, "warm-up read", &done);
+        env.drain();
+    }
+    long long const before = live_heap_bytes();
+
+    int failures = 0;
+    int done = 0;
+    bool queued = false;
+    for (long k = 0; k < 1000 && !queued; ++k)
+    {
+        std::uint32_t const tag = t.tag;
+        std::function<void(lt::disk_buffer_holder, lt::storage_error const&)> handler =
+            [&done, tag](lt::disk_buffer_holder buf, lt::storage_error const& ec) {
+                ++done;
+                if (ec) { fail("the read that went through reported an error: " + ec.ec.message()); return; }
+                std::vector<char> const exp = pattern(tag, 0, 0, kBlock);
+                if (buf.data() == nullptr || buf.size() != kBlock
+                    || std::memcmp(buf.data(), exp.data(), kBlock) != 0)
+                    fail("the read that went through delivered other bytes");
+            };
+        t_fail_countdown = k;
+        try
+        {
+            env.dio->async_read(t.index, request(0, 0, kBlock), std::move(handler), lt::disk_job_flags_t{});
+            queued = true;
+        }
+        catch (std::bad_alloc const&)
+        {
+            ++failures;
+        }
+        t_fail_countdown = -1;
+        if (queued) break;
+        // no lock held: another thread gets through a read and a write
+        lt::disk_interface& dio = *env.dio;
+        lt::storage_index_t const idx = t.index;
+        std::uint32_t const tag1 = t.tag;
+        if (!finishes_within(std::chrono::seconds(10), [&dio, idx, tag1] {
+                std::vector<char> const buf = pattern(tag1, 1, 0, kBlock);
+                dio.async_write(idx, request(1, 0, kBlock), buf.data(),
+                    std::shared_ptr<lt::disk_observer>(), [](lt::storage_error const&) {});
+                dio.async_read(idx, request(1, 0, kBlock),
+                    [](lt::disk_buffer_holder, lt::storage_error const&) {});
+            }))
+            abandon("after a bad_alloc in async_read (allocation " + std::to_string(k + 1)
+                + "), a lock of the disk I/O is still held");
+        env.drain();
+    }
+    if (!queued) { fail("async_read never went through"); return; }
+    if (failures == 0) note("async_read allocated nothing: no failure was injected");
+
+    env.dio->async_clear_piece(t.index, lt::piece_index_t(0), [](lt::piece_index_t) {});
+    env.drain();
+    expect_done(done, 1, "the read that went through");
+
+    long long const after = live_heap_bytes();
+    if (before >= 0 && after - before > 8 * 1024)
+        fail(std::to_string(failures) + " failed async_read calls left "
+            + std::to_string((after - before) / 1024) + " KiB allocated (a buffer recorded but never handed out)");
+    std::fprintf(stderr, "NOTE read-alloc-failure: bad_alloc injected at %d allocation(s) of async_read\n", failures);
+}
+
+// ===========================================================================
+// copy-on-read: reads racing writes and clears
+// ===========================================================================
+
+// Two threads read, one writes pieces (a cleared piece is allocated again
+// when it is rewritten) and one clears them, two threads run completions.
+// Every delivered block is either the piece's own bytes or all zeros (a block
+// of a piece rewritten but not yet that far).
+void sc_read_write_race()
+{
+    Env env(0);
+    Torrent& t = env.add(1);
+    for (int p = 0; p < kPieces; ++p) write_piece(env, t, p);
+    env.drain();
+    env.ioc->restart();   // drain() ran it until it stopped
+    auto guard = lt::make_work_guard(*env.ioc);
+    std::vector<std::thread> io_threads;
+    for (int i = 0; i < 2; ++i) io_threads.emplace_back([&env] { env.ioc->run(); });
+
+    std::atomic<int> outstanding{0};
+    std::atomic<long> checked{0};
+    std::atomic<bool> stop{false};
+    lt::disk_interface& dio = *env.dio;
+    lt::storage_index_t const idx = t.index;
+    std::uint32_t const tag = t.tag;
+
+    auto check = [tag](int piece, int start, lt::disk_buffer_holder const& buf) {
+        // block by block: the pattern, or zeros
+        int pos = 0;
+        while (pos < buf.size())
+        {
+            int const off = start + pos;
+            int const len = std::min(static_cast<int>(buf.size()) - pos, kBlock - off % kBlock);
+            std::vector<char> const exp = pattern(tag, piece, off, len);
+            bool const same = std::memcmp(buf.data() + pos, exp.data(), static_cast<std::size_t>(len)) == 0;
+            bool const zero = std::all_of(buf.data() + pos, buf.data() + pos + len, [](char c) { return c == 0; });
+            if (!same && !zero) return false;
+            pos += len;
+        }
+        return true;
+    };
+
+    std::vector<std::thread> workers;
+    for (int r = 0; r < 2; ++r)
+        workers.emplace_back([&, r] {
+            std::mt19937 rng(911u + static_cast<unsigned>(r));
+            for (int i = 0; i < 3000; ++i)
+            {
+                while (outstanding.load() > 64) std::this_thread::yield();
+                int const piece = static_cast<int>(rng() % static_cast<unsigned>(kPieces));
+                int const start = static_cast<int>(rng() % static_cast<unsigned>(kPieceLen));
+                int const len = 1 + static_cast<int>(rng() % static_cast<unsigned>(kPieceLen - start));
+                outstanding.fetch_add(1);
+                dio.async_read(idx, request(piece, start, len),
+                    [&, piece, start](lt::disk_buffer_holder buf, lt::storage_error const& ec) {
+                        if (!ec && buf.data() != nullptr)
+                        {
+                            if (!check(piece, start, buf)) fail("a read racing writes and clears delivered bytes that are not its piece's");
+                            else checked.fetch_add(1);
+                        }
+                        outstanding.fetch_sub(1);
+                    });
+            }
+        });
+    std::thread writer([&] {
+        std::mt19937 rng(4711u);
+        while (!stop.load())
+        {
+            while (outstanding.load() > 64 && !stop.load()) std::this_thread::yield();
+            int const piece = static_cast<int>(rng() % static_cast<unsigned>(kPieces));
+            for (int off = 0; off < kPieceLen; off += kBlock)
+            {
+                std::vector<char> const buf = pattern(tag, piece, off, kBlock);
+                outstanding.fetch_add(1);
+                dio.async_write(idx, request(piece, off, kBlock), buf.data(),
+                    std::shared_ptr<lt::disk_observer>(),
+                    [&](lt::storage_error const&) { outstanding.fetch_sub(1); });
+            }
+            std::this_thread::yield();
+        }
+    });
+    std::thread clearer([&] {
+        std::mt19937 rng(1213u);
+        while (!stop.load())
+        {
+            while (outstanding.load() > 64 && !stop.load()) std::this_thread::yield();
+            outstanding.fetch_add(1);
+            dio.async_clear_piece(idx, lt::piece_index_t(static_cast<int>(rng() % static_cast<unsigned>(kPieces))),
+                [&](lt::piece_index_t) { outstanding.fetch_sub(1); });
+            std::this_thread::yield();
+        }
+    });
+    for (auto& th : workers) th.join();
+    stop.store(true);
+    writer.join();
+    clearer.join();
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (outstanding.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (outstanding.load() != 0) fail(std::to_string(outstanding.load()) + " completions never ran");
+    guard.reset();
+    for (auto& th : io_threads) th.join();
+    env.shutdown();
+    std::fprintf(stderr, "NOTE read-write-race: %ld reads delivered data and were checked\n", checked.load());
+    if (g_failures.empty() && checked.load() == 0) fail("no read delivered data, nothing was checked");
+}
+
+// ===========================================================================
 // guarded-global
 // ===========================================================================
 
-void sc_global_after_destroy()
+// the wrappers reach the disk I/O in env: a piece written to the torrent in
+// slot `slot` is reported available once it is a lookbehind piece
+bool wrappers_reach(int slot, int piece)
 {
-    {
-        Env env(0);
-        Torrent& t = env.add(1);
-        write_piece(env, t, 0);
-        env.drain();
-        lt::memory_disk_set_lookbehind(t.slot(), {0});
-        if (!lt::memory_disk_is_lookbehind_available(t.slot(), 0))
-            fail("precondition: the lookbehind wrappers do not reach the live disk I/O");
-        lt::memory_disk_clear_lookbehind(t.slot());
-    }   // the disk I/O made by the constructor lambda is destroyed here
-
-    lt::memory_disk_set_lookbehind(0, {0, 1});
-    lt::memory_disk_clear_lookbehind(0);
-    if (lt::memory_disk_is_lookbehind_available(0, 0))
-        fail("is_lookbehind_available answered true after the disk I/O was destroyed");
-    int available = -1;
-    int protected_count = -1;
-    std::int64_t memory = -1;
-    lt::memory_disk_get_lookbehind_stats(0, available, protected_count, memory);
-    if (available != 0 || protected_count != 0 || memory != 0)
-        fail("get_lookbehind_stats reported non-zero stats after the disk I/O was destroyed");
+    lt::memory_disk_set_lookbehind(slot, {piece});
+    bool const reached = lt::memory_disk_is_lookbehind_available(slot, piece);
+    lt::memory_disk_clear_lookbehind(slot);
+    return reached;
 }
 
-void sc_global_two_instances()
+void expect_unreachable(int slot, std::string const& what)
 {
-    auto a = std::make_unique<Env>(0);
-    Torrent& ta = a->add(1);
-    write_piece(*a, ta, 0);
-    a->drain();
-
-    Env b(0);
-    Torrent& tb0 = b.add(2);
-    Torrent& tb1 = b.add(3);
-    write_piece(b, tb0, 0);
-    write_piece(b, tb1, 0);
-    write_piece(b, tb1, 1);
-    b.drain();
-    int const slot = tb1.slot();
-
-    a.reset();   // destroy the older instance
-
-    lt::memory_disk_set_lookbehind(slot, {0, 1, 2});
-    if (!lt::memory_disk_is_lookbehind_available(slot, 0))
-        fail("after destroying the older disk I/O the wrappers no longer reach the newer one");
+    lt::memory_disk_set_lookbehind(slot, {0, 1});
+    lt::memory_disk_clear_lookbehind(slot);
+    if (lt::memory_disk_is_lookbehind_available(slot, 0))
+        fail(what + "is_lookbehind_available answered true after the disk I/O was destroyed");
     int available = -1;
     int protected_count = -1;
     std::int64_t memory = -1;
     lt::memory_disk_get_lookbehind_stats(slot, available, protected_count, memory);
-    if (available != 2 || protected_count != 3 || memory != 2 * std::int64_t(kPieceLen))
-        fail("lookbehind stats of the newer disk I/O: available=" + std::to_string(available)
-            + " protected=" + std::to_string(protected_count)
-            + " memory=" + std::to_string(memory) + ", expected 2, 3, "
-            + std::to_string(2 * kPieceLen));
-    lt::memory_disk_clear_lookbehind(slot);
-    if (lt::memory_disk_is_lookbehind_available(slot, 0))
-        fail("clear_lookbehind did not reach the newer disk I/O");
+    if (available != 0 || protected_count != 0 || memory != 0)
+        fail(what + "get_lookbehind_stats reported non-zero stats after the disk I/O was destroyed");
+}
+
+// every path that builds the disk I/O: the wrappers reach it while it lives,
+// and are harmless once it is gone
+void sc_global_after_destroy()
+{
+    for (int path = 0; path < memfix_disk_io_path_count(); ++path)
+    {
+        std::string const what = path_name(path);
+        int slot = 0;
+        {
+            Env env(0, path);
+            Torrent& t = env.add(1);
+            write_piece(env, t, 0);
+            env.drain();
+            slot = t.slot();
+            if (!wrappers_reach(slot, 0))
+                fail(what + "the lookbehind wrappers do not reach the live disk I/O");
+        }   // the disk I/O is destroyed here
+        expect_unreachable(slot, what);
+    }
+}
+
+void sc_global_two_instances()
+{
+    for (int path = 0; path < memfix_disk_io_path_count(); ++path)
+    {
+        std::string const what = path_name(path);
+        auto a = std::make_unique<Env>(0, path);
+        Torrent& ta = a->add(1);
+        write_piece(*a, ta, 0);
+        a->drain();
+
+        Env b(0, path);
+        Torrent& tb0 = b.add(2);
+        Torrent& tb1 = b.add(3);
+        write_piece(b, tb0, 0);
+        write_piece(b, tb1, 0);
+        write_piece(b, tb1, 1);
+        b.drain();
+        int const slot = tb1.slot();
+
+        a.reset();   // destroy the older instance
+
+        lt::memory_disk_set_lookbehind(slot, {0, 1, 2});
+        if (!lt::memory_disk_is_lookbehind_available(slot, 0))
+        {
+            fail(what + "after destroying the older disk I/O the wrappers no longer reach the newer one");
+            continue;
+        }
+        int available = -1;
+        int protected_count = -1;
+        std::int64_t memory = -1;
+        lt::memory_disk_get_lookbehind_stats(slot, available, protected_count, memory);
+        if (available != 2 || protected_count != 3 || memory != 2 * std::int64_t(kPieceLen))
+            fail(what + "lookbehind stats of the newer disk I/O: available=" + std::to_string(available)
+                + " protected=" + std::to_string(protected_count)
+                + " memory=" + std::to_string(memory) + ", expected 2, 3, "
+                + std::to_string(2 * kPieceLen));
+        lt::memory_disk_clear_lookbehind(slot);
+        if (lt::memory_disk_is_lookbehind_available(slot, 0))
+            fail(what + "clear_lookbehind did not reach the newer disk I/O");
+    }
+}
+
+// clear_global_memory_disk_io() (exported to Go) never cuts off a live disk I/O
+void sc_global_clear_keeps_live()
+{
+    if (&lt::clear_global_memory_disk_io == nullptr)
+        note("this tree has no clear_global_memory_disk_io(); only the wrappers are checked");
+    for (int path = 0; path < memfix_disk_io_path_count(); ++path)
+    {
+        std::string const what = path_name(path);
+        Env env(0, path);
+        Torrent& t = env.add(1);
+        write_piece(env, t, 0);
+        env.drain();
+        if (!wrappers_reach(t.slot(), 0))
+        {
+            fail(what + "the lookbehind wrappers do not reach the live disk I/O");
+            continue;
+        }
+        if (&lt::clear_global_memory_disk_io != nullptr) lt::clear_global_memory_disk_io();
+        if (!wrappers_reach(t.slot(), 0))
+            fail(what + "clear_global_memory_disk_io() cut the wrappers off from the live disk I/O");
+    }
 }
 
 void sc_global_race()
 {
-    std::atomic<bool> stop{false};
-    std::atomic<unsigned long> calls{0};
-    std::thread caller([&] {
-        std::vector<int> const pieces{0, 1};
-        while (!stop.load())
-        {
-            lt::memory_disk_set_lookbehind(0, pieces);
-            (void)lt::memory_disk_is_lookbehind_available(0, 0);
-            int available = 0;
-            int protected_count = 0;
-            std::int64_t memory = 0;
-            lt::memory_disk_get_lookbehind_stats(0, available, protected_count, memory);
-            lt::memory_disk_clear_lookbehind(0);
-            calls.fetch_add(1);
-            std::this_thread::yield();   // do not starve the create/destroy thread
-        }
-    });
-
-    for (int cycle = 0; cycle < 300; ++cycle)
+    for (int path = 0; path < memfix_disk_io_path_count(); ++path)
     {
+        std::atomic<bool> stop{false};
+        std::atomic<unsigned long> calls{0};
+        std::thread caller([&] {
+            std::vector<int> const pieces{0, 1};
+            while (!stop.load())
+            {
+                lt::memory_disk_set_lookbehind(0, pieces);
+                (void)lt::memory_disk_is_lookbehind_available(0, 0);
+                int available = 0;
+                int protected_count = 0;
+                std::int64_t memory = 0;
+                lt::memory_disk_get_lookbehind_stats(0, available, protected_count, memory);
+                lt::memory_disk_clear_lookbehind(0);
+                calls.fetch_add(1);
+                std::this_thread::yield();   // do not starve the create/destroy thread
+            }
+        });
+
+        for (int cycle = 0; cycle < 300; ++cycle)
         {
-            Env env(0);
-            Torrent& t = env.add(static_cast<std::uint32_t>(cycle + 1));
-            write_piece(env, t, 0);
-            env.drain();
+            {
+                Env env(0, path);
+                Torrent& t = env.add(static_cast<std::uint32_t>(cycle + 1));
+                write_piece(env, t, 0);
+                env.drain();
+            }
+            // let the caller use the wrappers while no disk I/O is alive
+            unsigned long const c0 = calls.load();
+            auto const deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+            while (calls.load() < c0 + 2 && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::yield();
         }
-        // let the caller use the wrappers while no disk I/O is alive
-        unsigned long const c0 = calls.load();
-        auto const deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-        while (calls.load() < c0 + 2 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::yield();
+        stop.store(true);
+        caller.join();
     }
-    stop.store(true);
-    caller.join();
+}
+
+// A torrent for a real session: its pieces are pattern(tag, piece, ...).
+std::shared_ptr<lt::torrent_info> torrent_info_for(std::uint32_t tag, int pieces)
+{
+    lt::file_storage fs;
+    fs.add_file("memfix/session" + std::to_string(tag) + ".bin", std::int64_t(pieces) * kPieceLen);
+    lt::create_torrent ct(fs, kPieceLen, lt::create_torrent::v1_only);
+    for (int p = 0; p < pieces; ++p) ct.set_hash(lt::piece_index_t(p), piece_sha1(tag, p));
+    std::vector<char> buf;
+    lt::bencode(std::back_inserter(buf), ct.generate());
+    return std::make_shared<lt::torrent_info>(lt::span<char const>(buf), lt::from_span);
+}
+
+// a real session, networking off, through each path; two threads call the
+// wrappers all along, while the session lives, while it is destroyed and after
+void sc_session_wrappers()
+{
+    int const pieces = 4;
+    for (int path = 0; path < memfix_disk_io_path_count(); ++path)
+    {
+        std::string const what = path_name(path);
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> callers;
+        for (int c = 0; c < 2; ++c)
+            callers.emplace_back([&stop, c] {
+                std::mt19937 rng(77u + static_cast<unsigned>(c));
+                while (!stop.load())
+                {
+                    // slot 0 is the session's torrent: only read it (the main
+                    // thread sets its lookbehind pieces); write slot 1, which
+                    // has no torrent
+                    int const piece = static_cast<int>(rng() % 4u);
+                    lt::memory_disk_set_lookbehind(1, {piece});
+                    lt::memory_disk_clear_lookbehind(1);
+                    (void)lt::memory_disk_is_lookbehind_available(0, piece);
+                    int a = 0;
+                    int p = 0;
+                    std::int64_t m = 0;
+                    lt::memory_disk_get_lookbehind_stats(0, a, p, m);
+                    std::this_thread::yield();
+                }
+            });
+
+        for (int cycle = 0; cycle < 2; ++cycle)
+        {
+            lt::session_params params = params_for(path, 0);
+            lt::settings_pack& s = params.settings;
+            s.set_str(lt::settings_pack::listen_interfaces, "");
+            s.set_bool(lt::settings_pack::enable_dht, false);
+            s.set_bool(lt::settings_pack::enable_lsd, false);
+            s.set_bool(lt::settings_pack::enable_upnp, false);
+            s.set_bool(lt::settings_pack::enable_natpmp, false);
+            s.set_int(lt::settings_pack::alert_mask, 0);
+            auto ses = std::make_unique<lt::session>(std::move(params));
+
+            std::uint32_t const tag = 500u + static_cast<std::uint32_t>(path * 10 + cycle);
+            lt::add_torrent_params atp;
+            atp.ti = torrent_info_for(tag, pieces);
+            atp.save_path = ".";
+            lt::torrent_handle const h = ses->add_torrent(std::move(atp));
+            // add_piece() is ignored while the torrent is still checking its files
+            auto const ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            for (;;)
+            {
+                lt::torrent_status::state_t const st = h.status().state;
+                if (st != lt::torrent_status::checking_files && st != lt::torrent_status::checking_resume_data) break;
+                if (std::chrono::steady_clock::now() > ready_by)
+                {
+                    fail(what + "the session's torrent never finished checking its files");
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+            // two of the four pieces: a complete torrent makes the session release
+            // (for the in-memory storage: drop) its files
+            for (int p = 0; p < 2; ++p)
+            {
+                std::vector<char> data = pattern(tag, p, 0, kPieceLen);
+                h.add_piece(lt::piece_index_t(p), std::move(data));
+            }
+            // the session writes the pieces through the disk I/O: the wrappers
+            // (slot 0: the session's only torrent) must see them
+            bool reached = false;
+            auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (!reached && std::chrono::steady_clock::now() < deadline)
+            {
+                lt::memory_disk_set_lookbehind(0, {0, 1});
+                reached = lt::memory_disk_is_lookbehind_available(0, 1);
+                if (!reached) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            if (!reached)
+            {
+                lt::torrent_status const st = h.status();
+                int a = 0;
+                int pc = 0;
+                std::int64_t m = 0;
+                lt::memory_disk_get_lookbehind_stats(0, a, pc, m);
+                fail(what + "the lookbehind wrappers never reached the session's disk I/O (torrent state "
+                    + std::to_string(static_cast<int>(st.state)) + ", " + std::to_string(st.num_pieces)
+                    + " pieces, " + (st.errc ? st.errc.message() : std::string("no error"))
+                    + "; wrappers: " + std::to_string(a) + " available, " + std::to_string(pc) + " protected)");
+            }
+            ses.reset();   // the session destroys its disk I/O
+            expect_unreachable(0, what + "after the session: ");
+        }
+        stop.store(true);
+        for (auto& th : callers) th.join();
+    }
 }
 
 // ===========================================================================
@@ -678,6 +1204,39 @@ void sc_stale_hash()
     {
         expect_done(stale_done, 2, "stale hashes");
         expect_done(fresh_done, 2, "new owner's hashes");
+    }
+}
+
+void sc_stale_write()
+{
+    int stale_done = 0;
+    int fresh_done = 0;
+    stale_scenario(
+        [&](Env& env, lt::storage_index_t slot) {
+            std::vector<char> const buf = pattern(1, 2, 0, kBlock);
+            env.dio->async_write(slot, request(2, 0, kBlock), buf.data(),
+                std::shared_ptr<lt::disk_observer>(),
+                [&stale_done](lt::storage_error const& ec) {
+                    ++stale_done;
+                    if (!ec)
+                        fail("stale async_write completion reported success after its torrent was removed");
+                    else if (!is_aborted(ec))
+                        fail("stale async_write reported '" + ec.ec.message() + "', expected operation_aborted");
+                });
+        },
+        [&](Env& env, Torrent& t) {
+            std::vector<char> const buf = pattern(t.tag, 2, 0, kBlock);
+            env.dio->async_write(t.index, request(2, 0, kBlock), buf.data(),
+                std::shared_ptr<lt::disk_observer>(),
+                [&fresh_done](lt::storage_error const& ec) {
+                    ++fresh_done;
+                    if (ec) fail("new owner's async_write reported an error: " + ec.ec.message());
+                });
+        });
+    if (g_failures.empty())
+    {
+        expect_done(stale_done, 1, "stale writes");
+        expect_done(fresh_done, 1, "new owner's writes");
     }
 }
 
@@ -1123,7 +1682,7 @@ void sc_size_race()
         for (int i = 0; !stop.load(); ++i)
         {
             lt::session_params params;
-            set_memory_disk_io(&params, std::int64_t(1 + i % 4) * kPieceLen);
+            memfix_install_disk_io_path(0, &params, std::int64_t(1 + i % 4) * kPieceLen);
             std::this_thread::yield();
         }
     });
@@ -1187,24 +1746,42 @@ Scenario const g_scenarios[] = {
     {"read-eviction", "copy-on-read", "asan",
         "a read queued before its piece is evicted by later writes (small memory size) delivers the exact bytes",
         sc_read_eviction},
+    {"read-write-race", "copy-on-read", "asan,tsan",
+        "reads on two threads race a writer that reallocates cleared pieces and a thread that clears them; every delivered block is its piece's bytes or zeros",
+        sc_read_write_race},
     {"read-leak", "free-disk-buffer", "asan",
         "2000 completed reads leak nothing (LeakSanitizer)", sc_read_leak},
+    {"buffer-ownership", "free-disk-buffer", "asan",
+        "buffers held across a clear and rewrite keep their bytes; once every holder is gone none stays allocated; a pointer never handed out is ignored",
+        sc_buffer_ownership},
+    {"read-alloc-failure", "free-disk-buffer", "asan",
+        "bad_alloc at each allocation inside async_read leaves no buffer recorded and no lock held; the read that goes through survives a clear",
+        sc_read_alloc_failure},
     {"dropped-completions", "copy-on-read", "asan",
         "read completions destroyed unrun with their io_context leak nothing (LeakSanitizer)",
         sc_dropped_completions},
     {"global-after-destroy", "guarded-global", "asan",
-        "the lookbehind wrappers are harmless after the disk I/O is destroyed", sc_global_after_destroy},
+        "through every path that builds the disk I/O, the wrappers reach it, and are harmless once it is destroyed", sc_global_after_destroy},
     {"global-two-instances", "guarded-global", "asan",
-        "destroying an older disk I/O leaves the newer one reachable through the wrappers",
+        "destroying an older disk I/O leaves the newer one reachable through the wrappers (every path)",
         sc_global_two_instances},
-    {"global-race", "guarded-global", "asan",
-        "wrappers called from another thread during 300 create/destroy cycles stay clean", sc_global_race},
+    {"global-clear-keeps-live", "guarded-global", "asan",
+        "clear_global_memory_disk_io() does not cut the wrappers off from a live disk I/O (every path)",
+        sc_global_clear_keeps_live},
+    {"global-race", "guarded-global", "asan,tsan",
+        "wrappers called from another thread during 300 create/destroy cycles per path stay clean", sc_global_race},
+    {"session-wrappers", "guarded-global", "asan,tsan",
+        "a real session (networking off) made through every path, written to and destroyed while two threads call the wrappers",
+        sc_session_wrappers},
     {"stale-read", "storage-generation", "asan",
         "a read queued before its torrent was removed and the slot reused reports operation_aborted; the new owner reads its own bytes",
         sc_stale_read},
     {"stale-hash", "storage-generation", "asan",
         "async_hash/async_hash2 queued before their torrent was removed and the slot reused report operation_aborted; the new owner hashes its own bytes",
         sc_stale_hash},
+    {"stale-write", "storage-generation", "asan",
+        "a write queued before its torrent was removed and the slot reused reports operation_aborted; the new owner's write succeeds",
+        sc_stale_write},
     {"stress", "all", "asan,tsan",
         "3 threads write/read/hash/clear and add/remove torrents while 2 threads run completions; every delivered byte is checked",
         sc_stress},
@@ -1268,6 +1845,7 @@ int main(int argc, char** argv)
     for (auto const& s : g_scenarios)
     {
         if (std::strcmp(argv[1], s.name) != 0) continue;
+        g_scenario = s.name;
         try
         {
             s.run();

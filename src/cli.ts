@@ -47,6 +47,8 @@ program.command('verify').argument('[dir]', 'tree to verify', '.').description('
   .option('--compare', 'also on a copy with every needed fix applied: before and after')
   .option('--tsan', 'also build with ThreadSanitizer and run the scenarios meant for it')
   .option('--keep', 'keep the build folder')
+  .option('--std <std>', 'the C++ standard to build with (always -pedantic-errors)', 'c++14')
+  .option('--mutants', 'every mutant of the fixed tree (a fix undone in one place) must fail a scenario; exit 1 when one survives')
   .addOption(formatOption('text, json, github or junit'))
   .action(async (dir: string, o) => (await import('./commands/verify.ts')).verify(dir, o));
 

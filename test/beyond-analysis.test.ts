@@ -23,8 +23,7 @@ import { discoverTargets } from '../src/roles.ts';
 import { compileQuery, textOf, type SourceFile } from '../src/source.ts';
 import { functionDeclarator, functionName } from '../src/cst.ts';
 import { readTree, sources, type Tree } from '../src/workspace.ts';
-import { completeGroup, compileCheck, writeTree } from '../src/verify/run.ts';
-import { extractGlue } from '../src/verify/glue.ts';
+import { completeGroup, compileCheck, glueOf, writeTree } from '../src/verify/run.ts';
 import { buildHarness, listScenarios, runAll, type Sanitizer } from '../src/verify/build.ts';
 import type { Codemod, Context, MutantsOf } from '../src/codemod.ts';
 import { repoRoot } from './scenario-lib.ts';
@@ -141,7 +140,7 @@ for (const [shape, tree] of SHAPES) {
     const b = w('b.cpp', `#include "${header}"\nvoid set_size(std::int64_t v);\nint main() { set_size(42); return libtorrent::memory_disk_memory_size_t<>::value.load() == 42 ? 0 : 1; }\n`);
     const sp = w('session_params.cpp', sessionParamsTU(fixed));
     // HEAD's own session.i does not compile until guarded-global (see fixtures/shapes/head/README.md)
-    const glue = shape === 'head' ? null : w('glue.cpp', extractGlue(completeGroup(fixed), join(root, 'tree')).source);
+    const glue = shape === 'head' ? null : w('glue.cpp', glueOf(fixed).source);
     // the early shape's header is the sample's: g++ is enough there
     const compilers = shape === 'early' ? ['g++'] : ['g++', 'clang++'];
     const checks = compilers.flatMap((compiler) => [
@@ -173,8 +172,8 @@ test('the unpatched header: two TUs that include it do not link (the one-definit
 async function scenarios(tree: Tree, label: string, sanitizer: Sanitizer, names: string[]) {
   const root = tmp.dir(`${label}-${sanitizer === 'thread' ? 'tsan' : 'asan'}`);
   writeTree(tree, join(root, 'tree'));
-  const glue = extractGlue(completeGroup(tree), join(root, 'tree'));
-  const bin = await buildHarness(glue.source, join(root, 'tree', glue.headerDir), join(root, 'build'), sanitizer);
+  const glue = glueOf(tree);
+  const bin = await buildHarness(glue.source, join(root, 'tree', glue.headerDir), join(root, 'build'), { sanitize: sanitizer });
   return new Map((await runAll(bin, names)).map((r) => [r.name, r.summary]));
 }
 
@@ -239,7 +238,7 @@ test('sample, every fix applied: each mutant is killed by a scenario of its fix'
   const listed = await (async () => {
     const root = tmp.dir('list');
     writeTree(fixed, join(root, 'tree'));
-    const glue = extractGlue(completeGroup(fixed), join(root, 'tree'));
+    const glue = glueOf(fixed);
     return listScenarios(await buildHarness(glue.source, join(root, 'tree', glue.headerDir), join(root, 'build')));
   })();
   const jobs: (() => Promise<string | null>)[] = [];

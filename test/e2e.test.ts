@@ -49,7 +49,7 @@ before(async () => {
 const compileLimit = limiter(2);
 let cflags: string[] | null = null;
 
-/** g++ -fsyntax-only of a TU that includes only this memory_disk_io.hpp. */
+/** -fsyntax-only, C++14 -pedantic-errors (upstream's build), of a TU that includes only this memory_disk_io.hpp: g++ and clang++. */
 async function compileHeader(header: string, where: string): Promise<RunResult> {
   if (!cflags) {
     const pc = await run('pkg-config', ['--cflags', 'libtorrent-rasterbar']);
@@ -59,7 +59,8 @@ async function compileHeader(header: string, where: string): Promise<RunResult> 
   mkdirSync(where, { recursive: true });
   writeFileSync(join(where, 'memory_disk_io.hpp'), header);
   writeFileSync(join(where, 'tu.cpp'), '#include "memory_disk_io.hpp"\n');
-  return compileLimit(() => run('g++', ['-std=c++17', '-fsyntax-only', ...cflags!, '-I', where, join(where, 'tu.cpp')], { timeoutMs: 300_000 }));
+  const results = await Promise.all(['g++', 'clang++'].map((cxx) => compileLimit(() => run(cxx, ['-std=c++14', '-pedantic-errors', '-fsyntax-only', ...cflags!, '-I', where, join(where, 'tu.cpp')], { timeoutMs: 300_000 }))));
+  return results.find((r) => r.code !== 0) ?? results[0]!;
 }
 
 describe('e2e', { concurrency: 3 }, () => {

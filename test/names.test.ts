@@ -14,6 +14,7 @@ import { loadCodemods } from '../src/registry.ts';
 import { readTree, type Tree } from '../src/workspace.ts';
 import { verifyTree } from '../src/verify/run.ts';
 import { repoRoot } from './scenario-lib.ts';
+import { assertSeriesCompiles } from './compile-lib.ts';
 
 const RENAMES: [string, string][] = [
   ['m_mutex', 'm_state_lock'], ['m_ioc', 'm_context'], ['m_torrents', 'm_slots'], ['m_free_slots', 'm_recycled'],
@@ -43,6 +44,13 @@ for (const fixture of ['fixtures/sample', 'fixtures/shapes/early', 'fixtures/sha
     const again = await plan(tree, mods);
     for (const s of again.steps) assert.equal(s.outcome.status, 'applied', s.codemod.meta.id);
     for (const [p, t] of again.tree) assert.equal(t, tree.get(p), `second run changed ${p}`);
+  });
+}
+
+for (const fixture of ['fixtures/sample', 'fixtures/shapes/early', 'fixtures/shapes/head']) {
+  test(`${fixture}, renamed: every prefix of the series compiles (C++14, g++ and clang++)`, { skip, timeout: 600_000 }, async () => {
+    const input: Tree = new Map([...readTree(join(repoRoot, fixture))].map(([p, t]) => [p, rename(t)]));
+    await assertSeriesCompiles(`${fixture}, renamed`, input, mods, { minPrefixes: mods.length });
   });
 }
 

@@ -1,18 +1,25 @@
 /**
- * guarded-global: one mutex guards the global pointer to the live disk I/O object; the object
- * unregisters itself in its destructor; ownership stays a std::unique_ptr<disk_interface>.
+ * guarded-global: one mutex guards the pointer the SWIG wrappers use to reach the live disk I/O
+ * object; the object registers itself when constructed and unregisters (only itself) when
+ * destroyed, so every way of making it (memory_disk_constructor through session_params.i's
+ * setter, session.i's disk_io_constructor lambda, direct construction) reaches the wrappers;
+ * ownership stays a std::unique_ptr<disk_interface>. C++14: no inline variables.
  *
  * Unsafe shapes (disk_interface.i / session.i):
  *   - early: `C* g = nullptr;` with no mutex, unguarded wrappers, the lambda assigns
  *     `ns::g = dio.get()` on a make_unique;
  *   - analysed: a `std::mutex` next to `C* g`, a setter, guarded wrappers, the lambda calls
- *     `setter(dio.get())`; nothing clears the pointer when the object dies;
+ *     `setter(dio.get())`, `clear_...()` clears whatever g holds; nothing clears g when the
+ *     object dies, and nothing sets it when memory_disk_constructor makes the object;
  *   - HEAD: `std::shared_ptr<C> g`, a setter taking a shared_ptr, the lambda make_shared's and
  *     returns the shared_ptr (which libtorrent does not accept).
- * Safe shape: the header defines (before the class) `inline std::mutex m; inline C* g = nullptr;`,
- * the class's destructor clears g under m only when it points to this; the .i defines neither,
- * every function of the .i that uses g holds m; the lambda makes a unique_ptr and publishes
- * its raw pointer (through the setter or under m).
+ * Safe shape: the header defines, before the class, a class template (the registry) with a
+ * static std::mutex and a static C*, both defined in the header; every constructor of C stores
+ * `this` under the mutex, the destructor clears it under the mutex only when it points to this;
+ * the .i's g and its mutex are references to those members (or the .i names the members
+ * directly), every function of the .i that uses the pointer holds the mutex, a function that
+ * only clears the pointer does nothing; the lambda makes a unique_ptr and publishes (if it still
+ * does) its raw pointer under the mutex.
  */
 import { posix } from 'node:path';
 import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
@@ -50,7 +57,7 @@ interface Decl {
   node: SyntaxNode;
   name: string;
   /** what it declares */
-  kind: 'mutex' | 'raw' | 'shared' | 'other';
+  kind: 'mutex' | 'raw' | 'shared' | 'mutex-alias' | 'raw-alias' | 'other';
   storage: string[];
   declarators: number;
   init: SyntaxNode | null;
@@ -66,9 +73,12 @@ function classify(src: SourceFile, d: SyntaxNode, cls: string): Decl {
   const storage = d.namedChildren.filter((c) => c.type === 'storage_class_specifier').map((c) => c.text);
   const target = first?.type === 'init_declarator' ? first.childForFieldName('declarator') : first;
   let kind: Decl['kind'] = 'other';
+  const refTo = (n: SyntaxNode | null | undefined) => n?.type === 'reference_declarator' && n.namedChildren[0]?.type === 'identifier';
   if (/^(::)?(std::)?mutex$/.test(type) && target?.type === 'identifier') kind = 'mutex';
+  else if (/^(::)?(std::)?mutex$/.test(type) && refTo(target) && init) kind = 'mutex-alias';
   else if (target?.type === 'pointer_declarator' && target.childForFieldName('declarator')?.type === 'identifier' && lastName(type) === cls
     && ofType(d.childForFieldName('type')!, 'type_qualifier').length === 0) kind = 'raw';
+  else if (target?.type === 'pointer_declarator' && refTo(target.childForFieldName('declarator')) && lastName(type) === cls && init) kind = 'raw-alias';
   else if (target?.type === 'identifier' && new RegExp(`^(::)?(std::)?shared_ptr<(\\w+::)*${cls}>$`).test(type)) kind = 'shared';
   return { node: d, name: nameNode ? lastName(textOf(src, nameNode)) : '', kind, storage, declarators: declarators.length, init };
 }
@@ -85,10 +95,10 @@ function namespaceDecls(ctx: Context, src: SourceFile, cls: string): Decl[] {
 function mutexNextTo(decl: Decl, all: Decl[]): Decl | undefined {
   const siblings = decl.node.parent!.namedChildren.filter((c) => c.type !== 'comment');
   const i = siblings.findIndex((c) => c.id === decl.node.id);
-  const byNode = (n: SyntaxNode | undefined) => (n ? all.find((d) => d.node.id === n.id && d.kind === 'mutex') : undefined);
+  const byNode = (n: SyntaxNode | undefined) => (n ? all.find((d) => d.node.id === n.id && (d.kind === 'mutex' || d.kind === 'mutex-alias')) : undefined);
   const adjacent = byNode(siblings[i - 1]) ?? byNode(siblings[i + 1]);
   if (adjacent) return adjacent;
-  const sameScope = all.filter((d) => d.kind === 'mutex' && d.node.parent!.id === decl.node.parent!.id);
+  const sameScope = all.filter((d) => (d.kind === 'mutex' || d.kind === 'mutex-alias') && d.node.parent!.id === decl.node.parent!.id);
   return sameScope.length === 1 ? sameScope[0] : undefined;
 }
 
@@ -166,6 +176,70 @@ function ownNodes(body: SyntaxNode, type: string): SyntaxNode[] {
   });
 }
 
+/** The names the fix works with: the .i's pointer and mutex, and the header's registry and its members. */
+interface Names {
+  C: string;
+  /** the pointer's name in the .i (kept as a reference to the registry's member) */
+  G: string;
+  M: string;
+  /** the registry (a class template) and its static members */
+  R: string;
+  RM: string;
+  RP: string;
+}
+
+const templateArgs = '<\\s*(void)?\\s*>';
+
+/** `R<>::member` (or `R<void>::member`, qualified or not) under node: the identifier `member` of each. */
+function registryRefs(src: SourceFile, node: SyntaxNode, R: string, member: string): SyntaxNode[] {
+  const scope = new RegExp(`^(::)?(\\w+::)*${R}${templateArgs}::$`);
+  return ofType(node, 'identifier').filter((i) => {
+    const q = i.parent;
+    return i.text === member && q?.type === 'qualified_identifier' && q.childForFieldName('name')?.id === i.id
+      && scope.test(squash(textOf(src, q).slice(0, i.startIndex - q.startIndex)));
+  });
+}
+
+/** Every use of the pointer under node: its .i name and the registry's member. */
+function pointerRefs(src: SourceFile, node: SyntaxNode, n: Names): SyntaxNode[] {
+  return [...refsTo(node, n.G), ...registryRefs(src, node, n.R, n.RP)].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** Locks of the mutex under node: by its .i name, or as the registry's member. */
+function mutexLocks(ctx: Context, src: SourceFile, node: SyntaxNode, n: Names): SyntaxNode[] {
+  const member = new RegExp(`${n.R}${templateArgs}::${n.RM}\\b`);
+  return [...new Set([
+    ...locksOf(ctx, src, node, n.M),
+    ...matchAll(ctx.query('lock'), node).filter((c) => member.test(squash(textOf(src, c.declarator!)))).map((c) => c.lock!),
+  ])];
+}
+
+interface Registry { node: SyntaxNode; name: string; mutex: string; live: string }
+
+/** A class template at namespace scope with a static std::mutex and a static C*: where the fix keeps both. */
+function findRegistry(src: SourceFile, C: string): Registry | undefined {
+  for (const td of ofType(src.root, 'template_declaration')) {
+    if (td.parent?.type !== 'translation_unit' && td.parent?.type !== 'declaration_list') continue;
+    const spec = td.namedChildren.find((c) => (c.type === 'struct_specifier' || c.type === 'class_specifier') && c.childForFieldName('body'));
+    const name = spec?.childForFieldName('name')?.text;
+    if (!spec || !name) continue;
+    const statics = spec.childForFieldName('body')!.namedChildren.filter((f) => f.type === 'field_declaration' && f.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static'));
+    const field = (f: SyntaxNode) => declaredName(f.childForFieldName('declarator'))?.text ?? '';
+    const mutex = statics.find((f) => /^(::)?(std::)?mutex$/.test(squash(textOf(src, f.childForFieldName('type')!))) && f.childForFieldName('declarator')?.type === 'field_identifier');
+    const live = statics.find((f) => lastName(textOf(src, f.childForFieldName('type')!)) === C && f.childForFieldName('declarator')?.type === 'pointer_declarator');
+    if (mutex && live) {
+      // both defined out of the class, in the header: `template <...> std::mutex R<U>::m;`
+      for (const member of [field(mutex), field(live)]) {
+        const def = new RegExp(`${name}<\\w+>::${member}(=|;|\\{)`);
+        if (!ofType(src.root, 'template_declaration').some((d) => d.id !== td.id && def.test(squash(textOf(src, d)))))
+          stop(src, td.startIndex, `${name}<>::${member} defined in ${src.path} (template <typename U> ... ${name}<U>::${member};)`);
+      }
+      return { node: td, name, mutex: field(mutex), live: field(live) };
+    }
+  }
+  return undefined;
+}
+
 export function transform(ctx: Context): Result {
   try {
     return run(ctx);
@@ -187,66 +261,92 @@ function run(ctx: Context): Result {
   const notes: string[] = [];
   const at: Loc[] = [loc(hdr, cls.classNode.startIndex)];
 
-  // ---- names: from the header if it defines them already, else from disk_interface.i ----
+  // a pointer defined at namespace scope in the header: C++17 inline variables (or an ODR violation)
   const hDecls = namespaceDecls(ctx, hdr, C);
-  const hGlobals = hDecls.filter((d) => d.kind === 'raw');
-  if (hGlobals.length > 1) stop(hdr, hGlobals[1]!.node.startIndex, `one namespace-scope pointer to ${C}`);
-  const hG = hGlobals[0];
-  const hM = hG ? mutexNextTo(hG, hDecls) : undefined;
+  const hG = hDecls.find((d) => d.kind === 'raw' || d.kind === 'shared');
+  if (hG) stop(hdr, hG.node.startIndex, `C++14: ${hG.name} as a static member of a class template defined in ${hdr.path} (a variable defined in a header needs C++17's inline)`);
+  const reg = findRegistry(hdr, C);
+  if (reg && reg.node.startIndex > cls.classNode.startIndex) stop(hdr, reg.node.startIndex, `${reg.name} declared before ${C}`);
 
+  // ---- the .i's names ----
   const diDecls = namespaceDecls(ctx, di, C);
   const diPointers = findGlobalPointers(di, [C]);
   if (diPointers.length > 1) stop(di, diPointers[1]!.startIndex, `one namespace-scope pointer to ${C}`);
   const iG = diPointers[0] ? diDecls.find((d) => d.node.id === diPointers[0]!.id) ?? classify(di, diPointers[0]!, C) : undefined;
   if (iG) {
     at.push(loc(di, iG.node.startIndex));
-    const form = `\`${C}* <name> = nullptr;\` or \`std::shared_ptr<${C}> <name>;\` (one declarator, no storage class)`;
-    if (iG.kind !== 'raw' && iG.kind !== 'shared') stop(di, iG.node.startIndex, form);
+    const form = `\`${C}* <name> = nullptr;\` or \`std::shared_ptr<${C}> <name>;\` (one declarator, no storage class), or a ${C}*& naming the registry's pointer`;
+    if (!['raw', 'shared', 'raw-alias'].includes(iG.kind)) stop(di, iG.node.startIndex, form);
     if (iG.declarators !== 1 || iG.storage.length) stop(di, iG.node.startIndex, form);
-    if (iG.init && !['null', 'number_literal', 'initializer_list'].includes(iG.init.type) && textOf(di, iG.init) !== 'NULL') stop(di, iG.node.startIndex, form);
+    if (iG.kind !== 'raw-alias' && iG.init && !['null', 'number_literal', 'initializer_list'].includes(iG.init.type) && textOf(di, iG.init) !== 'NULL') stop(di, iG.node.startIndex, form);
+    if (iG.kind === 'raw-alias' && !(reg && registryRefs(di, iG.init!, reg.name, reg.live).length)) stop(di, iG.node.startIndex, `${iG.name} naming ${reg ? `${reg.name}<>::${reg.live}` : `the registry of ${C} in ${hdr.path}`}`);
     if (namespacePath(di, iG.node).join('::') !== clsNs.join('::'))
       stop(di, iG.node.startIndex, `${iG.name} declared in the namespace of ${C} (${clsNs.join('::') || 'the global namespace'})`);
+  } else if (!reg) {
+    return drift(di, 0, `a namespace-scope pointer to ${C} (in ${di.path}) or, fixed, a registry of ${C} in ${hdr.path}`);
+  }
+  const iM = iG ? mutexNextTo(iG, diDecls) : undefined;
+  if (iM?.kind === 'mutex-alias' && !(reg && registryRefs(di, iM.init!, reg.name, reg.mutex).length)) stop(di, iM.node.startIndex, `${iM.name} naming the registry's mutex`);
+  const G = iG?.name ?? reg!.live;
+  const R = reg?.name ?? `${C}_registry`;
+  // the .i's mutex: its own name, a name for the one this fix adds next to the pointer, or the registry's member
+  const M = iM?.name ?? (iG && iG.kind !== 'raw-alias' ? `${G}_mutex` : `${R}<>::${reg!.mutex}`);
+  const n: Names = { C, G, M, R, RM: reg?.mutex ?? 'mutex', RP: reg?.live ?? 'live' };
+  const used = (name: string) => [hdr, di, ses].find((f) => ofType(f.root, 'identifier', 'type_identifier', 'field_identifier', 'namespace_identifier').some((x) => x.text === name));
+  if (!reg) {
+    const taken = used(R);
+    if (taken) stop(taken, ofType(taken.root, 'identifier', 'type_identifier', 'field_identifier').find((x) => x.text === R)?.startIndex ?? 0, `no existing name ${R} (the registry this fix adds)`);
+  }
+  if (iG && iG.kind !== 'raw-alias' && !iM) {
+    const taken = used(M);
+    if (taken) stop(taken, ofType(taken.root, 'identifier', 'type_identifier', 'field_identifier').find((x) => x.text === M)!.startIndex, `no existing name ${M} (the mutex this fix adds)`);
   }
 
-  let G: string;
-  let M: string;
-  if (hG) {
-    G = hG.name;
-    if (!hM) return drift(hdr, hG.node.startIndex, `a std::mutex declared next to ${G}`);
-    M = hM.name;
-    if (hG.node.startIndex > cls.classNode.startIndex) stop(hdr, hG.node.startIndex, `${G} declared before ${C}`);
-    if (hG.storage.includes('static') || hG.storage.includes('extern')) stop(hdr, hG.node.startIndex, `${G} defined (inline) in the header, not static or extern`);
-    if (namespacePath(hdr, hG.node).join('::') !== clsNs.join('::')) stop(hdr, hG.node.startIndex, `${G} declared in the namespace of ${C}`);
-    if (iG && iG.name !== G) stop(di, iG.node.startIndex, `the global named ${G}, as in ${hdr.path}`);
-  } else if (iG) {
-    G = iG.name;
-    const iM = mutexNextTo(iG, diDecls);
-    M = iM ? iM.name : `${G}_mutex`;
-    if (!iM) {
-      const taken = [hdr, di, ses].find((f) => ofType(f.root, 'identifier', 'type_identifier', 'field_identifier').some((n) => n.text === M));
-      if (taken) stop(taken, ofType(taken.root, 'identifier', 'type_identifier', 'field_identifier').find((n) => n.text === M)!.startIndex, `no existing name ${M} (the mutex this fix adds)`);
-    }
-  } else {
-    return drift(di, 0, `a namespace-scope pointer to ${C} (in ${di.path} or, fixed, defined inline in ${hdr.path})`);
-  }
-
-  headerEdits(ctx, hdr, cls, { G, M, hG, clsNs }, edits, notes);
-  const setter = interfaceEdits(ctx, di, { C, G, M, iG, header: posix.basename(hdr.path), diDecls }, edits, notes);
-  const lambdaAt = sessionEdits(ctx, ses, { C, G, M, setter }, edits, notes);
-  at.push(loc(ses, lambdaAt));
+  headerEdits(ctx, hdr, cls, n, !reg, edits, notes);
+  const setter = interfaceEdits(ctx, di, n, { iG, iM, header: posix.basename(hdr.path), diDecls }, edits, notes);
+  const lambdaAt = sessionEdits(ctx, ses, n, setter, edits, notes);
+  if (lambdaAt !== undefined) at.push(loc(ses, lambdaAt));
   if (edits.length === 0) return { status: 'applied', at };
+  notes.push(constructionSites(ctx, [hdr, ses, di], cls));
   return { status: 'apply', edits, at, notes };
+}
+
+/** Where C is made (new C, make_unique<C>, make_shared<C>) outside its own class: each reaches the wrappers now. */
+function constructionSites(ctx: Context, files: SourceFile[], cls: HeaderClass): string {
+  const C = cls.name;
+  const sites: string[] = [];
+  for (const f of files) {
+    const made = [
+      ...ofType(f.root, 'new_expression').filter((x) => lastName(textOf(f, x.childForFieldName('type') ?? x)) === C),
+      ...matchAll(ctx.query('factory'), f.root).filter((m) => lastName(textOf(f, m.targs!).slice(1, -1)) === C).map((m) => m.call!),
+    ].filter((x) => !(f === cls.file && x.startIndex >= cls.classNode.startIndex && x.endIndex <= cls.classNode.endIndex));
+    for (const x of made.sort((a, b) => a.startIndex - b.startIndex)) {
+      let where = 'at file scope';
+      for (let p = x.parent; p; p = p.parent) {
+        if (p.type === 'lambda_expression') {
+          const fn = enclosingFunction(p);
+          where = `in a lambda of ${fn ? functionName(fn) : 'file scope'}`;
+          break;
+        }
+        if (p.type === 'function_definition') { where = `in ${functionName(p)}`; break; }
+      }
+      sites.push(`${f.path}:${loc(f, x.startIndex).line} (${where})`);
+    }
+  }
+  return `${C} registers itself in its constructor, so every construction reaches the wrappers${sites.length ? `: ${sites.join(', ')}` : ''}`;
+}
+
+function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
+  return null;
 }
 
 // ---- memory_disk_io.hpp ----
 
-function headerEdits(
-  ctx: Context, src: SourceFile, cls: HeaderClass,
-  o: { G: string; M: string; hG: Decl | undefined; clsNs: string[] }, edits: Edit[], notes: string[],
-): void {
+function headerEdits(ctx: Context, src: SourceFile, cls: HeaderClass, n: Names, addRegistry: boolean, edits: Edit[], notes: string[]): void {
   const C = cls.name;
-  const vars = { cls: C, global: o.G, mutex: o.M, key: cls.classNode.type === 'class_specifier' ? 'class' : 'struct' };
-  if (!o.hG) {
+  const vars = { cls: C, registry: n.R, key: cls.classNode.type === 'class_specifier' ? 'class' : 'struct' };
+  if (addRegistry) {
     edits.push(...ensureIncludes(src, ['mutex']));
     // before the class, and before a comment attached to it (no blank line in between)
     let anchor = cls.classNode;
@@ -254,15 +354,40 @@ function headerEdits(
       if (/\n[ \t]*\r?\n/.test(src.text.slice(p.endIndex, anchor.startIndex))) break;
       anchor = p;
     }
-    edits.push(insertLinesBefore(src, anchor.startIndex, renderAt(src, anchor.startIndex, 'guarded-global/globals.cpp', vars)));
+    edits.push(insertLinesBefore(src, anchor.startIndex, renderAt(src, anchor.startIndex, 'guarded-global/registry.cpp', vars)));
+  }
+  const ptr = (node: SyntaxNode) => registryRefs(src, node, n.R, n.RP);
+  const locks = (node: SyntaxNode) => mutexLocks(ctx, src, node, { ...n, M: `${n.R}<>::${n.RM}` });
+
+  // every constructor registers the object
+  const ctors = methods(cls.body).filter((m) => functionName(m) === C);
+  if (!ctors.length) stop(src, cls.classNode.startIndex, `a constructor of ${C} defined in its body (it registers the object)`);
+  for (const ctor of ctors) {
+    const body = ctor.childForFieldName('body');
+    if (!body) stop(src, ctor.startIndex, `${C}'s constructor with a body (it registers the object)`);
+    const delegates = ofType(ctor, 'field_initializer').some((fi) => lastName(textOf(src, fi.namedChildren[0] ?? fi)) === C);
+    if (delegates) continue;
+    const registers = ofType(body!, 'assignment_expression').some((a) =>
+      ptr(a.childForFieldName('left')!).length > 0 && a.childForFieldName('right')?.type === 'this' && guarded(a, locks(body!), body!));
+    if (registers) continue;
+    const lock = freeName(body!, ['lock', 'guard', 'registry_lock']);
+    if (!src.text.slice(body!.startIndex, body!.endIndex).includes('\n')) {
+      edits.push({ file: src.path, start: body!.startIndex, end: body!.endIndex, text: renderBlock(src, body!, 'guarded-global/register-block.cpp', { ...vars, lock }) });
+      continue;
+    }
+    const close = body!.endIndex - 1;
+    if (src.text.slice(lineStart(src.text, close), close).trim() !== '') stop(src, close, `${C}'s constructor with its closing } on a line of its own`);
+    const last = statements(body!).at(-1);
+    const text = last ? renderAt(src, last.startIndex, 'guarded-global/register.cpp', { ...vars, lock }) : renderAt(src, close, 'guarded-global/register.cpp', { ...vars, lock }, 1);
+    edits.push(insertLinesBefore(src, close, text));
   }
 
-  // the destructor: unregister, under the mutex, only if the global still points here
-  const isDtor = (n: SyntaxNode) => declaredName(n.childForFieldName('declarator'))?.type === 'destructor_name';
-  const dtors = cls.body.namedChildren.filter((n) => ['function_definition', 'field_declaration', 'declaration'].includes(n.type) && isDtor(n));
+  // the destructor: unregister, under the mutex, only if the pointer still points here
+  const isDtor = (x: SyntaxNode) => declaredName(x.childForFieldName('declarator'))?.type === 'destructor_name';
+  const dtors = cls.body.namedChildren.filter((x) => ['function_definition', 'field_declaration', 'declaration'].includes(x.type) && isDtor(x));
   if (dtors.length > 1) stop(src, dtors[1]!.startIndex, `one destructor in ${C}`);
   const dtor = dtors[0];
-  const expected = `a destructor of ${C} that, holding ${o.M}, sets ${o.G} to nullptr only if it equals this`;
+  const expected = `a destructor of ${C} that, holding ${n.R}<>::${n.RM}, sets ${n.R}<>::${n.RP} to nullptr only if it equals this`;
   if (dtor) {
     const body = dtor.childForFieldName('body');
     if (dtor.type !== 'function_definition' || !body) {
@@ -273,24 +398,22 @@ function headerEdits(
       notes.push(`${C}'s defaulted destructor now unregisters it`);
       return;
     }
-    if (refsTo(body, o.G).length) {
-      if (!unregisters(ctx, src, body, o.G, o.M)) stop(src, dtor.startIndex, expected);
+    if (ptr(body).length) {
+      if (!unregisters(src, body, ptr, locks(body))) stop(src, dtor.startIndex, expected);
       return; // already safe
     }
     if (statements(body).length === 0 && !body.namedChildren.length) {
       edits.push({ file: src.path, start: body.startIndex, end: body.endIndex, text: renderBlock(src, body, 'guarded-global/destructor-block.cpp', { ...vars, lock: 'lock' }) });
     } else {
       if (!opensLine(src, body)) stop(src, body.startIndex, `${C}'s destructor with its statements on their own lines`);
-      edits.push(insertAtTop(src, body, 'guarded-global/destructor-block.cpp', { ...vars, lock: freeName(body, ['lock', 'guard', 'global_lock']) }));
+      edits.push(insertAtTop(src, body, 'guarded-global/destructor-block.cpp', { ...vars, lock: freeName(body, ['lock', 'guard', 'registry_lock']) }));
     }
     return;
   }
-  const ctors = methods(cls.body).filter((m) => functionName(m) === C);
-  const ctor = ctors.at(-1);
-  if (!ctor) stop(src, cls.classNode.startIndex, `a constructor of ${C} defined in its body (the destructor goes after it)`);
-  if (accessAt(cls, ctor!) !== 'public') stop(src, ctor!.startIndex, `a public constructor of ${C} (the destructor goes after it)`);
-  const text = renderAt(src, ctor!.startIndex, 'guarded-global/destructor.cpp', vars);
-  edits.push(insertLinesAfter(src, ctor!.endIndex - 1, src.style.eol + text));
+  const ctor = ctors.at(-1)!;
+  if (accessAt(cls, ctor) !== 'public') stop(src, ctor.startIndex, `a public constructor of ${C} (the destructor goes after it)`);
+  const text = renderAt(src, ctor.startIndex, 'guarded-global/destructor.cpp', vars);
+  edits.push(insertLinesAfter(src, ctor.endIndex - 1, src.style.eol + text));
 }
 
 /** The access of a member: the last access specifier before it, or the class key's default. */
@@ -303,17 +426,16 @@ function accessAt(cls: HeaderClass, member: SyntaxNode): string {
   return access;
 }
 
-/** `if (G == this) G = nullptr;` (either operand order, braces optional) held under a lock of M. */
-function unregisters(ctx: Context, src: SourceFile, body: SyntaxNode, G: string, M: string): boolean {
-  const locks = locksOf(ctx, src, body, M);
+/** `if (P == this) P = nullptr;` (either operand order, braces optional) held under one of `locks`. */
+function unregisters(src: SourceFile, body: SyntaxNode, ptr: (n: SyntaxNode) => SyntaxNode[], locks: SyntaxNode[]): boolean {
   return ofType(body, 'if_statement').some((s) => {
     const cond = s.childForFieldName('condition')?.namedChildren.at(-1);
     if (cond?.type !== 'binary_expression' || cond.childForFieldName('operator')?.text !== '==') return false;
-    const sides = [cond.childForFieldName('left')!, cond.childForFieldName('right')!].map((n) => lastName(textOf(src, n)));
-    if (!(sides.includes(G) && sides.includes('this'))) return false;
+    const sides = [cond.childForFieldName('left')!, cond.childForFieldName('right')!];
+    if (!(sides.some((x) => ptr(x).length > 0) && sides.some((x) => x.type === 'this'))) return false;
     const then = s.childForFieldName('consequence')!;
     const assigns = ofType(then, 'assignment_expression').some((a) =>
-      lastName(textOf(src, a.childForFieldName('left')!)) === G && ['nullptr', 'NULL', '0'].includes(textOf(src, a.childForFieldName('right')!).trim()));
+      ptr(a.childForFieldName('left')!).length > 0 && ['nullptr', 'NULL', '0'].includes(textOf(src, a.childForFieldName('right')!).trim()));
     return assigns && guarded(s, locks, body);
   });
 }
@@ -321,51 +443,67 @@ function unregisters(ctx: Context, src: SourceFile, body: SyntaxNode, G: string,
 // ---- disk_interface.i ----
 
 function interfaceEdits(
-  ctx: Context, src: SourceFile,
-  o: { C: string; G: string; M: string; iG: Decl | undefined; header: string; diDecls: Decl[] }, edits: Edit[], notes: string[],
+  ctx: Context, src: SourceFile, n: Names,
+  o: { iG: Decl | undefined; iM: Decl | undefined; header: string; diDecls: Decl[] }, edits: Edit[], notes: string[],
 ): string | undefined {
-  const { C, G, M, iG } = o;
-  // the definitions move to the header: drop them here, leaving a one-line note
-  const iM = o.diDecls.find((d) => d.kind === 'mutex' && d.name === M);
-  const removed = [iG, iM].filter((d): d is Decl => !!d);
-  if (removed.length) {
-    const ranges = removed.map((d) => ({ d, r: ownLines(src, d.node) }));
-    for (const { d, r } of ranges) if (!r) stop(src, d.node.startIndex, `${d.name} declared on a line of its own`);
-    const sorted = ranges.map((x) => x.r!).sort((a, b) => a.start - b.start);
-    const merged: { start: number; end: number }[] = [];
-    for (const r of sorted) {
-      const last = merged.at(-1);
-      if (last && r.start < last.end) last.end = Math.max(last.end, r.end);
-      else merged.push({ ...r });
+  const { C, G, M, R } = n;
+  const { iG, iM } = o;
+  // the pointer and its mutex become references to the registry's members (uses keep their names)
+  const toAlias = [iG, iM].filter((d): d is Decl => !!d && d.kind !== 'raw-alias' && d.kind !== 'mutex-alias');
+  if (toAlias.length) {
+    for (const d of toAlias) if (!ownLines(src, d.node)) stop(src, d.node.startIndex, `${d.name} declared on a line of its own`);
+    const aliasOf = (d: Decl | 'mutex') => (d === 'mutex' || d.kind === 'mutex' ? `std::mutex& ${M} = ${R}<>::${n.RM};` : `${C}*& ${G} = ${R}<>::${n.RP};`);
+    const first = [iG, iM].filter((d): d is Decl => !!d).sort((a, b) => a.node.startIndex - b.node.startIndex)[0]!;
+    const comment = renderAt(src, first.node.startIndex, 'guarded-global/aliases.cpp', { registry: R, header: o.header }) + src.style.eol;
+    for (const d of toAlias) {
+      const lead = d === first ? comment : '';
+      const extra = d === iG && !iM ? indentAt(src.text, d.node.startIndex) + aliasOf('mutex') + src.style.eol : '';
+      const line = ownLines(src, d.node)!;
+      const trailing = src.text.slice(d.node.endIndex, line.end);
+      edits.push({ file: src.path, start: line.start, end: line.end, text: lead + extra + indentAt(src.text, d.node.startIndex) + aliasOf(d) + trailing });
     }
-    const anchor = iG ?? iM!;
-    const comment = renderAt(src, anchor.node.startIndex, 'guarded-global/moved.cpp', { global: G, mutex: M, header: o.header }) + src.style.eol;
-    const home = merged.find((r) => r.start <= anchor.node.startIndex && anchor.node.startIndex < r.end)!;
-    for (const r of merged) edits.push({ file: src.path, start: r.start, end: r.end, text: r === home ? comment : '' });
     if (iG?.kind === 'shared') {
-      notes.push(`${G} was a std::shared_ptr<${C}>; it is a raw pointer again, cleared by ${C}'s destructor`);
+      notes.push(`${G} was a std::shared_ptr<${C}>; it names ${R}<>::${n.RP}, a raw pointer cleared by ${C}'s destructor`);
       let c = (iM && iM.node.startIndex < iG.node.startIndex ? iM : iG).node.previousNamedSibling;
       while (c?.type === 'comment' && !/shar/i.test(textOf(src, c))) c = c.previousNamedSibling;
       if (c?.type === 'comment') notes.push(`${src.path}:${loc(src, c.startIndex).line}: the comment there still speaks of shared ownership`);
     }
   }
   const smart = iG?.kind === 'shared';
+  const uses = (node: SyntaxNode) => pointerRefs(src, node, n);
+  const fns = ofType(src.root, 'function_definition').filter((f) => f.childForFieldName('body') && uses(f.childForFieldName('body')!).length);
 
-  const fns = ofType(src.root, 'function_definition').filter((f) => f.childForFieldName('body') && refsTo(f.childForFieldName('body')!, G).length);
+  // a function that takes nothing and only clears the pointer would cut a live instance off: it does nothing now
+  const cleared = new Set<number>();
+  for (const f of fns) {
+    if (parameters(f, (x) => textOf(src, x)).length) continue;
+    const body = f.childForFieldName('body')!;
+    const stmts = statements(body).filter((s) => !mutexLocks(ctx, src, s, n).some((l) => l.id === s.id));
+    const clears = (s: SyntaxNode) => {
+      const e = s.type === 'expression_statement' ? s.namedChildren[0] : undefined;
+      if (e?.type === 'assignment_expression') return uses(e.childForFieldName('left')!).length > 0 && ['nullptr', 'NULL', '0'].includes(textOf(src, e.childForFieldName('right')!).trim());
+      if (e?.type === 'call_expression') return /^\w+(::\w+)*\.reset$/.test(squash(textOf(src, e.childForFieldName('function')!))) && uses(e).length > 0 && !e.childForFieldName('arguments')!.namedChildren.length;
+      return false;
+    };
+    if (stmts.length !== 1 || !clears(stmts[0]!)) continue;
+    edits.push({ file: src.path, start: body.startIndex, end: body.endIndex, text: renderBlock(src, body, 'guarded-global/clear.cpp', { cls: C }) });
+    notes.push(`${functionName(f)}() no longer clears ${G}: ${C} unregisters itself, and only itself`);
+    cleared.add(f.id);
+  }
 
   // the setter: one parameter of the class's (smart) pointer type, `G = param;` under the lock
   let setter: string | undefined;
   const setterAssign = new Set<number>();
   for (const f of fns) {
-    const params = parameters(f, (n) => textOf(src, n));
+    const params = parameters(f, (x) => textOf(src, x));
     if (params.length !== 1 || !words(params[0]!.type).includes(C)) continue;
     const p = params[0]!;
     const body = f.childForFieldName('body')!;
     const name = functionName(f) ?? '';
     const expected = `${name}(${textOf(src, p.node)}) that only does \`${G} = ${p.name ?? 'param'};\` (under a lock of ${M})`;
-    const stmts = statements(body).filter((s) => !locksOf(ctx, src, s, M).some((l) => l.id === s.id));
+    const stmts = statements(body).filter((s) => !mutexLocks(ctx, src, s, n).some((l) => l.id === s.id));
     const assign = stmts[0]?.type === 'expression_statement' ? stmts[0].namedChildren[0] : undefined;
-    if (stmts.length !== 1 || assign?.type !== 'assignment_expression' || assign.childForFieldName('operator')?.text !== '=' || lastName(textOf(src, assign.childForFieldName('left')!)) !== G)
+    if (stmts.length !== 1 || assign?.type !== 'assignment_expression' || assign.childForFieldName('operator')?.text !== '=' || !uses(assign.childForFieldName('left')!).length)
       stop(src, body.startIndex, expected);
     const rhs = assign!.childForFieldName('right')!;
     const rhsText = squash(textOf(src, rhs));
@@ -387,6 +525,7 @@ function interfaceEdits(
   // a shared_ptr global becomes a raw pointer: its uses must be ones a raw pointer supports
   if (smart) {
     for (const f of fns) {
+      if (cleared.has(f.id)) continue;
       for (const ref of refsTo(f.childForFieldName('body')!, G)) {
         const e = refExpr(ref);
         const p = e.parent!;
@@ -410,17 +549,19 @@ function interfaceEdits(
     }
   }
 
-  // every function that uses the global holds the mutex while it does
+  // every function that uses the pointer holds the mutex while it does
   let locked = 0;
   for (const f of fns) {
+    if (cleared.has(f.id)) continue;
     const body = f.childForFieldName('body')!;
-    const refs = refsTo(body, G);
-    const locks = locksOf(ctx, src, body, M);
+    const refs = uses(body);
+    const locks = mutexLocks(ctx, src, body, n);
     const open = refs.filter((r) => !guarded(r, locks, body));
     if (!open.length) continue;
     if (locks.length) stop(src, open[0]!.startIndex, `every use of ${G} in ${functionName(f)} after a lock of ${M}`);
     if (!opensLine(src, body)) stop(src, body.startIndex, `${functionName(f)} with its statements on their own lines`);
-    const mutex = qualifier(src, refs[0]!) + M;
+    const first = refs[0]!;
+    const mutex = registryRefs(src, body, R, n.RP).some((r) => r.id === first.id) ? `${R}<>::${n.RM}` : qualifier(src, first) + M;
     edits.push(insertAtTop(src, body, 'guarded-global/lock.cpp', { lock: freeName(body, ['lock', 'guard', 'global_lock']), mutex }));
     locked++;
   }
@@ -430,27 +571,37 @@ function interfaceEdits(
 
 // ---- session.i ----
 
-function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; M: string; setter: string | undefined }, edits: Edit[], notes: string[]): number {
-  const { C, G, M, setter } = o;
+/** Returns where the disk_io_constructor lambda is (undefined when the file has none). */
+function sessionEdits(ctx: Context, src: SourceFile, n: Names, setter: string | undefined, edits: Edit[], notes: string[]): number | undefined {
+  const { C, G, M } = n;
   const lambdas = findConstructorLambdas(src, [C]);
-  if (lambdas.length !== 1) stop(src, lambdas[1]?.startIndex ?? 0, `one disk_io_constructor lambda creating ${C}`);
-  const lambda = lambdas[0]!;
-  const body = lambda.childForFieldName('body')!;
-  // nothing else in the file touches the global without the mutex
+  if (lambdas.length > 1) stop(src, lambdas[1]!.startIndex, `one disk_io_constructor lambda creating ${C}`);
+  const lambda = lambdas[0];
+  // nothing else in the file touches the pointer without the mutex
   for (const f of ofType(src.root, 'function_definition')) {
     const fb = f.childForFieldName('body');
     if (!fb) continue;
-    const locks = locksOf(ctx, src, fb, M);
-    const open = refsTo(fb, G).find((r) => !(r.startIndex >= lambda.startIndex && r.endIndex <= lambda.endIndex) && !guarded(r, locks, fb));
+    const locks = mutexLocks(ctx, src, fb, n);
+    const open = pointerRefs(src, fb, n).find((r) => !(lambda && r.startIndex >= lambda.startIndex && r.endIndex <= lambda.endIndex) && !guarded(r, locks, fb));
     if (open) stop(src, open.startIndex, `${G} used only in the disk_io_constructor lambda, or under a lock of ${M}`);
   }
+  if (!lambda) return undefined;
+  const body = lambda.childForFieldName('body')!;
 
   // the local that owns the new object
   const makers = matchAll(ctx.query('factory'), body).filter((m) => lastName(textOf(src, m.targs!).slice(1, -1)) === C);
-  const news = ownNodes(body, 'new_expression').filter((n) => lastName(textOf(src, n.childForFieldName('type') ?? n)) === C);
+  const news = ownNodes(body, 'new_expression').filter((x) => lastName(textOf(src, x.childForFieldName('type') ?? x)) === C);
   const creation = makers[0]?.call ?? news[0];
   if (makers.length + news.length !== 1 || !creation)
     stop(src, lambda.startIndex, `one std::make_unique<${C}> (or, to fix, std::make_shared<${C}>) in the disk_io_constructor lambda`);
+  // returned as it is made: nothing else can see it
+  if (creation!.parent?.type === 'return_statement' && creation!.parent.parent?.id === body.id && makers[0]) {
+    if (makers[0].maker!.text === 'make_shared') {
+      edits.push({ file: src.path, start: makers[0].maker!.startIndex, end: makers[0].maker!.endIndex, text: 'make_unique' });
+      notes.push(`the disk_io_constructor lambda makes a std::unique_ptr again, as libtorrent's disk_io_constructor requires`);
+    }
+    return lambda.startIndex;
+  }
   let decl: SyntaxNode | null = creation!.parent;
   while (decl && decl.type !== 'declaration' && decl.id !== body.id) decl = decl.parent;
   if (!decl || decl.type !== 'declaration' || decl.parent?.id !== body.id) stop(src, creation!.startIndex, `the new ${C} held in a local of the lambda`);
@@ -468,8 +619,8 @@ function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; 
   else return stop(src, decl!.startIndex, `\`auto ${L} = std::make_unique<${C}>(...)\` (or std::make_shared, or a std::unique_ptr<${C}> from new)`);
   if (kind === 'shared') {
     if (makers[0]) edits.push({ file: src.path, start: makers[0].maker!.startIndex, end: makers[0].maker!.endIndex, text: 'make_unique' });
-    for (const t of ofType(declType, 'type_identifier').filter((t) => t.text === 'shared_ptr'))
-      edits.push({ file: src.path, start: t.startIndex, end: t.endIndex, text: 'unique_ptr' });
+    for (const x of ofType(declType, 'type_identifier').filter((x) => x.text === 'shared_ptr'))
+      edits.push({ file: src.path, start: x.startIndex, end: x.endIndex, text: 'unique_ptr' });
     const before = decl!.previousNamedSibling;
     if (before?.type === 'comment' && /shar/i.test(textOf(src, before)))
       notes.push(`${src.path}:${loc(src, before.startIndex).line}: the comment above ${L} still speaks of shared ownership`);
@@ -482,15 +633,13 @@ function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; 
     if (v !== L && v !== `std::move(${L})`) stop(src, r.startIndex, `the lambda returning ${L}`);
   }
 
-  // it publishes the raw pointer: through the setter, or assigning the global under the mutex
+  // it may still publish the raw pointer (the object registers itself anyway): through the
+  // setter, or assigning the pointer under the mutex
   const isSetterCall = (c: SyntaxNode) => !!setter && lastName(textOf(src, c.childForFieldName('function')!)) === setter;
   const calls = ownNodes(body, 'call_expression').filter(isSetterCall);
-  const assigns = ownNodes(body, 'assignment_expression').filter((a) => {
-    const left = a.childForFieldName('left')!;
-    return (left.type === 'identifier' || left.type === 'qualified_identifier') && lastName(textOf(src, left)) === G;
-  });
-  const expected = `one publication of ${L}: ${setter ? `${setter}(${L}.get()) or ` : ''}\`${G} = ${L}.get();\` under a lock of ${M}`;
-  if (calls.length + assigns.length !== 1) stop(src, lambda.startIndex, expected);
+  const assigns = ownNodes(body, 'assignment_expression').filter((a) => pointerRefs(src, a.childForFieldName('left')!, n).length > 0);
+  const expected = `at most one publication of ${L}: ${setter ? `${setter}(${L}.get()) or ` : ''}\`${G} = ${L}.get();\` under a lock of ${M}`;
+  if (calls.length + assigns.length > 1) stop(src, lambda.startIndex, expected);
   const raw = `${L}.get()`;
   if (calls.length) {
     const args = calls[0]!.childForFieldName('arguments')!.namedChildren;
@@ -499,6 +648,7 @@ function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; 
     if (arg === L) edits.push({ file: src.path, start: args[0]!.endIndex, end: args[0]!.endIndex, text: '.get()' });
     return lambda.startIndex;
   }
+  if (!assigns.length) return lambda.startIndex;
   const a = assigns[0]!;
   const left = a.childForFieldName('left')!;
   const right = a.childForFieldName('right')!;
@@ -506,7 +656,7 @@ function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; 
   if (a.childForFieldName('operator')?.text !== '=' || (value !== raw && value !== L)) stop(src, a.startIndex, expected);
   const nameNode = left.type === 'identifier' ? left : left.childForFieldName('name')!;
   const prefix = textOf(src, left).slice(0, nameNode.startIndex - left.startIndex);
-  if (guarded(a, locksOf(ctx, src, body, M), body)) {
+  if (guarded(a, mutexLocks(ctx, src, body, n), body)) {
     if (value === L) edits.push({ file: src.path, start: right.endIndex, end: right.endIndex, text: '.get()' });
     return lambda.startIndex;
   }
@@ -521,4 +671,3 @@ function sessionEdits(ctx: Context, src: SourceFile, o: { C: string; G: string; 
   }
   return lambda.startIndex;
 }
-

@@ -11,7 +11,7 @@
  * data local; and remove_torrent modifies the member(s) that record was read from.
  */
 import { drift, loc, type Context, type Result } from '../../src/codemod.ts';
-import { dataMembers, ensureIncludes, headerClass, insertLinesAfter, locals, renderAt, statements } from '../../src/cppedit.ts';
+import { dataMembers, ensureIncludes, headerClass, insertLinesAfter, insertLinesBefore, locals, renderAt, statements } from '../../src/cppedit.ts';
 import { declaredName, descendants, ofType, parameters } from '../../src/cst.ts';
 import type { Edit } from '../../src/edits.ts';
 import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
@@ -20,7 +20,7 @@ import { indentAt } from '../../src/text.ts';
 
 /** The operations whose completions deliver data or status for a slot. */
 export const OPERATIONS = ['async_read', 'async_write', 'async_hash', 'async_hash2'];
-const NAMES = { generations: 'm_storage_generations', current: 'storage_generation', is: 'is_storage_generation', bump: 'bump_storage_generation' };
+const NAMES = { generations: 'm_storage_generations', current: 'storage_generation', is: 'is_storage_generation', grow: 'grow_storage_generations', bump: 'bump_storage_generation' };
 const LOCK_TYPE = /\b(lock_guard|unique_lock|scoped_lock)\b/;
 const T = (name: string) => `storage-generation/${name}`;
 
@@ -161,7 +161,12 @@ function recorded(op: Op): { capture: Capture; init: SyntaxNode }[] {
   return op.captures.flatMap((c) => {
     if (!c.local || c.local === op.errorLocal) return [];
     const decl = op.vars.get(c.local)!.decl;
-    const init = decl.childrenForFieldName('declarator').map((d) => d.childForFieldName('value')).find((v) => v && identifiers(v).includes(op.storage));
+    const fromStorage = (v: SyntaxNode | null | undefined): v is SyntaxNode => !!v && identifiers(v).includes(op.storage);
+    // initialised from the storage parameter, or (read under the job's lock) assigned from it later
+    const init = decl.childrenForFieldName('declarator').map((d) => d.childForFieldName('value')).find(fromStorage)
+      ?? ofType(op.fn.body, 'assignment_expression')
+        .filter((a) => a.childForFieldName('left')?.text === c.local && !(a.startIndex >= op.lambda.startIndex && a.endIndex <= op.lambda.endIndex))
+        .map((a) => a.childForFieldName('right')).find(fromStorage);
     return init ? [{ capture: c, init }] : [];
   });
 }
@@ -207,6 +212,16 @@ function membersRead(node: SyntaxNode, memberNames: Map<string, SyntaxNode>, met
       if (m) for (const x of membersRead(m.body, memberNames, methodsByName, depth + 1)) out.add(x);
     }
   return out;
+}
+
+/** The access of a member: the last access specifier before it, or the class key's default. */
+function accessAt(classNode: SyntaxNode, classBody: SyntaxNode, member: SyntaxNode): string {
+  let access = classNode.type === 'class_specifier' ? 'private' : 'public';
+  for (const c of classBody.namedChildren) {
+    if (c.startIndex >= member.startIndex) break;
+    if (c.type === 'access_specifier') access = c.text.replace(/:$/, '').trim();
+  }
+  return access;
 }
 
 /** Whether most multi-line function and lambda bodies of the file open with a { on a line of its own. */
@@ -329,7 +344,37 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     const: mutable ? ' const' : '',
   };
   const edits: Edit[] = [...ensureIncludes(src, ['cstdint', 'mutex', 'vector'])];
-  edits.push(insertLinesAfter(src, mutexDecl.endIndex, renderAt(src, mutexDecl.startIndex, T('members.cpp'), vars)));
+  // the table, and its helpers kept private: next to the mutex when that is private, else in a
+  // private section of their own at the end of the class
+  const memberLines = renderAt(src, mutexDecl.startIndex, T('members.cpp'), vars);
+  const helpers = renderAt(src, mutexDecl.startIndex, T('helpers.cpp'), vars);
+  if (accessAt(classNode, classBody, mutexDecl) === 'private') {
+    edits.push(insertLinesAfter(src, mutexDecl.endIndex, memberLines + src.style.eol + helpers + src.style.eol));
+  } else {
+    edits.push(insertLinesAfter(src, mutexDecl.endIndex, memberLines));
+    const close = classBody.endIndex - 1;
+    const label = classBody.namedChildren.find((c) => c.type === 'access_specifier');
+    const labelIndent = label ? indentAt(src.text, label.startIndex) : indentAt(src.text, classNode.startIndex);
+    if (src.text.slice(src.text.lastIndexOf('\n', close - 1) + 1, close).trim() !== '') throw new Drift(close, `${className}'s closing }; on a line of its own`);
+    edits.push(insertLinesBefore(src, close, src.style.eol + render(loadTemplate(T('private.cpp')), {}, { style: src.style, base: labelIndent }) + helpers.replace(/^(\r?\n)+/, src.style.eol)));
+  }
+
+  // new_torrent makes room for the generation of the slot it hands out, while it holds the mutex
+  const holders = ofType(newTorrent.body, 'return_statement').flatMap((r) => {
+    const v = r.namedChildren[0];
+    const callee = v?.type === 'call_expression' ? v.childForFieldName('function') : v?.type === 'compound_literal_expression' ? v.childForFieldName('type') : null;
+    if (!callee || !/(^|::)storage_holder$/.test(textOf(src, callee).replace(/\s+/g, ''))) return [];
+    const slotArg = (v!.childForFieldName('arguments') ?? v!.childForFieldName('value'))?.namedChildren[0];
+    return slotArg?.type === 'identifier' ? [{ ret: r, slot: slotArg.text }] : [];
+  });
+  const newLocks = lockedMutexes(src, newTorrent.body, memberNames).filter((l) => l.mutex === mutex).map((l) => l.decl);
+  const held = (node: SyntaxNode) => {
+    for (let child = node, p = node.parent; p && p.id !== newTorrent.body.parent?.id; child = p, p = p.parent)
+      if (p.type === 'compound_statement' && newLocks.some((l) => l.parent?.id === p.id && l.endIndex <= child.startIndex)) return true;
+    return false;
+  };
+  if (!holders.length || holders.some((h) => !held(h.ret))) throw new Drift(holders.find((h) => !held(h.ret))?.ret ?? newTorrent.method, `new_torrent returning storage_holder(<slot>, *this) while it holds ${mutex}`);
+  for (const h of holders) edits.push(insertLinesBefore(src, h.ret.startIndex, renderAt(src, h.ret.startIndex, T('grow.cpp'), { ...vars, slot: h.slot })));
   if (removeLock) {
     edits.push(insertLinesAfter(src, removeLock.decl.endIndex, renderAt(src, removeLock.decl.startIndex, T('remove.cpp'), { ...vars, slot })));
   } else {
@@ -339,14 +384,16 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     for (let i = 2; used.has(lock); i++) lock = `lock${i}`;
     edits.push(prepend(src, remove.body, loadTemplate(T('remove_locked.cpp')), { ...vars, slot, lock }, 'remove_torrent\'s body'));
   }
-  edits.push(insertLinesAfter(src, remove.method.endIndex, renderAt(src, remove.method.startIndex, T('helpers.cpp'), vars)));
-  for (const op of ops) edits.push(...patchOperation(src, op, vars));
+  for (const op of ops) edits.push(...patchOperation(src, op, vars, memberNames));
   return { status: 'apply', edits, at: ops.map((op) => loc(src, op.fn.method.startIndex)), notes: [] };
 }
 
 /** Record the generation on submission; capture it in the completion and check it first. */
-function patchOperation(src: SourceFile, op: Op, names: typeof NAMES): Edit[] {
+function patchOperation(src: SourceFile, op: Op, names: typeof NAMES & { mutex: string }, memberNames: Map<string, SyntaxNode>): Edit[] {
   const edits: Edit[] = [];
+  // the critical section that does the job: the one lock of the mutex outside the completion
+  const locks = lockedMutexes(src, op.fn.body, memberNames).filter((l) => l.mutex === names.mutex && !(l.decl.startIndex >= op.lambda.startIndex && l.decl.endIndex <= op.lambda.endIndex));
+  if (locks.length !== 1) throw new Drift(locks[1]?.decl ?? op.fn.method, `${op.fn.name} locking ${names.mutex} once, to do the job, before it posts its completion`);
   const inUse = new Set([...identifiers(op.fn.method), ...op.captures.map((c) => c.name)]);
   let generation = 'generation';
   for (let i = 2; inUse.has(generation); i++) generation = `generation${i}`;
@@ -365,6 +412,8 @@ function patchOperation(src: SourceFile, op: Op, names: typeof NAMES): Edit[] {
   }
 
   edits.push(prepend(src, op.fn.body, loadTemplate(T('record.cpp')), { ...names, generation, storage: op.storage }, `${op.fn.name}'s body`));
+  const lock = locks[0]!.decl;
+  edits.push(insertLinesAfter(src, lock.endIndex - 1, renderAt(src, lock.startIndex, T('read.cpp'), { ...names, generation, storage: op.storage })));
 
   // captures: this, the storage parameter and the recorded generation
   const spec = op.lambda.childForFieldName('captures')!;

@@ -99,7 +99,7 @@ export interface ScenarioReport {
 export interface VerifyReport extends ReportBase {
   command: 'verify';
   /** `result`, or `before` and `after` with --compare; the last column is the verdict */
-  columns: { title: string; buildError?: string }[];
+  columns: { title: string; buildError?: string; glue?: string[] }[];
   scenarios: ScenarioReport[];
 }
 

@@ -68,6 +68,8 @@ export function verifyTable(r: VerifyReport): Table {
 function verifyText(r: VerifyReport, colour: boolean): string[] {
   const out = [formatTable(verifyTable(r), { colour })];
   for (const c of r.columns) if (c.buildError) out.push(`${c.title}: ${c.buildError}`);
+  // how the SWIG glue was made: which setter SWIG keeps, what the build left out
+  for (const c of r.columns) for (const g of c.glue ?? []) out.push(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`);
   const last = r.scenarios.map((s) => s.results.at(-1));
   if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}`);
   return out;

@@ -1,7 +1,6 @@
 /** Building the scenario harness against a tree's glue, and running its scenarios. */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataPath } from '../paths.ts';
@@ -28,20 +27,33 @@ export function cacheDir(): string {
   return d;
 }
 
+export interface BuildOptions {
+  sanitize?: Sanitizer;
+  /** the C++ standard (default c++14, upstream's build); always with -pedantic-errors */
+  std?: string;
+  /** the folder the tree was written to: mapped away in the objects, so they can be cached */
+  treeDir?: string;
+}
+
+export const DEFAULT_STD = 'c++14';
+
 /** Build the harness for one glue source; returns the binary's path. Throws with the compiler's first error. */
-export async function buildHarness(glueSource: string, headerDir: string, workDir: string, sanitize: Sanitizer = 'address,undefined'): Promise<string> {
+export async function buildHarness(glueSource: string, headerDir: string, workDir: string, o: BuildOptions = {}): Promise<string> {
   mkdirSync(workDir, { recursive: true });
-  const glue = join(workDir, 'glue.cpp');
+  const sanitize = o.sanitize ?? 'address,undefined';
+  const glue = join(workDir, sanitize === 'thread' ? 'glue-tsan.cpp' : 'glue.cpp');
   writeFileSync(glue, glueSource);
   const out = join(workDir, sanitize === 'thread' ? 'harness-tsan' : 'harness');
-  const key = createHash('sha256').update(readFileSync(join(harnessDir, 'scenarios.cpp'))).update(sanitize).update(spawnSync('g++', ['--version'], { encoding: 'utf8' }).stdout ?? '').digest('hex').slice(0, 16);
-  const obj = join(cacheDir(), `scenarios-${key}.o`);
-  const r = await run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env: { ...process.env, SANITIZE: sanitize, HARNESS_OBJ: obj }, timeoutMs: 15 * 60_000 });
-  if (r.code !== 0) {
-    const first = (r.stderr.split('\n').find((l) => /\berror\b/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? 'unknown error').trim();
-    throw new MemfixError(`cannot build: ${first}`);
-  }
+  const env: NodeJS.ProcessEnv = { ...process.env, SANITIZE: sanitize, STD: o.std ?? DEFAULT_STD, CACHE_DIR: cacheDir() };
+  if (o.treeDir) env.PREFIX_MAP = `${o.treeDir}/=`;
+  const r = await run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env, timeoutMs: 15 * 60_000 });
+  if (r.code !== 0) throw new MemfixError(`cannot build: ${firstError(r.stderr)}`);
   return out;
+}
+
+/** The first error line of a compiler's output. */
+export function firstError(stderr: string): string {
+  return (stderr.split('\n').find((l) => /\berror\b/.test(l)) ?? stderr.trim().split('\n')[0] ?? 'unknown error').trim();
 }
 
 /** A scenario as the harness lists it: `name<TAB>fix<TAB>sanitizers<TAB>description`, where

@@ -1,7 +1,7 @@
-// memfix(guarded-global): clear {{global}} under its mutex, but only
-// if it still points here: a newer instance stays reachable.
+// memfix(guarded-global): unregister under the mutex, but only if the wrappers
+// still reach this one: a newer instance stays reachable.
 ~{{cls}}()
 {
-    std::lock_guard<std::mutex> lock({{mutex}});
-    if ({{global}} == this) {{global}} = nullptr;
+    std::lock_guard<std::mutex> lock({{registry}}<>::mutex);
+    if ({{registry}}<>::live == this) {{registry}}<>::live = nullptr;
 }

@@ -1,2 +1,3 @@
-// memfix(storage-generation): the slot's generation when this job is submitted
-std::uint64_t const {{generation}} = {{current}}({{storage}});
+// memfix(storage-generation): the slot's generation when this job is submitted,
+// read below under the lock that does the job
+std::uint64_t {{generation}} = 0;

@@ -281,11 +281,17 @@ struct memory_storage
 // memory_disk_io: the session's disk_interface
 // ---------------------------------------------------------------------------
 
-// The live disk I/O, for the Go-side lookbehind helpers; guarded by the
-// mutex below and cleared by ~memory_disk_io().
+// The instance Go reaches through disk_interface.i. Kept in a template so the
+// header can define it once for every translation unit (C++14).
 struct memory_disk_io;
-inline memory_disk_io* g_memory_disk_io{};
-inline std::mutex g_memory_disk_io_mutex;
+template <class Tag = void>
+struct live_disk
+{
+    static std::mutex guard;
+    static memory_disk_io* current;
+};
+template <class Tag> std::mutex live_disk<Tag>::guard;
+template <class Tag> memory_disk_io* live_disk<Tag>::current{};
 
 struct memory_disk_io final
     : disk_interface
@@ -304,6 +310,17 @@ public:
     explicit memory_disk_io(io_context& ioc) : m_ioc(ioc)
     {
         std::cerr << "[memdisk] disk io ready\n";
+        std::unique_lock<std::mutex> reg(live_disk<>::guard);
+        live_disk<>::current = this;
+    }
+
+    ~memory_disk_io()
+    {
+        std::unique_lock<std::mutex> reg(live_disk<>::guard);
+        if (this == live_disk<>::current)
+        {
+            live_disk<>::current = nullptr;
+        }
     }
 
     // --- torrents -----------------------------------------------------------
@@ -517,15 +534,6 @@ public:
     }
 
     void submit_jobs() override {}
-
-    ~memory_disk_io() override
-    {
-        std::unique_lock<std::mutex> held(g_memory_disk_io_mutex);
-        if (this == g_memory_disk_io)
-        {
-            g_memory_disk_io = nullptr;
-        }
-    }
 
     void settings_updated() override {}
 

@@ -281,12 +281,21 @@ struct memory_storage
 // memory_disk_io: the session's disk_interface
 // ---------------------------------------------------------------------------
 
-// memfix(guarded-global): the pointer the SWIG wrappers use to reach the live
-// memory_disk_io, and the mutex that guards it. Defined here, before the class,
-// so that its destructor can unregister it; hold the mutex to use the pointer.
+// memfix(guarded-global): the live memory_disk_io the SWIG wrappers reach, and the mutex
+// that guards it. A memory_disk_io registers itself here when it is constructed and
+// unregisters when it is destroyed, so however it is made (memory_disk_constructor,
+// a disk_io_constructor lambda, directly) the wrappers reach the live one and no
+// dead one. Static members of a class template: one object for the whole program,
+// defined in this header without C++17's inline variables.
 struct memory_disk_io;
-inline std::mutex g_memory_disk_io_mutex;
-inline memory_disk_io* g_memory_disk_io = nullptr;
+template <typename Unused = void>
+struct memory_disk_io_registry
+{
+    static std::mutex mutex;
+    static memory_disk_io* live;
+};
+template <typename Unused> std::mutex memory_disk_io_registry<Unused>::mutex;
+template <typename Unused> memory_disk_io* memory_disk_io_registry<Unused>::live = nullptr;
 
 struct memory_disk_io final
     : disk_interface
@@ -305,14 +314,17 @@ public:
     explicit memory_disk_io(io_context& ioc) : m_ioc(ioc)
     {
         std::cerr << "[memdisk] disk io ready\n";
+        // memfix(guarded-global): reachable through the SWIG wrappers from now on
+        std::lock_guard<std::mutex> lock(memory_disk_io_registry<>::mutex);
+        memory_disk_io_registry<>::live = this;
     }
 
-    // memfix(guarded-global): clear g_memory_disk_io under its mutex, but only
-    // if it still points here: a newer instance stays reachable.
+    // memfix(guarded-global): unregister under the mutex, but only if the wrappers
+    // still reach this one: a newer instance stays reachable.
     ~memory_disk_io()
     {
-        std::lock_guard<std::mutex> lock(g_memory_disk_io_mutex);
-        if (g_memory_disk_io == this) g_memory_disk_io = nullptr;
+        std::lock_guard<std::mutex> lock(memory_disk_io_registry<>::mutex);
+        if (memory_disk_io_registry<>::live == this) memory_disk_io_registry<>::live = nullptr;
     }
 
     // --- torrents -----------------------------------------------------------

@@ -20,54 +20,39 @@ namespace libtorrent {
 #include <mutex>
 
 namespace libtorrent {
-    // The live back end, published by the disk_io_constructor in session.i.
-    // Every access goes through g_memory_disk_io_mutex.
-    // (both are defined in memory_disk_io.hpp)
-
-    void set_global_memory_disk_io(memory_disk_io* dio)
-    {
-        std::scoped_lock guard{g_memory_disk_io_mutex};
-        g_memory_disk_io = dio;
-    }
-
-    // Meant for session teardown.
-    void clear_global_memory_disk_io()
-    {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
-        g_memory_disk_io = nullptr;
-    }
+    // The live back end registers itself in live_disk<> (memory_disk_io.hpp).
 
     void memory_disk_set_lookbehind(int idx, std::vector<int> const& pieces)
     {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
-        if (g_memory_disk_io == nullptr) return;
-        g_memory_disk_io->set_lookbehind_pieces(storage_index_t(idx), pieces);
+        std::lock_guard<std::mutex> guard(live_disk<>::guard);
+        if (live_disk<>::current == nullptr) return;
+        live_disk<>::current->set_lookbehind_pieces(storage_index_t(idx), pieces);
     }
 
     void memory_disk_clear_lookbehind(int idx)
     {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
-        if (g_memory_disk_io == nullptr) return;
-        g_memory_disk_io->clear_lookbehind(storage_index_t(idx));
+        std::lock_guard<std::mutex> guard(live_disk<>::guard);
+        if (live_disk<>::current == nullptr) return;
+        live_disk<>::current->clear_lookbehind(storage_index_t(idx));
     }
 
     bool memory_disk_is_lookbehind_available(int idx, int piece)
     {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
-        if (g_memory_disk_io == nullptr) return false;
-        return g_memory_disk_io->is_lookbehind_available(storage_index_t(idx),
+        std::lock_guard<std::mutex> guard(live_disk<>::guard);
+        if (live_disk<>::current == nullptr) return false;
+        return live_disk<>::current->is_lookbehind_available(storage_index_t(idx),
             piece);
     }
 
     void memory_disk_get_lookbehind_stats(int idx, int& available,
         int& protected_count, std::int64_t& memory)
     {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
+        std::lock_guard<std::mutex> guard(live_disk<>::guard);
         available = 0;
         protected_count = 0;
         memory = 0;
-        if (g_memory_disk_io == nullptr) return;
-        g_memory_disk_io->get_lookbehind_stats(storage_index_t(idx),
+        if (live_disk<>::current == nullptr) return;
+        live_disk<>::current->get_lookbehind_stats(storage_index_t(idx),
             available, protected_count, memory);
     }
 }
@@ -91,7 +76,7 @@ namespace libtorrent {
     // Not known on this side yet: -1 tells Go to use its own count.
     int get_next_storage_index()
     {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
+        std::lock_guard<std::mutex> guard(live_disk<>::guard);
         return -1;
     }
 }

@@ -69,10 +69,7 @@
             , libtorrent::settings_interface const& si
             , libtorrent::counters& cnt)
         {
-            std::unique_ptr<libtorrent::memory_disk_io> dio(
-                new libtorrent::memory_disk_io(ioc));
-            libtorrent::set_global_memory_disk_io(dio.get());
-            return dio;
+            return std::make_unique<libtorrent::memory_disk_io>(ioc);
         };
     }
 

@@ -19,7 +19,9 @@ namespace libtorrent {
 %inline %{
 namespace libtorrent {
     // The live back end; session.i's disk_io_constructor stores it here.
-    // memfix(guarded-global): g_memory_disk_io and g_memory_disk_io_mutex live in memory_disk_io.hpp
+    // memfix(guarded-global): memory_disk_io_registry in memory_disk_io.hpp holds both; these only name them
+    std::mutex& g_memory_disk_io_mutex = memory_disk_io_registry<>::mutex;
+    memory_disk_io*& g_memory_disk_io = memory_disk_io_registry<>::live;
 
     void memory_disk_set_lookbehind(int idx, std::vector<int> const& pieces)
     {

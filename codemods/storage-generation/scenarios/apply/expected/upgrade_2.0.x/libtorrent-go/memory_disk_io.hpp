@@ -297,6 +297,39 @@ private:
     // memfix(storage-generation): the generation of each storage slot, by slot index;
     // bumped when the slot's torrent is removed, guarded by m_mutex
     std::vector<std::uint64_t> m_storage_generations;
+
+    // memfix(storage-generation): the current generation of a storage slot; m_mutex must be
+    // held. It changes each time the slot's torrent is removed, so a job can tell whether the
+    // slot still belongs to the torrent the job was submitted for.
+    std::uint64_t storage_generation(storage_index_t const storage) const
+    {
+        std::size_t const slot = static_cast<std::size_t>(storage);
+        return slot < m_storage_generations.size() ? m_storage_generations[slot] : 0;
+    }
+
+    // memfix(storage-generation): whether a slot is still at the generation a job recorded
+    bool is_storage_generation(storage_index_t const storage, std::uint64_t const generation) const
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return storage_generation(storage) == generation;
+    }
+
+    // memfix(storage-generation): make room for a slot's generation; m_mutex must be held.
+    // new_torrent() calls it, so that remove_torrent(), which libtorrent reaches from a
+    // destructor, never allocates.
+    void grow_storage_generations(storage_index_t const storage)
+    {
+        std::size_t const slot = static_cast<std::size_t>(storage);
+        if (m_storage_generations.size() <= slot) m_storage_generations.resize(slot + 1, 0);
+    }
+
+    // memfix(storage-generation): start a new generation of a slot; m_mutex must be held
+    void bump_storage_generation(storage_index_t const storage)
+    {
+        std::size_t const slot = static_cast<std::size_t>(storage);
+        if (slot < m_storage_generations.size()) ++m_storage_generations[slot];
+    }
+
     bool m_abort = false;
     // memfix(free-disk-buffer): read buffers handed to libtorrent, owned until freed
     std::mutex m_read_buffers_mutex;
@@ -327,6 +360,8 @@ public:
             m_torrents.emplace_back(std::make_unique<memory_storage>(params));
         }
         std::cerr << "[memdisk] torrent in slot " << int(slot) << "\n";
+        // memfix(storage-generation): the slot has a generation before anything can use it
+        grow_storage_generations(slot);
         return storage_holder(slot, *this);
     }
 
@@ -341,43 +376,21 @@ public:
         m_free_slots.push_back(slot);
     }
 
-    // memfix(storage-generation): the current generation of a storage slot. It changes
-    // each time the slot's torrent is removed, so a job can tell whether the slot still
-    // belongs to the torrent the job was submitted for.
-    std::uint64_t storage_generation(storage_index_t const storage) const
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        std::size_t const slot = static_cast<std::size_t>(storage);
-        return slot < m_storage_generations.size() ? m_storage_generations[slot] : 0;
-    }
-
-    // memfix(storage-generation): whether a slot is still at the generation a job recorded
-    bool is_storage_generation(storage_index_t const storage, std::uint64_t const generation) const
-    {
-        return storage_generation(storage) == generation;
-    }
-
-    // memfix(storage-generation): start a new generation of a slot; m_mutex must be held
-    void bump_storage_generation(storage_index_t const storage)
-    {
-        std::size_t const slot = static_cast<std::size_t>(storage);
-        if (m_storage_generations.size() <= slot) m_storage_generations.resize(slot + 1, 0);
-        ++m_storage_generations[slot];
-    }
-
     // --- reads and writes ---------------------------------------------------
 
     void async_read(storage_index_t storage, peer_request const& r
         , std::function<void(disk_buffer_holder, storage_error const&)> handler
         , disk_job_flags_t) override
     {
-        // memfix(storage-generation): the slot's generation when this job is submitted
-        std::uint64_t const generation = storage_generation(storage);
+        // memfix(storage-generation): the slot's generation when this job is submitted,
+        // read below under the lock that does the job
+        std::uint64_t generation = 0;
         storage_error err;
         disk_buffer_holder buffer;
 
         {
             std::lock_guard<std::mutex> l(m_mutex);
+            generation = storage_generation(storage);
             if (storage < m_torrents.end_index()
                 && m_torrents[storage])
             {
@@ -400,7 +413,7 @@ public:
         post(m_ioc, [handler = std::move(handler), err, buffer = std::move(buffer), this, storage, generation]() mutable
         {
             // memfix(storage-generation): the slot's torrent was removed after this job was
-            // submitted: report the job aborted and deliver none of its data
+            // submitted: report the job aborted and drop what it captured to deliver
             if (!is_storage_generation(storage, generation))
             {
                 err.ec = boost::asio::error::operation_aborted;
@@ -415,11 +428,13 @@ public:
         , std::function<void(storage_error const&)> handler
         , disk_job_flags_t) override
     {
-        // memfix(storage-generation): the slot's generation when this job is submitted
-        std::uint64_t const generation = storage_generation(storage);
+        // memfix(storage-generation): the slot's generation when this job is submitted,
+        // read below under the lock that does the job
+        std::uint64_t generation = 0;
         storage_error err;
         {
             std::lock_guard<std::mutex> l(m_mutex);
+            generation = storage_generation(storage);
             if (storage < m_torrents.end_index()
                 && m_torrents[storage])
                 m_torrents[storage]->writev({buf, r.length},
@@ -430,7 +445,7 @@ public:
         post(m_ioc, [handler, err, this, storage, generation]() mutable
         {
             // memfix(storage-generation): the slot's torrent was removed after this job was
-            // submitted: report the job aborted and deliver none of its data
+            // submitted: report the job aborted and drop what it captured to deliver
             if (!is_storage_generation(storage, generation))
             {
                 err.ec = boost::asio::error::operation_aborted;
@@ -446,12 +461,14 @@ public:
         , std::function<void(piece_index_t, sha1_hash const&,
             storage_error const&)> handler) override
     {
-        // memfix(storage-generation): the slot's generation when this job is submitted
-        std::uint64_t const generation = storage_generation(storage);
+        // memfix(storage-generation): the slot's generation when this job is submitted,
+        // read below under the lock that does the job
+        std::uint64_t generation = 0;
         storage_error err;
         sha1_hash digest;
         {
             std::lock_guard<std::mutex> l(m_mutex);
+            generation = storage_generation(storage);
             if (storage < m_torrents.end_index()
                 && m_torrents[storage])
                 digest = m_torrents[storage]->hash(piece, v2, err);
@@ -461,7 +478,7 @@ public:
         post(m_ioc, [handler, piece, digest, err, this, storage, generation]() mutable
             {
                 // memfix(storage-generation): the slot's torrent was removed after this job was
-                // submitted: report the job aborted and deliver none of its data
+                // submitted: report the job aborted and drop what it captured to deliver
                 if (!is_storage_generation(storage, generation))
                 {
                     err.ec = boost::asio::error::operation_aborted;
@@ -476,12 +493,14 @@ public:
         , std::function<void(piece_index_t, sha256_hash const&,
             storage_error const&)> handler) override
     {
-        // memfix(storage-generation): the slot's generation when this job is submitted
-        std::uint64_t const generation = storage_generation(storage);
+        // memfix(storage-generation): the slot's generation when this job is submitted,
+        // read below under the lock that does the job
+        std::uint64_t generation = 0;
         storage_error err;
         sha256_hash digest;
         {
             std::lock_guard<std::mutex> l(m_mutex);
+            generation = storage_generation(storage);
             if (storage < m_torrents.end_index()
                 && m_torrents[storage])
                 digest = m_torrents[storage]->hash2(piece, offset, err);
@@ -491,7 +510,7 @@ public:
         post(m_ioc, [handler, piece, digest, err, this, storage, generation]() mutable
             {
                 // memfix(storage-generation): the slot's torrent was removed after this job was
-                // submitted: report the job aborted and deliver none of its data
+                // submitted: report the job aborted and drop what it captured to deliver
                 if (!is_storage_generation(storage, generation))
                 {
                     err.ec = boost::asio::error::operation_aborted;

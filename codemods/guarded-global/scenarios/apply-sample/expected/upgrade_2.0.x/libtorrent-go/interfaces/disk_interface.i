@@ -22,7 +22,9 @@ namespace libtorrent {
 namespace libtorrent {
     // The live back end, published by the disk_io_constructor in session.i.
     // Every access goes through g_memory_disk_io_mutex.
-    // memfix(guarded-global): g_memory_disk_io and g_memory_disk_io_mutex live in memory_disk_io.hpp
+    // memfix(guarded-global): memory_disk_io_registry in memory_disk_io.hpp holds both; these only name them
+    std::mutex& g_memory_disk_io_mutex = memory_disk_io_registry<>::mutex;
+    memory_disk_io*& g_memory_disk_io = memory_disk_io_registry<>::live;
 
     void set_global_memory_disk_io(memory_disk_io* dio)
     {
@@ -33,8 +35,8 @@ namespace libtorrent {
     // Meant for session teardown.
     void clear_global_memory_disk_io()
     {
-        std::lock_guard<std::mutex> guard(g_memory_disk_io_mutex);
-        g_memory_disk_io = nullptr;
+        // memfix(guarded-global): nothing to do: a memory_disk_io unregisters itself when it is
+        // destroyed, and clearing here could cut the wrappers off from a live one
     }
 
     void memory_disk_set_lookbehind(int idx, std::vector<int> const& pieces)

@@ -1,0 +1,134 @@
+/**
+ * A proof must be able to fail. Each codemod may ship `mutants.ts` (`mutants(ctx): Mutant[]`, see
+ * src/codemod.ts): on the tree with every fix applied, each mutant undoes its fix in one place.
+ * Every mutant is built and run against the scenarios (the codemod's own first, then the rest,
+ * ASan first, then ThreadSanitizer); the first failing scenario kills it. A mutant that no
+ * scenario kills is a hole in the proof.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Codemod, Context, Mutant, MutantsOf } from '../codemod.ts';
+import { applyEdits, byFile } from '../edits.ts';
+import { MemfixError } from '../errors.ts';
+import { plan } from '../engine.ts';
+import { modulePath } from '../paths.ts';
+import { compileQuery } from '../source.ts';
+import type { Tree } from '../workspace.ts';
+import { listScenarios, runScenario, type ScenarioInfo } from './build.ts';
+import { buildTree, completeGroup, runTree, type TreeVerdict } from './run.ts';
+
+export interface MutantResult {
+  codemod: string;
+  id: string;
+  description: string;
+  killed: boolean;
+  /** the scenario that failed (`name` or `name (tsan)`) and why, or why nothing did */
+  by?: string;
+  summary: string;
+}
+
+export interface MutantsReport {
+  /** the fixed tree's own verdict: every scenario must pass there first */
+  baseline: TreeVerdict;
+  results: MutantResult[];
+}
+
+/** The mutants of every codemod that has a mutants module, on the fixed tree. */
+export async function deriveMutants(fixed: Tree, mods: Codemod[]): Promise<{ codemod: Codemod; mutant: Mutant }[]> {
+  const group = completeGroup(fixed);
+  const out: { codemod: Codemod; mutant: Mutant }[] = [];
+  for (const mod of mods) {
+    const file = modulePath(join(mod.dir, 'mutants.ts'));
+    if (!existsSync(file)) continue;
+    const m = (await import(pathToFileURL(file).href)) as { mutants?: MutantsOf };
+    if (typeof m.mutants !== 'function') throw new MemfixError(`${mod.meta.id}: mutants.ts must export mutants(ctx)`, file);
+    if (mod.meta.targets.some((r) => !group.files[r])) continue;
+    const ctx: Context = {
+      files: group.files,
+      className: group.className,
+      query: (name) => {
+        const scm = mod.queries[name];
+        if (scm === undefined) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
+        return compileQuery(scm, `${mod.meta.id}/${name}.scm`);
+      },
+    };
+    const ids = new Set<string>();
+    for (const mutant of m.mutants(ctx)) {
+      if (ids.has(mutant.id)) throw new MemfixError(`${mod.meta.id}: two mutants named ${mutant.id}`, file);
+      if (!mutant.edits.length) throw new MemfixError(`${mod.meta.id}/${mutant.id}: a mutant with no edit`, file);
+      ids.add(mutant.id);
+      out.push({ codemod: mod, mutant });
+    }
+  }
+  return out;
+}
+
+export function mutate(tree: Tree, mutant: Mutant): Tree {
+  const out = new Map(tree);
+  for (const [path, edits] of byFile(mutant.edits)) {
+    const text = out.get(path);
+    if (text === undefined) throw new MemfixError(`mutant ${mutant.id}: edit to a file not in the tree`, path);
+    out.set(path, applyEdits(text, edits));
+  }
+  return out;
+}
+
+/** Scenarios in the order that kills a codemod's mutants soonest: its own, then `all`, then the rest. */
+function order(scenarios: ScenarioInfo[], codemod: string): ScenarioInfo[] {
+  const rank = (s: ScenarioInfo) => (s.fix === codemod ? 0 : s.fix === 'all' ? 1 : 2);
+  return [...scenarios].sort((a, b) => rank(a) - rank(b));
+}
+
+export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, std?: string): Promise<MutantResult> {
+  const base = { codemod, id: mutant.id, description: mutant.description };
+  let built;
+  try {
+    built = await buildTree(tree, { label: `mutant-${mutant.id}`, std });
+  } catch (e) {
+    if (e instanceof MemfixError) return { ...base, killed: false, summary: `the mutant does not build (${e.message.replace(/^cannot build: /, '')})` };
+    throw e;
+  }
+  try {
+    // the codemod's own scenarios (ASan, then TSan), then `all`, then the others; the TSan build
+    // is made only when a TSan scenario's turn comes
+    const listed = await listScenarios(await built.binary('asan'));
+    const runs = order(listed, codemod).flatMap((s) => s.sanitizers.map((san) => ({ s, san, rank: (s.fix === codemod ? 0 : s.fix === 'all' ? 2 : 4) + (san === 'tsan' ? 1 : 0) })));
+    runs.sort((a, b) => a.rank - b.rank);
+    for (const { s, san } of runs) {
+      const r = await runScenario(await built.binary(san), s.name);
+      if (!r.pass) return { ...base, killed: true, by: san === 'tsan' ? `${s.name} (tsan)` : s.name, summary: r.summary };
+    }
+    return { ...base, killed: false, summary: 'every scenario passes' };
+  } finally {
+    built.dispose();
+  }
+}
+
+/**
+ * Apply every fix (a tree already fixed stays as it is), check that the fixed tree passes every
+ * scenario, then build and run each mutant, two at a time. `onResult` hears of each as it ends.
+ */
+export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string; onResult?: (r: MutantResult) => void } = {}): Promise<MutantsReport> {
+  const fixed = (await plan(tree, mods)).tree;
+  const built = await buildTree(fixed, { label: 'fixed', std: o.std });
+  let baseline: TreeVerdict;
+  try {
+    baseline = await runTree(built, { tsan: true });
+  } finally {
+    built.dispose();
+  }
+  if (!baseline.results.every((r) => r.pass)) return { baseline, results: [] };
+  const all = await deriveMutants(fixed, mods);
+  const results: MutantResult[] = new Array(all.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < all.length; i = next++) {
+      const { codemod, mutant } = all[i]!;
+      results[i] = await killMutant(mutate(fixed, mutant), codemod.meta.id, mutant, o.std);
+      o.onResult?.(results[i]!);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return { baseline, results };
+}

@@ -1,0 +1,1 @@
+// memfix(guarded-global): {{registry}} in {{header}} holds both; these only name them

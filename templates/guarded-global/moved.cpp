@@ -1,1 +1,0 @@
-// memfix(guarded-global): {{global}} and {{mutex}} live in {{header}}

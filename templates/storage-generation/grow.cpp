@@ -1,0 +1,2 @@
+// memfix(storage-generation): the slot has a generation before anything can use it
+{{grow}}({{slot}});

@@ -1,0 +1,51 @@
+/**
+ * harness/build.sh's object cache is shared by every build on the machine (memfix verify, the
+ * mutants, other checkouts): two builds of the same tree at once must both succeed, leave one
+ * object per content and no temporary file, and a second build must reuse the objects.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { plan } from '../src/engine.ts';
+import { loadCodemods } from '../src/registry.ts';
+import { readTree } from '../src/workspace.ts';
+import { glueOf, writeTree } from '../src/verify/run.ts';
+import { repoRoot } from './scenario-lib.ts';
+
+const toolchain = spawnSync('g++', ['--version']).status === 0 && spawnSync('pkg-config', ['--exists', 'libtorrent-rasterbar']).status === 0;
+const skip = !toolchain && process.env.CI !== 'true' ? 'g++ or libtorrent-rasterbar-dev missing' : false;
+
+const build = (glue: string, headerDir: string, out: string, cache: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+  const child = spawn('bash', [join(repoRoot, 'harness/build.sh'), glue, headerDir, out], { env: { ...process.env, CACHE_DIR: cache }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.on('close', (code) => resolve({ code, stderr }));
+});
+
+test('two builds at once share the cache: both link, one object per content, no temporary left; a third reuses them', { skip, timeout: 900_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memfix-cache-test-'));
+  try {
+    const fixed = (await plan(readTree(join(repoRoot, 'fixtures/sample')), await loadCodemods())).tree;
+    writeTree(fixed, join(dir, 'tree'));
+    const glue = glueOf(fixed);
+    writeFileSync(join(dir, 'glue.cpp'), glue.source);
+    const cache = join(dir, 'cache');
+    const headerDir = join(dir, 'tree', glue.headerDir);
+    const [a, b] = await Promise.all([build(join(dir, 'glue.cpp'), headerDir, join(dir, 'a'), cache), build(join(dir, 'glue.cpp'), headerDir, join(dir, 'b'), cache)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const files = readdirSync(cache).sort();
+    assert.deepEqual(files.map((f) => f.replace(/-[0-9a-f]{24}\.o$/, '.o')), ['glue.o', 'scenarios.o'], files.join(', '));
+    const before = files.map((f) => statSync(join(cache, f)).ino);
+    const c = await build(join(dir, 'glue.cpp'), headerDir, join(dir, 'c'), cache);
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(readdirSync(cache).sort(), files, 'the third build compiled again');
+    assert.deepEqual(files.map((f) => statSync(join(cache, f)).ino), before, 'the third build replaced an object');
+    assert.equal(spawnSync(join(dir, 'c'), ['--list']).status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,70 @@
+/**
+ * A proof that can fail: `memfix verify --mutants` derives, from the fixed sample, mutants that
+ * each undo a fix in one place (every codemod's mutants.ts), and every one must be killed by a
+ * scenario. Also: what the command says and exits with when one survives, and that a mutant that
+ * does not build counts as a survivor (it proves nothing).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { plan } from '../src/engine.ts';
+import { loadCodemods } from '../src/registry.ts';
+import { readTree } from '../src/workspace.ts';
+import { deriveMutants, killMutant } from '../src/verify/mutants.ts';
+import { mutantsVerdict } from '../src/commands/verify.ts';
+import type { ScenarioResult } from '../src/verify/build.ts';
+import { repoRoot } from './scenario-lib.ts';
+
+const toolchain = spawnSync('g++', ['--version']).status === 0 && spawnSync('pkg-config', ['--exists', 'libtorrent-rasterbar']).status === 0;
+const skip = !toolchain && process.env.CI !== 'true' ? 'g++ or libtorrent-rasterbar-dev missing' : false;
+const mods = await loadCodemods();
+const withMutants = readdirSync(join(repoRoot, 'codemods')).filter((d) => existsSync(join(repoRoot, 'codemods', d, 'mutants.ts'))).sort();
+const sample = readTree(join(repoRoot, 'fixtures/sample'));
+const memfix = fileURLToPath(new URL('../bin/memfix.js', import.meta.url));
+
+test('every codemod with a mutants.ts derives mutants from the fixed sample, each a real change with a unique id', async () => {
+  const fixed = (await plan(sample, mods)).tree;
+  const all = await deriveMutants(fixed, mods);
+  for (const id of withMutants) assert.ok(all.some((m) => m.codemod.meta.id === id), `${id}: no mutant`);
+  const ids = all.map((m) => `${m.codemod.meta.id}/${m.mutant.id}`);
+  assert.equal(new Set(ids).size, ids.length);
+  // the ones the proof is known to need: buffers released, the copy, a wrapper's lock, the unregistration, a generation check
+  for (const id of ['free-disk-buffer/free-releases-nothing', 'copy-on-read/span-handed-over', 'guarded-global/wrapper-unlocked', 'guarded-global/no-unregistration', 'storage-generation/async-read-unchecked'])
+    assert.ok(ids.includes(id), `${id} missing from ${ids.join(', ')}`);
+});
+
+test('verify --mutants on the sample: the fixed tree passes, every mutant is killed, exit 0', { skip, timeout: 3_600_000 }, () => {
+  const r = spawnSync(process.execPath, [memfix, 'verify', join(repoRoot, 'fixtures/sample'), '--mutants'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 3_500_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const m = /^mutants killed (\d+) of (\d+)$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.equal(m[1], m[2], r.stdout);
+  assert.ok(Number(m[2]) >= 17, r.stdout);
+  assert.doesNotMatch(r.stdout, /SURVIVED/);
+  for (const id of withMutants) assert.match(r.stdout, new RegExp(`^  killed\\s+${id}/\\S+: .*\\n\\s+by \\S+`, 'm'), `${id}: no mutant killed`);
+});
+
+const result = (name: string, pass: boolean): ScenarioResult => ({ name, pass, summary: pass ? 'pass' : 'FAIL' });
+const baseline = { scenarios: [], results: [result('a', true)] };
+
+test('a survivor is named and makes the exit code 1; a fixed tree that fails runs no mutant', () => {
+  const killed = { codemod: 'x', id: 'm1', description: 'd', killed: true, by: 'a', summary: 's' };
+  const survived = { codemod: 'x', id: 'm2', description: 'd', killed: false, summary: 'every scenario passes' };
+  assert.deepEqual(mutantsVerdict({ baseline, results: [killed] }), { lines: ['mutants killed 1 of 1'], exitCode: 0 });
+  assert.deepEqual(mutantsVerdict({ baseline, results: [killed, survived] }), { lines: ['mutants killed 1 of 2', 'survivors: x/m2'], exitCode: 1 });
+  assert.equal(mutantsVerdict({ baseline, results: [] }).exitCode, 1);
+  const bad = mutantsVerdict({ baseline: { scenarios: [], results: [result('a', false)] }, results: [] });
+  assert.equal(bad.exitCode, 1);
+  assert.match(bad.lines[0]!, /^the fixed tree fails a \(FAIL\): no mutant was run$/);
+});
+
+test('a mutant that does not build is not killed: it proves nothing', { skip, timeout: 900_000 }, async () => {
+  const fixed = (await plan(sample, mods)).tree;
+  const header = 'upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp';
+  const r = await killMutant(new Map(fixed).set(header, fixed.get(header)! + '\n#error memfix: a broken mutant\n'), 'x', { id: 'broken', description: 'd', edits: [] });
+  assert.equal(r.killed, false);
+  assert.match(r.summary, /^the mutant does not build \(.*a broken mutant/);
+});
