@@ -103,7 +103,7 @@ export function swigOrder(group: TargetGroup, all: SourceFile[]): { files: Sourc
   // the other files (session_params.i among them) by path, the session file last
   const di = group.files['disk-interface'];
   const ses = group.files.session;
-  const rest = swig.filter((s) => s !== di && s !== ses).sort((a, b) => a.path.localeCompare(b.path));
+  const rest = swig.filter((s) => s.path !== di?.path && s.path !== ses?.path).sort((a, b) => a.path.localeCompare(b.path));
   const files = [...(di ? [di] : []), ...rest, ...(ses ? [ses] : [])];
   return { files, reached: new Set(files.map((f) => f.path)), fallback: 'no %module file: disk-interface file first, session file last, as upstream\'s libtorrent.i orders them' };
 }
