@@ -232,34 +232,5 @@ for (const [shape, tree] of SHAPES) {
   });
 }
 
-test('sample, every fix applied: each mutant is killed by a scenario of its fix', { skip, timeout: 3_600_000 }, async () => {
-  const fixed = (await plan(SHAPES[0]![1], mods)).tree;
-  const group = discoverTargets(sources(fixed)).find((g) => g.files.header)!;
-  const listed = await (async () => {
-    const root = tmp.dir('list');
-    writeTree(fixed, join(root, 'tree'));
-    const glue = glueOf(fixed);
-    return listScenarios(await buildHarness(glue.source, join(root, 'tree', glue.headerDir), join(root, 'build')));
-  })();
-  const jobs: (() => Promise<string | null>)[] = [];
-  for (const id of OURS) {
-    const mod = mods.find((m) => m.meta.id === id)!;
-    const ctx: Context = { files: group.files, className: group.className, query: (n) => compileQuery(mod.queries[n]!), filesNaming: (n) => [...Object.values(group.files), ...(group.members ?? [])].filter((s) => s!.text.includes(n)) as SourceFile[] };
-    const { mutants } = (await import(pathToFileURL(join(mod.dir, 'mutants.ts')).href)) as { mutants: MutantsOf };
-    const mine = listed.filter((s) => s.fix === id);
-    const asan = mine.filter((s) => s.sanitizers.includes('asan')).map((s) => s.name);
-    const sanitizer: Sanitizer = asan.length ? 'address,undefined' : 'thread';
-    const names = asan.length ? asan : mine.map((s) => s.name);
-    assert.ok(names.length > 0, `${id} has scenarios`);
-    for (const m of mutants(ctx)) {
-      const mutated = new Map(fixed);
-      for (const [p, e] of byFile(m.edits)) mutated.set(p, applyEdits(fixed.get(p)!, e));
-      jobs.push(async () => {
-        const results = await scenarios(mutated, `mutant-${m.id}`, sanitizer, names);
-        return [...results.values()].some((s) => s !== 'pass') ? null : `${id}/${m.id} survived ${names.join(', ')}`;
-      });
-    }
-  }
-  const survived = (await Promise.all(jobs.map((j) => heavy(j)))).filter((x) => x !== null);
-  assert.deepEqual(survived, []);
-});
+// That each of these mutants is killed by a scenario is test/mutants.test.ts's job: `memfix verify
+// --mutants` builds every codemod's mutants, these two fixes' among them.
