@@ -65,11 +65,23 @@ export function verifyTable(r: VerifyReport): Table {
   };
 }
 
+/** A long line folded at spaces to 100 columns; continuation lines start with two spaces. */
+function fold(line: string, width = 100): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) { out.push(cur); cur = '  ' + word; }
+    else cur = cur ? `${cur} ${word}` : word;
+  }
+  out.push(cur);
+  return out;
+}
+
 function verifyText(r: VerifyReport, colour: boolean): string[] {
   const out = [formatTable(verifyTable(r), { colour })];
   for (const c of r.columns) if (c.buildError) out.push(`${c.title}: ${c.buildError}`);
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
-  for (const c of r.columns) for (const g of c.glue ?? []) out.push(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`);
+  for (const c of r.columns) for (const g of c.glue ?? []) out.push(...fold(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`));
   const last = r.scenarios.map((s) => s.results.at(-1));
   if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}`);
   return out;
