@@ -239,8 +239,15 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
     at = startPosition;
     atIndex = r.start;
   }
-  const tree = runParser(input, oldTree);
+  let tree = runParser(input, oldTree);
   count(old.path, 'incremental', input.length);
+  // tree-sitter's error recovery may shape a broken text otherwise when it starts from an old
+  // tree than when it starts afresh: a tree with errors is made afresh, so it is always the tree
+  // a fresh parse gives (a fix's edits leave valid code: for them this costs nothing)
+  if (tree.rootNode.hasError) {
+    tree = runParser(input);
+    count(old.path, 'full', input.length);
+  }
   // the file's style is the one its author wrote (a fix's insertions follow it)
   return { path: old.path, text, kind: old.kind, root: tree.rootNode, swig, style: old.style };
 }

@@ -14,7 +14,12 @@ import { plan } from '../src/engine.ts';
 import { loadCodemods } from '../src/registry.ts';
 import { readTree } from '../src/workspace.ts';
 import { deriveMutants, killMutant } from '../src/verify/mutants.ts';
-import { mutantsVerdict } from '../src/commands/verify.ts';
+import { mutantsVerdict, verifyReport } from '../src/commands/verify.ts';
+import { mutantsText } from '../src/render/text.ts';
+import { renderJunit } from '../src/render/junit.ts';
+import { renderGithub } from '../src/render/github.ts';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import type { ScenarioResult } from '../src/verify/build.ts';
 import { repoRoot } from './scenario-lib.ts';
 
@@ -24,6 +29,8 @@ const mods = await loadCodemods();
 const withMutants = readdirSync(join(repoRoot, 'codemods')).filter((d) => existsSync(join(repoRoot, 'codemods', d, 'mutants.ts'))).sort();
 const sample = readTree(join(repoRoot, 'fixtures/sample'));
 const memfix = fileURLToPath(new URL('../bin/memfix.js', import.meta.url));
+const Ajv = createRequire(import.meta.url)('ajv').default as typeof import('ajv').default;
+const validateReport = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(repoRoot, 'docs/report.schema.json'), 'utf8')));
 
 test('every codemod with a mutants.ts derives mutants from the fixed sample, each a real change with a unique id', async () => {
   const fixed = (await plan(sample, mods)).tree;
@@ -44,21 +51,36 @@ test('verify --mutants on the sample: the fixed tree passes, every mutant is kil
   assert.equal(m[1], m[2], r.stdout);
   assert.ok(Number(m[2]) >= 17, r.stdout);
   assert.doesNotMatch(r.stdout, /SURVIVED/);
-  for (const id of withMutants) assert.match(r.stdout, new RegExp(`^  killed\\s+${id}/\\S+: .*\\n\\s+by \\S+`, 'm'), `${id}: no mutant killed`);
+  // a mutant's line, its description wrapped at 100 columns, then `by SCENARIO: why`
+  for (const id of withMutants) assert.match(r.stdout, new RegExp(`^  killed\\s+${id}/\\S+: .*\\n(?: {12}(?!by ).*\\n)* {12}by \\S+`, 'm'), `${id}: no mutant killed`);
+  for (const line of r.stdout.split('\n')) assert.ok(line.length <= 100, `over 100 columns: ${line}`);
 });
 
 const result = (name: string, pass: boolean): ScenarioResult => ({ name, pass, summary: pass ? 'pass' : 'FAIL' });
 const baseline = { scenarios: [], results: [result('a', true)] };
 
-test('a survivor is named and makes the exit code 1; a fixed tree that fails runs no mutant', () => {
+test('a survivor is named and makes the exit code 1; a fixed tree that fails runs no mutant; every format says so', () => {
   const killed = { codemod: 'x', id: 'm1', description: 'd', killed: true, by: 'a', summary: 's' };
   const survived = { codemod: 'x', id: 'm2', description: 'd', killed: false, summary: 'every scenario passes' };
-  assert.deepEqual(mutantsVerdict({ baseline, results: [killed] }), { lines: ['mutants killed 1 of 1'], exitCode: 0 });
-  assert.deepEqual(mutantsVerdict({ baseline, results: [killed, survived] }), { lines: ['mutants killed 1 of 2', 'survivors: x/m2'], exitCode: 1 });
+  const one = mutantsVerdict({ baseline, results: [killed] });
+  assert.equal(one.exitCode, 0);
+  assert.deepEqual(mutantsText(one.mutants).slice(-1), ['mutants killed 1 of 1']);
+  const two = mutantsVerdict({ baseline, results: [killed, survived] });
+  assert.equal(two.exitCode, 1);
+  assert.deepEqual(mutantsText(two.mutants).slice(-2), ['mutants killed 1 of 2', 'survivors: x/m2']);
+  assert.match(mutantsText(two.mutants).join('\n'), /^  SURVIVED  x\/m2: d\n\s+every scenario passes$/m);
   assert.equal(mutantsVerdict({ baseline, results: [] }).exitCode, 1);
+  assert.match(mutantsText(mutantsVerdict({ baseline, results: [] }).mutants).join('\n'), /nothing proves the proof/);
   const bad = mutantsVerdict({ baseline: { scenarios: [], results: [result('a', false)] }, results: [] });
   assert.equal(bad.exitCode, 1);
-  assert.match(bad.lines[0]!, /^the fixed tree fails a \(FAIL\): no mutant was run$/);
+  assert.deepEqual(mutantsText(bad.mutants), ['the fixed tree fails a (FAIL): no mutant was run']);
+  // the report: json keeps every mutant, junit fails the survivor, github annotates it
+  const report = { ...verifyReport('d', [{ title: 'fixed', verdict: baseline }]), mutants: two.mutants, exitCode: two.exitCode };
+  assert.ok(validateReport(JSON.parse(JSON.stringify(report))), JSON.stringify(validateReport.errors));
+  assert.deepEqual(JSON.parse(JSON.stringify(report)).mutants, { killed: 1, results: [{ fix: 'x', id: 'm1', description: 'd', killed: true, by: 'a', summary: 's' }, { fix: 'x', id: 'm2', description: 'd', killed: false, summary: 'every scenario passes' }] });
+  assert.match(renderJunit(report), /<testcase classname="memfix\.verify\.mutants\.x" name="m2">\s*<failure type="survived"/);
+  assert.doesNotMatch(renderJunit(report), /name="m1">\s*<failure/);
+  assert.match(renderGithub(report), /^::error title=memfix verify%3A x::mutant x\/m2 survived/m);
 });
 
 test('a mutant that does not build is not killed: it proves nothing', { skip, timeout: 900_000 }, async () => {

@@ -8,13 +8,13 @@
 import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
-import { checkToolchain } from '../verify/build.ts';
+import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { readTree } from '../workspace.ts';
-import { codemodsFor, out } from './common.ts';
+import { codemodsFor } from './common.ts';
 import { plan } from '../engine.ts';
-import { base, type VerifyReport } from '../render/report.ts';
-import { emit, parseFormats } from '../render/index.ts';
+import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
+import { emit, parseFormats, type Target } from '../render/index.ts';
 import type { Table } from '../render/table.ts';
 import { runMutants, type MutantResult, type MutantsReport } from '../verify/mutants.ts';
 
@@ -30,12 +30,13 @@ export function verdictTable(columns: { title: string; verdict: TreeVerdict }[])
 export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass);
 
 /** The columns as a report: the scenarios of the first column that has any, each with one result per column. */
-export function verifyReport(dir: string, columns: { title: string; verdict: TreeVerdict }[]): VerifyReport {
+export function verifyReport(dir: string, columns: { title: string; verdict: TreeVerdict }[], std = DEFAULT_STD): VerifyReport {
   const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
   const last = columns.at(-1)!.verdict;
   const report: VerifyReport = {
     ...base(dir, ''),
     command: 'verify',
+    std,
     columns: columns.map((c) => ({ title: c.title, ...(c.verdict.buildError ? { buildError: c.verdict.buildError } : {}), ...(c.verdict.glue?.length ? { glue: c.verdict.glue } : {}) })),
     scenarios: first.scenarios.map((s) => ({
       name: s.name,
@@ -69,12 +70,11 @@ export interface VerifyCommandOptions { compare?: boolean; tsan?: boolean; keep?
 
 export async function verify(dir: string, o: VerifyCommandOptions): Promise<void> {
   const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit'], 'verify');
-  if (o.mutants && o.format?.length) throw new MemfixError('--mutants prints text only: leave out --format');
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
   const tree = readTree(resolve(dir));
-  if (o.mutants) return mutants(tree, o);
   const onProgress = progressDisplay();
+  if (o.mutants) return mutants(dir, tree, o, targets, onProgress);
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
   const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', std: o.std, onProgress }).catch((e: Error) => {
     if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
@@ -86,33 +86,41 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
     const fixed = (await plan(tree, mods)).tree;
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std: o.std, onProgress }) });
   }
-  const report = verifyReport(dir, columns);
+  const report = verifyReport(dir, columns, o.std);
   emit(report, targets, resolve(dir));
   process.exitCode = report.exitCode;
 }
 
-const mutantLine = (r: MutantResult) =>
-  `  ${r.killed ? 'killed  ' : 'SURVIVED'}  ${r.codemod}/${r.id}: ${r.description}\n            ${r.killed ? `by ${r.by}: ${r.summary}` : r.summary}`;
+const mutantReport = (r: MutantResult): MutantReport => ({ fix: r.codemod, id: r.id, description: r.description, killed: r.killed, ...(r.by ? { by: r.by } : {}), summary: r.summary });
 
-/** The end of verify --mutants: the count, every survivor by name, and the exit code (1 when one survives). */
-export function mutantsVerdict(report: MutantsReport): { lines: string[]; exitCode: number } {
+/**
+ * The mutants part of the report, and the exit code: 1 when a mutant survives, when there is none
+ * (nothing proves the proof), or when the fixed tree itself fails (then no mutant was run).
+ */
+export function mutantsVerdict(report: MutantsReport): { mutants: NonNullable<VerifyReport['mutants']>; exitCode: number } {
   const failing = report.baseline.results.filter((r) => !r.pass);
   if (report.baseline.buildError || failing.length)
-    return { lines: [`the fixed tree fails ${failing.length ? failing.map((r) => `${r.name} (${r.summary})`).join(', ') : report.baseline.buildError}: no mutant was run`], exitCode: 1 };
-  const survivors = report.results.filter((r) => !r.killed);
-  const lines = [`mutants killed ${report.results.length - survivors.length} of ${report.results.length}`];
-  if (survivors.length) lines.push(`survivors: ${survivors.map((r) => `${r.codemod}/${r.id}`).join(', ')}`);
-  if (!report.results.length) lines.push('no codemod has mutants: nothing proves the proof');
-  return { lines, exitCode: survivors.length || !report.results.length ? 1 : 0 };
+    return { mutants: { killed: 0, results: [], notRun: `the fixed tree fails ${failing.length ? failing.map((r) => `${r.name} (${r.summary})`).join(', ') : report.baseline.buildError}: no mutant was run` }, exitCode: 1 };
+  const results = report.results.map(mutantReport);
+  const killed = results.filter((r) => r.killed).length;
+  return { mutants: { killed, results }, exitCode: killed < results.length || !results.length ? 1 : 0 };
 }
 
-/** verify --mutants: the fixed tree passes every scenario (ASan and TSan), and every mutant fails one. */
-async function mutants(tree: ReturnType<typeof readTree>, o: VerifyCommandOptions): Promise<void> {
+/**
+ * verify --mutants: the fixed tree passes every scenario (ASan and TSan), and every mutant fails
+ * one. The report's one column is the fixed tree; its `mutants` say which scenario killed each.
+ */
+async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], onProgress?: (p: VerifyProgress) => void): Promise<void> {
   const { mods } = await codemodsFor();
-  out('mutants of the tree with every fix applied (each undoes a fix in one place):');
-  const report = await runMutants(tree, mods, { std: o.std, onResult: (r) => out(mutantLine(r)) });
-  for (const g of report.baseline.glue ?? []) out(g);
+  const report = await runMutants(tree, mods, {
+    std: o.std,
+    onProgress,
+    // a run takes long: on a terminal, each mutant's verdict as it comes
+    onResult: onProgress && ((r) => process.stderr.write(`${pc.dim('[mutants]')} ${r.killed ? pc.green('killed') : pc.red('SURVIVED')} ${r.codemod}/${r.id}${r.killed ? pc.dim(` by ${r.by}`) : ''}\n`)),
+  });
   const verdict = mutantsVerdict(report);
-  out('\n' + verdict.lines.join('\n'));
-  process.exitCode = verdict.exitCode;
+  const out: VerifyReport = { ...verifyReport(dir, [{ title: 'fixed', verdict: report.baseline }], o.std), mutants: verdict.mutants };
+  out.exitCode = verdict.exitCode;
+  emit(out, targets, resolve(dir));
+  process.exitCode = out.exitCode;
 }

@@ -45,6 +45,11 @@ export function findings(r: Report): Finding[] {
       const x = s.results[last];
       if (x && !x.pass) out.push({ rule: s.fix, level: 'error', message: `scenario ${s.name} (proves ${s.fix}) fails: ${x.summary}`, locations: [] });
     }
+    if (r.mutants?.notRun) out.push({ rule: 'memfix', level: 'error', message: r.mutants.notRun, locations: [] });
+    for (const m of r.mutants?.results ?? []) {
+      if (!m.killed) out.push({ rule: m.fix, level: 'error', message: `mutant ${m.fix}/${m.id} survived (${m.description}): ${m.summary}; no scenario proves this part of the fix`, locations: [] });
+    }
+    if (r.mutants && !r.mutants.notRun && !r.mutants.results.length) out.push({ rule: 'memfix', level: 'error', message: 'no codemod has mutants: nothing proves the proof', locations: [] });
     return out;
   }
   const titleOf = (id: string) => r.rules.find((x) => x.id === id)?.title ?? id;

@@ -69,7 +69,14 @@ function verifySuite(r: VerifyReport): string {
     else if (!x.pass) c.failure = { type: 'scenario', message: x.summary };
     return c;
   });
-  return suite(`memfix verify ${r.dir}`, [...problemCases(r), ...cases]);
+  const mutants = !r.mutants ? '' : suite(`memfix verify ${r.dir}: mutants`, r.mutants.notRun
+    ? [{ classname: 'memfix.verify.mutants', name: 'mutants', error: { message: r.mutants.notRun } }]
+    : r.mutants.results.map((m): Case => ({
+      classname: `memfix.verify.mutants.${m.fix}`,
+      name: m.id,
+      ...(m.killed ? { out: `${m.description}\nkilled by ${m.by}: ${m.summary}` } : { failure: { type: 'survived', message: `${m.description}: ${m.summary}` } }),
+    })));
+  return suite(`memfix verify ${r.dir}`, [...problemCases(r), ...cases]) + mutants;
 }
 
 export function renderJunit(r: Report): string {

@@ -96,11 +96,34 @@ export interface ScenarioReport {
   results: ({ pass: boolean; summary: string } | null)[];
 }
 
+/** One mutant of the fixed tree (a fix undone in one place) and whether a scenario killed it. */
+export interface MutantReport {
+  /** the codemod whose fix it undoes */
+  fix: string;
+  id: string;
+  description: string;
+  killed: boolean;
+  /** the scenario that failed (`name` or `name (tsan)`), when killed */
+  by?: string;
+  /** why the scenario failed, or why nothing did */
+  summary: string;
+}
+
 export interface VerifyReport extends ReportBase {
   command: 'verify';
-  /** `result`, or `before` and `after` with --compare; the last column is the verdict */
+  /** the C++ standard of the build (always -pedantic-errors) */
+  std: string;
+  /**
+   * `result`, or `before` and `after` with --compare, or `fixed` with --mutants; the last column is
+   * the verdict. `glue`: how the SWIG files were glued (which setter SWIG keeps, what was left out).
+   */
   columns: { title: string; buildError?: string; glue?: string[] }[];
   scenarios: ScenarioReport[];
+  /**
+   * With --mutants: every mutant of the fixed tree, in codemod order; `killed` of `results.length`
+   * is the proof's score. `notRun` says why none was run (the fixed tree itself fails a scenario).
+   */
+  mutants?: { killed: number; results: MutantReport[]; notRun?: string };
 }
 
 export type Report = ScanReport | CheckReport | VerifyReport;

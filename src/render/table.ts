@@ -4,7 +4,7 @@ import pc from 'picocolors';
 export interface Table { header: string[]; rows: string[][] }
 
 /** Split a cell into lines of at most `width` columns, on spaces where it can. */
-function wrapCell(text: string, width: number): string[] {
+export function wrapCell(text: string, width: number): string[] {
   if (text.length <= width) return [text];
   const lines: string[] = [];
   let rest = text;

@@ -2,7 +2,13 @@
 import { join } from 'node:path';
 import pc from 'picocolors';
 import type { CheckReport, FixOutcome, Problem, Report, ScanReport, VerifyReport } from './report.ts';
-import { formatTable, type Table } from './table.ts';
+import { formatTable, wrapCell, type Table } from './table.ts';
+
+/** A line of prose in at most `width` columns: continuation lines start with `indent`. */
+function wrapped(line: string, indent: string, width = 100): string[] {
+  const [first, ...more] = wrapCell(line, width);
+  return more.length ? [first!, ...wrapCell(more.join(' '), width - indent.length).map((x) => indent + x)] : [first!];
+}
 
 const label: Record<FixOutcome['status'], (s: string) => string> = {
   apply: pc.yellow,
@@ -65,25 +71,33 @@ export function verifyTable(r: VerifyReport): Table {
   };
 }
 
-/** A long line folded at spaces to 100 columns; continuation lines start with two spaces. */
-function fold(line: string, width = 100): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (const word of line.split(' ')) {
-    if (cur && cur.length + 1 + word.length > width) { out.push(cur); cur = '  ' + word; }
-    else cur = cur ? `${cur} ${word}` : word;
-  }
-  out.push(cur);
-  return out;
-}
-
 function verifyText(r: VerifyReport, colour: boolean): string[] {
   const out = [formatTable(verifyTable(r), { colour })];
   for (const c of r.columns) if (c.buildError) out.push(`${c.title}: ${c.buildError}`);
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
-  for (const c of r.columns) for (const g of c.glue ?? []) out.push(...fold(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`));
+  for (const c of r.columns) for (const g of c.glue ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  '));
   const last = r.scenarios.map((s) => s.results.at(-1));
-  if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}`);
+  if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}${r.std === 'c++14' ? '' : ` (built with -std=${r.std})`}`);
+  if (r.mutants) out.push('', ...mutantsText(r.mutants, colour));
+  return out;
+}
+
+/** verify --mutants: each mutant (killed by which scenario, or SURVIVED), then `mutants killed N of M` and the survivors. */
+export function mutantsText(m: NonNullable<VerifyReport['mutants']>, colour = false): string[] {
+  if (m.notRun) return wrapped(m.notRun, '  ');
+  const out = ['mutants of the tree with every fix applied (each undoes a fix in one place):'];
+  const indent = ' '.repeat(12);
+  for (const x of m.results) {
+    const word = x.killed ? 'killed  ' : 'SURVIVED';
+    // wrapped as plain text, then coloured (colour codes would count as columns)
+    const [first, ...rest] = wrapped(`  ${word}  ${x.fix}/${x.id}: ${x.description}`, indent);
+    const painted = !colour ? word : x.killed ? pc.green(word) : pc.red(word);
+    out.push(first!.replace(word, painted), ...rest, ...wrapped(`${indent}${x.killed ? `by ${x.by}: ${x.summary}` : x.summary}`, indent));
+  }
+  const survivors = m.results.filter((x) => !x.killed);
+  out.push('', `mutants killed ${m.killed} of ${m.results.length}`);
+  if (survivors.length) out.push(...wrapped(`survivors: ${survivors.map((x) => `${x.fix}/${x.id}`).join(', ')}`, '  '));
+  if (!m.results.length) out.push('no codemod has mutants: nothing proves the proof');
   return out;
 }
 

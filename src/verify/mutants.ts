@@ -13,10 +13,10 @@ import { applyEdits, byFile } from '../edits.ts';
 import { MemfixError } from '../errors.ts';
 import { plan } from '../engine.ts';
 import { modulePath } from '../paths.ts';
-import { compileQuery } from '../source.ts';
+import { compileQuery, type SourceFile } from '../source.ts';
 import type { Tree } from '../workspace.ts';
 import { listScenarios, runScenario, type ScenarioInfo } from './build.ts';
-import { buildTree, completeGroup, runTree, type TreeVerdict } from './run.ts';
+import { buildTree, completeGroup, runTree, type TreeVerdict, type VerifyProgress } from './run.ts';
 
 export interface MutantResult {
   codemod: string;
@@ -51,6 +51,12 @@ export async function deriveMutants(fixed: Tree, mods: Codemod[]): Promise<{ cod
         const scm = mod.queries[name];
         if (scm === undefined) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
         return compileQuery(scm, `${mod.meta.id}/${name}.scm`);
+      },
+      // as the engine gives a transform: the group's files (role files first) that contain the name
+      filesNaming: (name) => {
+        const roles = Object.values(group.files).filter((f): f is SourceFile => f !== undefined);
+        const paths = new Set(roles.map((f) => f.path));
+        return [...roles, ...(group.members ?? []).filter((m) => !paths.has(m.path))].filter((f) => f.text.includes(name));
       },
     };
     const ids = new Set<string>();
@@ -109,12 +115,12 @@ export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, st
  * Apply every fix (a tree already fixed stays as it is), check that the fixed tree passes every
  * scenario, then build and run each mutant, two at a time. `onResult` hears of each as it ends.
  */
-export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string; onResult?: (r: MutantResult) => void } = {}): Promise<MutantsReport> {
+export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string; onResult?: (r: MutantResult) => void; onProgress?: (p: VerifyProgress) => void } = {}): Promise<MutantsReport> {
   const fixed = (await plan(tree, mods)).tree;
-  const built = await buildTree(fixed, { label: 'fixed', std: o.std });
+  const built = await buildTree(fixed, { label: 'fixed', std: o.std, onProgress: o.onProgress });
   let baseline: TreeVerdict;
   try {
-    baseline = await runTree(built, { tsan: true });
+    baseline = await runTree(built, { tsan: true, label: 'fixed', onProgress: o.onProgress });
   } finally {
     built.dispose();
   }
