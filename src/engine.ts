@@ -12,8 +12,8 @@ import { MemfixError } from './errors.ts';
 import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
-import { compileQueries, LARGE, parseSource, releaseTrees, reparseSource, settleBeforeEdit, type SourceFile } from './source.ts';
-import { analyseHeader, analyseSwig, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { declareQueries, LARGE, parseSource, releaseTrees, reparseSource, settleBeforeEdit, type SourceFile } from './source.ts';
+import { analyseHeader, analyseSwig, declareRoleQueries, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
 import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
 
 export type Outcome = Result | { status: 'blocked'; reason: string; needs: string };
@@ -32,13 +32,17 @@ export interface Step {
 
 const missingRoles = (mod: Codemod, group: TargetGroup) => mod.meta.targets.filter((r) => !group.files[r]);
 
-const compiled = new WeakMap<Codemod, Record<string, Parser.Query>>();
+const declared = new WeakMap<Codemod, Record<string, Parser.Query>>();
 
-/** A codemod's queries, all compiled together the first time it asks for one. */
+/** A codemod's queries, declared for the run (compiled with the others on first use: see declareQueries). */
+function viewsOf(mod: Codemod): Record<string, Parser.Query> {
+  let views = declared.get(mod);
+  if (!views) declared.set(mod, (views = declareQueries(mod.queries, `codemods/${mod.meta.id}/`)));
+  return views;
+}
+
 function queryOf(mod: Codemod, name: string): Parser.Query {
-  let views = compiled.get(mod);
-  if (!views) compiled.set(mod, (views = compileQueries(mod.queries, `codemods/${mod.meta.id}/`)));
-  const q = views[name];
+  const q = viewsOf(mod)[name];
   if (!q) throw new MemfixError(`${mod.meta.id}: no query ${name}.scm`);
   return q;
 }
@@ -98,6 +102,9 @@ interface Planned { root: string; paths: string[]; steps: Step[]; problems: Prob
 /** Plan (and with `decide`, choose) the fixes on a tree in memory or on a folder's files. */
 export async function plan(input: Tree | FileSource, mods: Codemod[], opts: PlanOptions = {}): Promise<Plan> {
   const files = input instanceof Map ? treeSource(input) : input;
+  // every query the run may use, declared now: the first one run compiles them all as one
+  declareRoleQueries();
+  for (const mod of mods) viewsOf(mod);
   const steps: Step[] = [];
   const problems: Problem[] = [];
   const histories = new Map<string, History>();

@@ -18,16 +18,22 @@ import { readFileSync } from 'node:fs';
 import { dataPath } from './paths.ts';
 import { posix } from 'node:path';
 import type { Role } from './codemod.ts';
-import { compileQueries, compileQuery, matchAll, textOf, type Captures, type SourceFile, type SyntaxNode } from './source.ts';
+import { compileQuery, declareQueries, matchAll, textOf, type Captures, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
 import { lineOf } from './text.ts';
 
 const ROLE_QUERIES = ['header', 'session', 'disk-interface'];
-let compiled: Record<string, ReturnType<typeof compileQuery>> | undefined;
-/** A role query (src/roles/<name>.scm); the three are compiled together, on first use. */
+let views: Record<string, ReturnType<typeof compileQuery>> | undefined;
+/**
+ * Declare the role queries (src/roles/<name>.scm) for this run: they are compiled with the
+ * codemods' queries declared before the first one runs (see declareQueries).
+ */
+export function declareRoleQueries(): void {
+  views ??= declareQueries(Object.fromEntries(ROLE_QUERIES.map((n) => [n, readFileSync(dataPath('src', 'roles', `${n}.scm`), 'utf8')])), 'src/roles/');
+}
 const q = (name: string) => {
-  compiled ??= compileQueries(Object.fromEntries(ROLE_QUERIES.map((n) => [n, readFileSync(dataPath('src', 'roles', `${n}.scm`), 'utf8')])), 'src/roles/');
-  return compiled[name]!;
+  declareRoleQueries();
+  return views![name]!;
 };
 
 /** A problem with an input file: it looks like a target but cannot be read or parsed as one. */

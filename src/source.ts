@@ -217,6 +217,7 @@ function mergeClose(regions: Region[]): Region[] {
  */
 export function reparseSource(old: SourceFile, text: string, edits: readonly { start: number; end: number; text: string }[]): SourceFile {
   const oldTree = old.root.tree;
+  forget(oldTree);
   const oldInput = (oldTree as unknown as { input: string }).input;
   const { input, swig } = parserInput(old.kind, text);
   const regions = mergeClose(changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input));
@@ -278,39 +279,110 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
 }
 
 /**
- * Compile several .scm texts (name → text) as one tree-sitter query, and give each back as a
- * view that runs the whole query and keeps its own patterns' matches. With tree-sitter-cpp a
- * query costs 10–20 ms to compile whatever its size (its analysis walks the grammar's tables),
- * so the queries used together (a codemod's, the roles') are compiled together. A broken text
- * is named: it is compiled alone to find it.
+ * The run's queries, compiled as one. With tree-sitter-cpp every compilation walks the grammar's
+ * whole parse table (10–20 ms) before it analyses its patterns (5–30 ms each), so the texts a run
+ * may use (the roles', every selected codemod's) are declared first, as text, and compiled
+ * together the first time one of them is run. A text declared twice (the same patterns, whatever
+ * its comments) is compiled once: codemods that look for the same shape share its matches. A
+ * text declared after that compilation joins the next one.
+ *
+ * A view runs the combined query and keeps its own text's matches. What the combined query finds
+ * under a node is kept for as long as that node's tree lives (each view of the run gets it from
+ * there): a run over a node is paid once, whichever views ask. A tree that is edited for a
+ * re-parse loses what was kept for it (see reparseSource). On a node over ALONE_FROM characters
+ * the other texts' patterns may match thousands of times (every method of a 1 MB header), so
+ * there a view runs its own text, compiled alone on first such use. A broken text is named: it
+ * is compiled alone to find it.
  */
-/** Characters of a node from which a view of a combined query runs its own query (see compileQueries). */
 const ALONE_FROM = 256 * 1024;
 
-export function compileQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
-  const names = Object.keys(named);
-  const source = names.map((n) => named[n]!).join('\n');
+interface Declared {
+  /** the text (comment lines dropped), which identifies it */
+  text: string;
+  /** for errors: the first name it was declared under */
+  label: string;
+  /** once compiled: the combined query and the patterns of this text in it */
+  set?: { all: Parser.Query; id: number };
+  first?: number;
+  last?: number;
+}
+
+const declared = new Map<string, Declared>();
+let pending: Declared[] = [];
+let sets = 0;
+
+/** A query text without its comment lines and trailing blanks: texts that differ only there are one. */
+function patternsOf(scm: string): string {
+  return scm.split(/\r?\n/).filter((l) => !/^\s*;/.test(l)).map((l) => l.trimEnd()).filter((l) => l).join('\n');
+}
+
+function compilePending(): void {
+  const batch = pending;
+  pending = [];
   let all: Parser.Query;
   try {
-    all = compileQuery(source, prefix || 'queries');
+    all = new TreeSitter.Query(language, batch.map((d) => d.text).join('\n'));
   } catch (e) {
-    for (const n of names) compileQuery(named[n]!, `${prefix}${n}.scm`); // throws, naming the file
-    throw e;
+    for (const d of batch) compileQuery(d.text, d.label); // throws, naming the text
+    throw new Error(`queries: invalid tree-sitter query: ${(e as Error).message}`);
   }
   // pattern i belongs to the text its start offset (in UTF-8 bytes of the source) falls in
   const ends: number[] = [];
   let end = 0;
-  for (const n of names) ends.push((end += Buffer.byteLength(named[n]!) + 1));
-  const owner = all.predicates.map((_, i) => ends.findIndex((e) => (all as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern(i) < e));
+  for (const d of batch) ends.push((end += Buffer.byteLength(d.text) + 1));
+  const set = { all, id: sets++ };
+  const at = (all as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern.bind(all);
+  for (let i = 0; i < all.predicates.length; i++) {
+    const d = batch[ends.findIndex((e) => at(i) < e)]!;
+    d.set = set;
+    d.first ??= i;
+    d.last = i;
+  }
+  // a text with no pattern matches nothing
+  for (const d of batch) if (!d.set) Object.assign(d, { set, first: 0, last: -1 });
+}
+
+type Match = Parser.QueryMatch;
+/** What a combined query found under a node: tree → "set:node" → matches. */
+const found = new WeakMap<Parser.Tree, Map<string, Match[]>>();
+
+/** Forget what was found in a tree (it is about to be edited). */
+function forget(tree: Parser.Tree): void {
+  found.delete(tree);
+}
+
+function runView(d: Declared, node: SyntaxNode, opts?: object): Match[] {
+  if (!d.set) compilePending();
+  const { all, id } = d.set!;
+  const mine = (m: Match) => m.pattern >= d.first! && m.pattern <= d.last!;
+  if (d.last! < d.first!) return [];
+  if (d.first === 0 && d.last === all.predicates.length - 1) return all.matches(node, opts);
+  if (node.endIndex - node.startIndex > ALONE_FROM) return compileQuery(d.text, d.label).matches(node, opts);
+  if (opts) return all.matches(node, opts).filter(mine);
+  let byNode = found.get(node.tree);
+  if (!byNode) found.set(node.tree, (byNode = new Map()));
+  const key = `${id}:${node.id}:${node.startIndex}:${node.endIndex}`;
+  let matches = byNode.get(key);
+  if (!matches) byNode.set(key, (matches = all.matches(node)));
+  return matches.filter(mine);
+}
+
+/**
+ * Declare query texts (name → text of a .scm file) for this run and get a view of each; nothing
+ * is compiled until a view is run.
+ */
+export function declareQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
   const views: Record<string, Parser.Query> = {};
-  names.forEach((n, k) => {
-    const mine = (m: { pattern: number }) => owner[m.pattern] === k;
-    // on a large node the other texts' patterns may match thousands of times (every method of a
-    // 1 MB header), and node-tree-sitter builds every match before this view drops it: there,
-    // the view runs its own text, compiled alone on first such use
-    const matches = (node: SyntaxNode, opts?: object) =>
-      names.length > 1 && node.endIndex - node.startIndex > ALONE_FROM ? compileQuery(named[n]!, `${prefix}${n}.scm`).matches(node, opts) : all.matches(node, opts).filter(mine);
-    views[n] = Object.create(all, {
+  for (const [n, scm] of Object.entries(named)) {
+    const text = patternsOf(scm);
+    let d = declared.get(text);
+    if (!d) {
+      declared.set(text, (d = { text, label: `${prefix}${n}.scm` }));
+      pending.push(d);
+    }
+    const of = d;
+    const matches = (node: SyntaxNode, opts?: object) => runView(of, node, opts);
+    views[n] = Object.create(TreeSitter.Query.prototype, {
       matches: { value: matches },
       // a capture does not say its pattern: this view's captures are its matches', in document order
       captures: {
@@ -318,7 +390,14 @@ export function compileQueries(named: Record<string, string>, prefix = ''): Reco
           matches(node, opts).flatMap((m) => m.captures).sort((a, b) => a.node.startIndex - b.node.startIndex || b.node.endIndex - a.node.endIndex),
       },
     }) as Parser.Query;
-  });
+  }
+  return views;
+}
+
+/** Declare query texts and compile what is pending now (a broken text throws here, named). */
+export function compileQueries(named: Record<string, string>, prefix = ''): Record<string, Parser.Query> {
+  const views = declareQueries(named, prefix);
+  if (pending.length) compilePending();
   return views;
 }
 

@@ -101,6 +101,7 @@ export function headerState(ctx: Context, src: SourceFile): HeaderState {
   // class-template static data members of an arithmetic or atomic type, with their definitions
   let definitions: SyntaxNode[] | undefined;
   for (const m of matchAll(ctx.query('state-template'), src.root)) {
+    if (!m.field!.children.some((c) => c.type === 'storage_class_specifier' && c.text === 'static')) continue;
     const type = m.type!;
     const atomicOf = atomicArgument(src, type);
     const valueType = atomicOf ?? textOf(src, type);

@@ -14,7 +14,7 @@ export function mutants(ctx: Context): Mutant[] {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return [];
-  const found = matchAll(ctx.query('async-read'), cls.body).find((m) => m.method!.parent!.id === cls.body.id);
+  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'async_read');
   if (!found) return [];
   const body = found.body!;
   const lambda = matchAll(ctx.query('posted-lambda'), body)[0]?.lambda;

@@ -30,7 +30,7 @@ export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
-  const found = matchAll(ctx.query('async-read'), cls.body).find((m) => m.method!.parent!.id === cls.body.id);
+  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'async_read');
   if (!found) return drift(src, cls.classNode.startIndex, `an async_read(...) defined in ${cls.name}`);
   const method = found.method!;
   const body = found.body!;

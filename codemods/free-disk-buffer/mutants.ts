@@ -12,7 +12,7 @@ export function mutants(ctx: Context): Mutant[] {
   const cls = headerClass(src, ctx.className);
   if (!cls) return [];
   const out: Mutant[] = [];
-  const found = matchAll(ctx.query('free-disk-buffer'), cls.body).find((m) => m.method!.parent!.id === cls.body.id);
+  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'free_disk_buffer');
   if (found) {
     const body = found.body!;
     const param = parameters(found.method!, (n) => textOf(src, n))[0]?.name;

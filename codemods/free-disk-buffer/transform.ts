@@ -18,7 +18,7 @@ export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
-  const found = matchAll(ctx.query('free-disk-buffer'), cls.body).filter((m) => m.method!.parent!.id === cls.body.id)[0];
+  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'free_disk_buffer');
   if (!found) return drift(src, cls.classNode.startIndex, `a free_disk_buffer(char*) defined in ${cls.name}`);
   const { method, body } = found as Required<typeof found>;
   const params = parameters(method, (n) => textOf(src, n));

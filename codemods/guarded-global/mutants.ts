@@ -8,6 +8,7 @@ import type { Context, Mutant } from '../../src/codemod.ts';
 import { headerClass, statements } from '../../src/cppedit.ts';
 import { declaredName, functionName, methods, ofType, parameters } from '../../src/cst.ts';
 import { findGlobalPointers } from '../../src/roles.ts';
+import { scopedLocks } from './transform.ts';
 import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
 
 const squash = (s: string) => s.replace(/\s+/g, '');
@@ -20,7 +21,7 @@ export function mutants(ctx: Context): Mutant[] {
   if (!cls) return [];
   const C = cls.name;
   const out: Mutant[] = [];
-  const isLock = (s: SourceFile, d: SyntaxNode) => d.type === 'declaration' && matchAll(ctx.query('lock'), d).some((c) => c.lock!.id === d.id);
+  const isLock = (s: SourceFile, d: SyntaxNode) => d.type === 'declaration' && scopedLocks(ctx, d).some((c) => c.decl!.id === d.id);
   const edit = (s: SourceFile, n: SyntaxNode, text: string) => ({ file: s.path, start: n.startIndex, end: n.endIndex, text });
 
   // the constructor's registration: `<pointer> = this;`

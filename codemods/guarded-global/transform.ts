@@ -85,9 +85,9 @@ function classify(src: SourceFile, d: SyntaxNode, cls: string): Decl {
 
 /** Namespace-scope declarations of a file (not in a function, class or %extend body). */
 function namespaceDecls(ctx: Context, src: SourceFile, cls: string): Decl[] {
-  return matchAll(ctx.query('namespace-decl'), src.root)
-    .map((c) => c.decl!)
-    .filter((d) => !namespacePath(src, d).includes(''))
+  return matchAll(ctx.query('namespace-scope'), src.root)
+    .map((c) => c.item!)
+    .filter((d) => d.type === 'declaration' && (d.parent!.type === 'translation_unit' || d.parent!.type === 'declaration_list') && !namespacePath(src, d).includes(''))
     .map((d) => classify(src, d, cls));
 }
 
@@ -102,16 +102,21 @@ function mutexNextTo(decl: Decl, all: Decl[]): Decl | undefined {
   return sameScope.length === 1 ? sameScope[0] : undefined;
 }
 
+/** A declaration whose type is a scoped lock: lock_guard, unique_lock or scoped_lock, qualified or not, with template arguments or not. */
+const SCOPED_LOCK = /(^|::|\s)(lock_guard|unique_lock|scoped_lock)(\s*<.*>)?$/;
+/** Scoped-lock declarations under node (from declaration.scm): type, declarator and the declaration. */
+export const scopedLocks = (ctx: Context, node: SyntaxNode) => matchAll(ctx.query('declaration'), node).filter((c) => SCOPED_LOCK.test(c.type!.text));
+
 /** Scoped-lock declarations (lock_guard/unique_lock/scoped_lock) of `mutex` under node. */
 function locksOf(ctx: Context, src: SourceFile, node: SyntaxNode, mutex: string): SyntaxNode[] {
-  return matchAll(ctx.query('lock'), node)
+  return scopedLocks(ctx, node)
     .filter((c) => {
       const declared = declaredName(c.declarator!);
       const declText = textOf(src, c.declarator!);
       const rest = declared ? declText.slice(declared.endIndex - c.declarator!.startIndex) : declText;
       return words(rest).includes(mutex);
     })
-    .map((c) => c.lock!);
+    .map((c) => c.decl!);
 }
 
 /** Is `ref` inside the scope of one of `locks` (a lock declared earlier in an enclosing block)? */
@@ -210,7 +215,7 @@ function mutexLocks(ctx: Context, src: SourceFile, node: SyntaxNode, n: Names): 
   const member = new RegExp(`${n.R}${templateArgs}::${n.RM}\\b`);
   return [...new Set([
     ...locksOf(ctx, src, node, n.M),
-    ...matchAll(ctx.query('lock'), node).filter((c) => member.test(squash(textOf(src, c.declarator!)))).map((c) => c.lock!),
+    ...scopedLocks(ctx, node).filter((c) => member.test(squash(textOf(src, c.declarator!)))).map((c) => c.decl!),
   ])];
 }
 

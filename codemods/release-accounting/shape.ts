@@ -39,9 +39,20 @@ function classesOf(src: SourceFile): { name: string; node: SyntaxNode; body: Syn
   });
 }
 
-/** `<map>.erase(...)` / `<map>.clear()` calls on identifiers under node. */
+/** `<map>.erase(...)` / `<map>.clear()` calls on identifiers under node (member-call.scm). */
 export function mapCalls(ctx: Context, node: SyntaxNode, op: 'erase' | 'clear') {
-  return matchAll(ctx.query('member-use'), node).filter((m) => m.op!.text === op).map((m) => ({ call: m.call!, map: m.map!.text }));
+  return matchAll(ctx.query('member-call'), node).filter((m) => m.fn!.text === op && m.object!.type === 'identifier').map((m) => ({ call: m.call!, map: m.object!.text }));
+}
+
+/**
+ * `<holder>-><data>.clear()` under node (member-call.scm): every piece dropped at once, past
+ * the storage's accounting. `data` is the member's name node, `clear` the method's.
+ */
+export function dropAllCalls(ctx: Context, node: SyntaxNode) {
+  return matchAll(ctx.query('member-call'), node).flatMap((m) => {
+    const data = m.object!.type === 'field_expression' ? m.object!.childForFieldName('field') : null;
+    return m.fn!.text === 'clear' && data?.type === 'field_identifier' ? [{ call: m.call!, holder: m.object!, data, clear: m.fn!, args: m.args! }] : [];
+  });
 }
 
 /** Decrements of an identifier: --x, x--, x -= 1. */
@@ -82,24 +93,41 @@ export interface Storage {
   counter: string;
 }
 
+/**
+ * LRU eviction loops under node (trim-loop.scm), one per statement `<remove>(<victim>);` that
+ * follows the loop's for statement in its body.
+ */
+function trimLoops(ctx: Context, node: SyntaxNode) {
+  return matchAll(ctx.query('trim-loop'), node).flatMap((m) => {
+    const after = m.body!.namedChildren.filter((c) => c.startIndex >= m.for!.endIndex);
+    return after.flatMap((stmt) => {
+      const call = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+      const remove = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
+      const args = call?.childForFieldName('arguments');
+      const victim = args?.type === 'argument_list' && args.namedChildCount === 1 ? args.namedChildren[0]! : null;
+      return remove?.type === 'identifier' && victim?.type === 'identifier' ? [{ loop: m.loop!, condition: m.condition!, lru: m.lru!, remove, victim, call: stmt }] : [];
+    });
+  });
+}
+
 export function analyseStorage(ctx: Context, src: SourceFile, cls: { name: string; node: SyntaxNode; body: SyntaxNode }): Storage | Drift {
   const methods = classMethods(ctx, cls.body);
   const members = memberNames(src, cls.body);
   for (const trim of methods) {
-    for (const m of matchAll(ctx.query('trim-loop'), trim.body)) {
-      const lru = m.lru!.text;
-      const remove = methods.find((x) => x.name === m.remove!.text);
+    for (const m of trimLoops(ctx, trim.body)) {
+      const lru = m.lru.text;
+      const remove = methods.find((x) => x.name === m.remove.text);
       if (!members.has(lru) || !remove) continue;
-      const counters = ofType(m.condition!, 'identifier').map((i) => i.text).filter((n) => members.has(n));
+      const counters = ofType(m.condition, 'identifier').map((i) => i.text).filter((n) => members.has(n));
       const counter = decremented(remove.body).find((c) => counters.includes(c));
       if (!counter) return new Drift(remove.node, `${remove.name}() decrementing the count that ${trim.name}()'s loop tests (${counters.join(', ') || 'a member'})`);
       const erased = mapCalls(ctx, remove.body, 'erase').map((e) => e.map).filter((n) => members.has(n));
       if (!erased.includes(lru)) return new Drift(remove.node, `${remove.name}() erasing the piece's entry from ${lru}`);
       const data = erased.find((n) => n !== lru);
       if (!data) return new Drift(remove.node, `${remove.name}() erasing the piece from the storage's piece map`);
-      const stmt = m.call!;
-      if (stmt.parent?.id !== m.loop!.childForFieldName('body')?.id) continue;
-      return { name: cls.name, body: cls.body, methods, trim, loop: m.loop!, removeStmt: stmt, remove, victim: m.victim!.text, data, lru, counter };
+      const stmt = m.call;
+      if (stmt.parent?.id !== m.loop.childForFieldName('body')?.id) continue;
+      return { name: cls.name, body: cls.body, methods, trim, loop: m.loop, removeStmt: stmt, remove, victim: m.victim.text, data, lru, counter };
     }
   }
   return new Drift(cls.node, `an LRU trim loop in ${cls.name}: while (<count> ...) { for (... : <lru map>) {...} <remove>(<victim>); }`);

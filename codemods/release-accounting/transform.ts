@@ -19,8 +19,7 @@ import { drift, loc, type Context, type Loc, type Result } from '../../src/codem
 import { insertLinesAfter, insertLinesBefore, renderAt } from '../../src/cppedit.ts';
 import { ofType } from '../../src/cst.ts';
 import type { Edit } from '../../src/edits.ts';
-import { matchAll } from '../../src/source.ts';
-import { Drift, classMethods, dropsWithAccounting, findStorage, mapCalls, trimIsSafe, zeroed } from './shape.ts';
+import { Drift, classMethods, dropAllCalls, dropsWithAccounting, findStorage, mapCalls, trimIsSafe, zeroed } from './shape.ts';
 
 const ID = 'release-accounting';
 /** the storage method the fix adds (when no safe one exists) */
@@ -57,14 +56,14 @@ export function transform(ctx: Context): Result {
   // the disk I/O's paths that drop every piece past the storage
   const dropName = safeDrop?.name ?? DROP_ALL;
   for (const m of classMethods(ctx, io.body)) {
-    const drops = matchAll(ctx.query('drop-all'), m.body).filter((d) => d.data!.text === s.data && d.args!.namedChildCount === 0);
+    const drops = dropAllCalls(ctx, m.body).filter((d) => d.data.text === s.data && d.args.namedChildCount === 0);
     for (const d of drops) {
       // `<holder>-><data>.clear()` becomes `<holder>-><drop>()`
-      edits.push({ file: src.path, start: d.data!.startIndex, end: d.clear!.endIndex, text: dropName });
+      edits.push({ file: src.path, start: d.data.startIndex, end: d.clear.endIndex, text: dropName });
       at.push(loc(src, m.node.startIndex));
     }
     // any other use of the piece map from outside the storage is a shape we do not know
-    const other = ofType(m.body, 'field_identifier').find((f) => f.text === s.data && !drops.some((d) => d.data!.id === f.id));
+    const other = ofType(m.body, 'field_identifier').find((f) => f.text === s.data && !drops.some((d) => d.data.id === f.id));
     if (other) return drift(src, other.startIndex, `${io.name}::${m.name}() leaving ${s.name}'s ${s.data} to ${s.name}'s own methods, or dropping it all with ${s.data}.clear()`);
   }
   if (edits.length && !safeDrop) {

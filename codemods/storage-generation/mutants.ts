@@ -6,7 +6,7 @@ import type { Context, Mutant } from '../../src/codemod.ts';
 import { headerClass } from '../../src/cppedit.ts';
 import { ofType } from '../../src/cst.ts';
 import { matchAll, textOf } from '../../src/source.ts';
-import { OPERATIONS } from './transform.ts';
+import { OPERATIONS, postedCompletions } from './transform.ts';
 
 export function mutants(ctx: Context): Mutant[] {
   const src = ctx.files.header!;
@@ -16,7 +16,7 @@ export function mutants(ctx: Context): Mutant[] {
   const out: Mutant[] = [];
   for (const op of OPERATIONS) {
     const m = byName.get(op);
-    const lambda = m && matchAll(ctx.query('posted-completion'), m.body!)[0]?.lambda;
+    const lambda = m && postedCompletions(ctx, m.body!)[0]?.lambda;
     // the completion's abort check: an if that sets <error>.ec = ...operation_aborted
     const check = lambda && ofType(lambda, 'if_statement').find((s) => /\boperation_aborted\b/.test(textOf(src, s.childForFieldName('consequence') ?? s)));
     if (!check) continue;

@@ -54,6 +54,10 @@ interface Op {
 const isConst = (decl: SyntaxNode) => decl.children.some((q) => q.type === 'type_qualifier' && q.text === 'const');
 const identifiers = (n: SyntaxNode) => ofType(n, 'identifier', 'field_identifier').map((i) => i.text);
 
+/** post(ioc, <lambda>) and the like under node (posted-lambda.scm), the lambda right after the executor. */
+export const postedCompletions = (ctx: Context, node: SyntaxNode) =>
+  matchAll(ctx.query('posted-lambda'), node).filter((m) => m.call!.childForFieldName('arguments')!.namedChildCount === 2);
+
 function classMethods(ctx: Context, body: SyntaxNode): Method[] {
   return matchAll(ctx.query('method'), body)
     .filter((m) => m.method!.parent!.id === body.id)
@@ -122,7 +126,7 @@ function analyse(ctx: Context, src: SourceFile, fn: Method): Op | Drift {
   const params = parameters(fn.method, (n) => textOf(src, n));
   const storageParam = params.find((p) => /\bstorage_index_t\b/.test(p.type));
   if (!storageParam?.name) return new Drift(fn.method, `${fn.name} with a named storage_index_t parameter`);
-  const posts = matchAll(ctx.query('posted-completion'), fn.body);
+  const posts = postedCompletions(ctx, fn.body);
   if (posts.length > 1) return new Drift(posts[1]!.call!, `${fn.name} posting exactly one completion lambda (post(ioc, [..]{..}))`);
   if (posts.length === 0) {
     const other = ofType(fn.body, 'call_expression').find((c) => /^(\w+::)*(post|dispatch|defer)$/.test(textOf(src, c.childForFieldName('function') ?? c)));

@@ -1,8 +1,0 @@
-; free_disk_buffer(char*) defined in the class body
-(field_declaration_list
-  (function_definition
-    declarator: (function_declarator
-      declarator: (field_identifier) @name
-      parameters: (parameter_list) @params)
-    body: (compound_statement) @body) @method
-  (#eq? @name "free_disk_buffer"))
