@@ -297,34 +297,75 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
 const ALONE_FROM = 256 * 1024;
 
 interface Declared {
-  /** the text (comment lines dropped), which identifies it */
+  /** the text as tree-sitter reads it (see patternsOf), which identifies it */
   text: string;
+  /** the text as written (its errors are reported in its own lines and columns) */
+  scm: string;
   /** for errors: the first name it was declared under */
   label: string;
   /** once compiled: the combined query and the patterns of this text in it */
   set?: { all: Parser.Query; id: number };
   first?: number;
   last?: number;
+  /** the compilation that held it failed: so does every use */
+  error?: Error;
 }
 
 const declared = new Map<string, Declared>();
+/** Query compilations done in this process, and the distinct texts they held (tests read it). */
+export const queryStats = { compilations: 0, texts: 0 };
 let pending: Declared[] = [];
 let sets = 0;
 
-/** A query text without its comment lines and trailing blanks: texts that differ only there are one. */
-function patternsOf(scm: string): string {
-  return scm.split(/\r?\n/).filter((l) => !/^\s*;/.test(l)).map((l) => l.trimEnd()).filter((l) => l).join('\n');
+/**
+ * A query text as tree-sitter reads it: comments dropped, blanks outside strings made one space.
+ * Texts that differ only there are the same query.
+ */
+export function patternsOf(scm: string): string {
+  let out = '';
+  let blank = false;
+  for (let i = 0; i < scm.length; i++) {
+    const c = scm[i]!;
+    if (c === '"') {
+      // a string, escapes included, as it is
+      let j = i + 1;
+      while (j < scm.length && scm[j] !== '"') j += scm[j] === '\\' ? 2 : 1;
+      if (blank && out) out += ' ';
+      blank = false;
+      out += scm.slice(i, j + 1);
+      i = j;
+    } else if (c === ';') {
+      while (i + 1 < scm.length && scm[i + 1] !== '\n') i++;
+      blank = true;
+    } else if (/\s/.test(c)) {
+      blank = true;
+    } else {
+      if (blank && out) out += ' ';
+      blank = false;
+      out += c;
+    }
+  }
+  return out;
 }
 
 function compilePending(): void {
   const batch = pending;
   pending = [];
+  queryStats.compilations++;
+  queryStats.texts += batch.length;
   let all: Parser.Query;
   try {
     all = new TreeSitter.Query(language, batch.map((d) => d.text).join('\n'));
   } catch (e) {
-    for (const d of batch) compileQuery(d.text, d.label); // throws, naming the text
-    throw new Error(`queries: invalid tree-sitter query: ${(e as Error).message}`);
+    let error = new Error(`queries: invalid tree-sitter query: ${(e as Error).message}`);
+    try {
+      for (const d of batch) compileQuery(d.scm, d.label); // throws, naming the text
+    } catch (named) {
+      error = named as Error;
+    }
+    // the views declared so far keep the error; a text declared again starts afresh
+    for (const d of batch) { d.error = error; declared.delete(d.text); }
+    throw error;
   }
   // pattern i belongs to the text its start offset (in UTF-8 bytes of the source) falls in
   const ends: number[] = [];
@@ -352,6 +393,7 @@ function forget(tree: Parser.Tree): void {
 }
 
 function runView(d: Declared, node: SyntaxNode, opts?: object): Match[] {
+  if (d.error) throw d.error;
   if (!d.set) compilePending();
   const { all, id } = d.set!;
   const mine = (m: Match) => m.pattern >= d.first! && m.pattern <= d.last!;
@@ -377,7 +419,7 @@ export function declareQueries(named: Record<string, string>, prefix = ''): Reco
     const text = patternsOf(scm);
     let d = declared.get(text);
     if (!d) {
-      declared.set(text, (d = { text, label: `${prefix}${n}.scm` }));
+      declared.set(text, (d = { text, scm, label: `${prefix}${n}.scm` }));
       pending.push(d);
     }
     const of = d;

@@ -7,13 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCodemods } from '../src/registry.ts';
 import { plan, type Step } from '../src/engine.ts';
 import { byFile, applyEdits, type Edit } from '../src/edits.ts';
-import { parseStats } from '../src/source.ts';
+import { parseStats, patternsOf, queryStats } from '../src/source.ts';
 import { folderSource, readTree, type Tree } from '../src/workspace.ts';
 import { stepLine } from '../src/report.ts';
 import { repoRoot } from './scenario-lib.ts';
@@ -36,7 +36,14 @@ function changesPerFile(steps: Step[]): Map<string, number> {
 
 test('each file of the sample is parsed once, plus once per fix that changes it; files that cannot be targets are not parsed', async () => {
   resetStats();
+  assert.equal(queryStats.compilations, 0, 'nothing compiled before the first run');
   const { steps } = await plan(sample, mods);
+  // the run's queries (the roles', every codemod's) are compiled once, as one query, each text once
+  const texts = new Set([join(repoRoot, 'src/roles'), ...mods.map((m) => join(repoRoot, 'codemods', m.meta.id))].flatMap((d) =>
+    readdirSync(d).filter((f) => f.endsWith('.scm')).map((f) => patternsOf(readFileSync(join(d, f), 'utf8')))));
+  assert.equal(queryStats.compilations, 1, 'one compilation per run');
+  assert.equal(queryStats.texts, texts.size, 'each distinct query text compiled once');
+  assert.ok(texts.size < mods.reduce((n, m) => n + Object.keys(m.queries).length, 3), 'codemods share query texts');
   const changed = changesPerFile(steps);
   assert.ok(changed.size >= 2, 'the fixes change the header and a SWIG file');
   assert.equal(parseStats.full, parseStats.byPath.size, 'one full parse per file parsed');
@@ -46,6 +53,8 @@ test('each file of the sample is parsed once, plus once per fix that changes it;
   assert.ok(!parseStats.byPath.has('upgrade_1.2.x/libtorrent-go/memory_storage.hpp'), [...parseStats.byPath.keys()].join(', '));
   assert.ok(!parseStats.byPath.has('upgrade_1.2.x/libtorrent-go/interfaces/session.i'));
   assert.ok(parseStats.byPath.has('upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'));
+  await plan(sample, mods);
+  assert.equal(queryStats.compilations, 1, 'a second run compiles nothing');
 });
 
 test('a folder is read once: reading a file a second time throws', () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileQueries, compileQuery } from '../src/source.ts';
+import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, queryStats, reparseSource } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
 import { copyTree, memfix, REPO, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
 
@@ -92,4 +92,36 @@ test('a view of a combined query on a large node (run alone there) gives the sam
   assert.ok(views.decl!.matches(large.root).every((m) => m.captures[0]!.node.type === 'declaration'));
   assert.deepEqual(views.call!.captures(large.root).slice(0, 2).map((c) => c.node.text), ['g()', 'g()']);
   assert.equal(views.call!.captures(large.root).length, n);
+});
+
+test('texts that differ only in comments and blanks are one query: compiled once, their views share its matches', async () => {
+  const { parseSource } = await import('../src/source.ts');
+  const src = parseSource('d.hpp', 'int a = 1;\nvoid f() { g(); h(); }\n');
+  const before = queryStats.texts;
+  const one = declareQueries({ calls: '; calls\n(call_expression\n  function: (identifier) @shared_fn) @shared_call' }, 'one/');
+  const two = declareQueries({ mine: '(call_expression function: (identifier) @shared_fn) @shared_call ; the same', other: '(declaration) @shared_test_decl' }, 'two/');
+  assert.equal(queryStats.texts, before, 'nothing compiled before a view runs');
+  assert.deepEqual(one.calls!.matches(src.root).map((m) => m.captures[1]!.node.text), ['g', 'h']);
+  assert.equal(queryStats.texts, before + 2, 'two distinct texts compiled, the same text once');
+  const shared = two.mine!.matches(src.root);
+  assert.deepEqual(shared.map((m) => m.captures[1]!.node.text), ['g', 'h']);
+  assert.strictEqual(shared[0], one.calls!.matches(src.root)[0], 'one run of the query over a node serves every view');
+  assert.deepEqual(two.other!.matches(src.root).map((m) => m.captures[0]!.node.text), ['int a = 1;']);
+  // an edited tree's matches are found again, not taken from what was found before the edit
+  const text = src.text.replace('h();', 'h(); k();');
+  const at = src.text.indexOf('h();') + 4;
+  const after = reparseSource(src, text, [{ start: at, end: at, text: ' k();' }]);
+  assert.deepEqual(one.calls!.matches(after.root).map((m) => m.captures[1]!.node.text), ['g', 'h', 'k']);
+  // a string keeps its blanks: these are two texts
+  const a = declareQueries({ q: '((identifier) @shared_i (#eq? @shared_i "a  b"))' });
+  const b = declareQueries({ q: '((identifier) @shared_i (#eq? @shared_i "a b"))' });
+  a.q!.matches(src.root);
+  b.q!.matches(src.root);
+  assert.equal(queryStats.texts, before + 4);
+});
+
+test('a broken text declared with others is named when the run first uses a query, and stays an error', () => {
+  const views = declareQueries({ good: '(identifier) @broken_test_i', bad: '(identifier @broken_test_i' }, 'codemods/y/');
+  assert.throws(() => views.good!.matches(parseSourceSync('x.hpp', 'int a;').root), /codemods\/y\/bad\.scm: invalid tree-sitter query/);
+  assert.throws(() => views.good!.matches(parseSourceSync('x.hpp', 'int a;').root), /codemods\/y\/bad\.scm: invalid tree-sitter query/);
 });
