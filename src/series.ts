@@ -506,10 +506,17 @@ interface Change {
 }
 
 function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
-  const parts = diffLines(oldRecs.join(''), newRecs.join(''));
+  // the records both ends share are no change: git's xdiff drops them before it diffs
+  // (xdl_trim_ends), and so does this, which leaves the line diff a fix's few regions of a file
+  // rather than the whole of it
+  let head = 0;
+  while (head < oldRecs.length && head < newRecs.length && oldRecs[head] === newRecs[head]) head++;
+  let tail = 0;
+  while (tail < oldRecs.length - head && tail < newRecs.length - head && oldRecs[oldRecs.length - 1 - tail] === newRecs[newRecs.length - 1 - tail]) tail++;
+  const parts = diffLines(oldRecs.slice(head, oldRecs.length - tail).join(''), newRecs.slice(head, newRecs.length - tail).join(''));
   const changes: Change[] = [];
-  let i1 = 0;
-  let i2 = 0;
+  let i1 = head;
+  let i2 = head;
   let cur: Change | null = null;
   for (const part of parts) {
     const n = part.count ?? 0;
@@ -532,7 +539,7 @@ function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
       i2 += n;
     }
   }
-  if (i1 !== oldRecs.length || i2 !== newRecs.length) {
+  if (i1 + tail !== oldRecs.length || i2 + tail !== newRecs.length) {
     throw new MemfixError('internal error: line diff does not cover both files'); // tokenizer mismatch
   }
   return changes;

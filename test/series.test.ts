@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { renderSeries, blobId, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
 import { MemfixError } from '../src/errors.ts';
+import { REPO } from './e2e-helpers.ts';
 
 // ------------------------------------------------------------------ fixtures
 
@@ -390,6 +391,25 @@ test('quilt push -a applies the series to a copy of the tree, reproducing every 
     assert.equal(run('quilt', ['--quiltrc', '-', 'applied'], tree, env).trim().split('\n').length, 4);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the fixes of our sample trees render as git format-patch renders them, byte for byte', async () => {
+  // git drops the lines both ends of a file share before it diffs; a line diff of the whole file
+  // may align an inserted block with a different one of several equal lines (a closing brace)
+  const { loadCodemods } = await import('../src/registry.ts');
+  const { plan } = await import('../src/engine.ts');
+  const { readTree: readFixture } = await import('../src/workspace.ts');
+  const mods = await loadCodemods();
+  for (const fixture of ['fixtures/sample', 'fixtures/shapes/early', 'fixtures/shapes/head']) {
+    const base = readFixture(join(REPO, fixture));
+    const { steps } = await plan(base, mods);
+    const patches: PatchSpec[] = steps.filter((st) => st.taken).map((st) => ({ slug: st.codemod.meta.id, subject: st.codemod.meta.commit.subject, body: '', changes: st.changes }));
+    assert.ok(patches.length >= 4, `${fixture}: ${patches.length} patches`);
+    const o = options();
+    const git = gitFormatPatch(base, patches, o);
+    const ours = renderSeries(patches, { ...o, baseCommit: git.baseSha });
+    for (let i = 1; i < git.files.length; i++) assert.equal(diffPart(ours[i]!.content), diffPart(git.files[i]!), `${fixture}: ${ours[i]!.name} differs from git format-patch`);
   }
 });
 
