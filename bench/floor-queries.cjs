@@ -1,7 +1,8 @@
 // What no memfix command that runs the codemods can go below: the floor (bench/floor.cjs), then
-// compiling the roles' and every codemod's tree-sitter queries as memfix does (one compilation
-// per folder; compiling a tree-sitter-cpp query walks the grammar's whole parse table, then
-// analyses each pattern). Printed beside the floor, with no target of its own.
+// compiling the roles' and every codemod's tree-sitter queries as memfix does: one compilation of
+// every distinct text (comments and blanks aside: src/source.ts, patternsOf), which walks the
+// grammar's whole parse table once, then analyses each pattern. Printed beside the floor, with no
+// target of its own.
 // Usage: node bench/floor-queries.cjs HEADER
 const { readdirSync, readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
@@ -17,7 +18,9 @@ if (tree.rootNode.endIndex < text.length - 1) process.exit(1);
 
 const root = join(__dirname, '..');
 const folders = [join(root, 'src', 'roles'), ...readdirSync(join(root, 'codemods')).map((d) => join(root, 'codemods', d)).filter((d) => statSync(d).isDirectory())];
-for (const dir of folders) {
-  const scm = readdirSync(dir).filter((f) => f.endsWith('.scm')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
-  if (scm.length) new Parser.Query(Cpp, scm.join('\n'));
+// a rougher sameness than memfix's (comment lines out, blanks squeezed): the same texts here
+const texts = new Set();
+for (const dir of folders) for (const f of readdirSync(dir).filter((x) => x.endsWith('.scm'))) {
+  texts.add(readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => !/^\s*;/.test(l)).join('\n').replace(/\s+/g, ' ').trim());
 }
+new Parser.Query(Cpp, [...texts].join('\n'));

@@ -21,13 +21,13 @@ program.command('list').description('the codemods: what each fixes, their target
 program.command('scan').argument('[dir]', 'tree to scan', '.').description('each fix\'s outcome on DIR: apply, applied, drift or missing (exit 1 when a fix is needed or drifted)')
   .addOption(fixOption())
   .addOption(formatOption('text, json, sarif, github or junit'))
-  .action(async (dir: string, o: { fix?: string[]; format?: string[] }) => (await import('./commands/scan.ts')).scan(dir, o));
+  .action(async (dir: string, o: { fix?: string[]; format?: string[] }) => (await import('./commands/index.ts')).scan(dir, o));
 
 program.command('apply').argument('[dir]', 'tree to fix', '.').description('show each needed fix and apply the ones you accept')
   .option('-y, --yes', 'apply everything needed without asking')
   .option('--dry-run', 'only print what would change')
   .addOption(fixOption())
-  .action(async (dir: string, o) => (await import('./commands/apply.ts')).apply(dir, o));
+  .action(async (dir: string, o) => (await import('./commands/index.ts')).apply(dir, o));
 
 program.command('series').argument('[dir]', 'tree to fix', '.').description('write the fixes as a git am / quilt patch series')
   .requiredOption('-o, --output <out>', 'folder for the patches')
@@ -36,12 +36,12 @@ program.command('series').argument('[dir]', 'tree to fix', '.').description('wri
   .option('--date <date>', 'patch date (ISO 8601 or seconds since the epoch; default: SOURCE_DATE_EPOCH, else DIR\'s HEAD commit date)')
   .option('--verify', 'check that the tree compiles after each patch, and put the sanitizer before/after table in the cover letter')
   .addOption(fixOption())
-  .action(async (dir: string, o) => (await import('./commands/series.ts')).series(dir, o));
+  .action(async (dir: string, o) => (await import('./commands/index.ts')).series(dir, o));
 
 program.command('check').argument('[dir]', 'tree the series is for', '.').description('CI: does the series still apply, is it stale, do the codemods still find their targets')
   .requiredOption('--patches <out>', 'folder holding the series')
   .addOption(formatOption('text, json, sarif, github or junit'))
-  .action(async (dir: string, o) => (await import('./commands/check.ts')).check(dir, o));
+  .action(async (dir: string, o) => (await import('./commands/index.ts')).check(dir, o));
 
 program.command('verify').argument('[dir]', 'tree to verify', '.').description('build the code with the sanitizers and run the scenarios that prove each fix')
   .option('--compare', 'also on a copy with every needed fix applied: before and after')
@@ -50,7 +50,7 @@ program.command('verify').argument('[dir]', 'tree to verify', '.').description('
   .option('--std <std>', 'the C++ standard to build with (always -pedantic-errors)', 'c++14')
   .option('--mutants', 'every mutant of the fixed tree (a fix undone in one place) must fail a scenario; exit 1 when one survives')
   .addOption(formatOption('text, json, github or junit'))
-  .action(async (dir: string, o) => (await import('./commands/verify.ts')).verify(dir, o));
+  .action(async (dir: string, o) => (await import('./commands/index.ts')).verify(dir, o));
 
 program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a codemod in the memfix checkout you are in (codemods/ID, templates/ID)')
   .option('--title <title>', 'title')

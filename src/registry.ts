@@ -1,8 +1,8 @@
 /** Loading codemods from their folders, checking their metadata, ordering them by dependency. */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dataPath, modulePath } from './paths.ts';
+import { dataPath, modulePath, packageRoot } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import { ROLES, type Codemod, type Meta } from './codemod.ts';
 
@@ -44,11 +44,36 @@ export function loadCodemodInfo(dir = codemodsDir): CodemodInfo[] {
   return orderByDependency(found);
 }
 
+/**
+ * Codemod modules built into the engine's bundle (dist/src/commands/index.js registers them when
+ * it loads: see build.mjs), by their source path relative to the package root.
+ */
+const builtIn = new Map<string, Record<string, unknown>>();
+
+export function registerBuiltIn(modules: Record<string, Record<string, unknown>>): void {
+  for (const [path, mod] of Object.entries(modules)) builtIn.set(path, mod);
+}
+
+const packagePath = (file: string) => relative(packageRoot, file).split(sep).join('/');
+
+/** Whether a codemod has this module (e.g. codemods/x/mutants.ts): built in, or its file in the engine's language. */
+export function hasModule(file: string): boolean {
+  return builtIn.has(packagePath(file)) || existsSync(modulePath(file));
+}
+
+/** A codemod's module (e.g. codemods/x/transform.ts): built into the bundle, else loaded by path. */
+export async function loadModule(file: string): Promise<Record<string, unknown>> {
+  const mod = builtIn.get(packagePath(file));
+  if (mod) return mod;
+  if (!existsSync(modulePath(file))) throw new MemfixError(`not built: run \`npm run build\` in ${packageRoot}`, relative(process.cwd(), file) || file);
+  return (await import(pathToFileURL(modulePath(file)).href)) as Record<string, unknown>;
+}
+
 /** Every codemod, its transform loaded (in the engine's own language). */
 export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
   return Promise.all(loadCodemodInfo(dir).map(async (info) => {
     const file = join(info.dir, 'transform.ts');
-    const mod = (await import(pathToFileURL(modulePath(file)).href)) as { transform?: Codemod['transform'] };
+    const mod = (await loadModule(file)) as { transform?: Codemod['transform'] };
     if (typeof mod.transform !== 'function') throw new MemfixError('transform.ts must export transform(ctx)', file);
     return { ...info, transform: mod.transform };
   }));

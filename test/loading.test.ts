@@ -47,6 +47,10 @@ test('scan, series and check load neither the prompt library nor ts-morph', asyn
     assert.ok(has(mods, /tree-sitter-cpp/), `${name} parses`);
     assert.ok(!has(mods, /@inquirer/), `${name} loads @inquirer/prompts`);
     assert.ok(!has(mods, /ts-morph/), `${name} loads ts-morph`);
+    // the engine and every codemod come in one bundle (build.mjs): a handful of our files, not one per module
+    const ours = mods.filter((m) => m.includes('/dist/'));
+    assert.ok(ours.length <= 8, `${name} loads ${ours.length} files of dist/:\n${ours.join('\n')}`);
+    assert.ok(!has(mods, /dist\/codemods\//), `${name} loads a codemod's module by path`);
   }
 });
 

@@ -49,9 +49,12 @@ describe('package', { concurrency: 1, timeout: 900_000 }, () => {
     for (const f of ['bin/memfix.js', 'dist/src/cli.js', 'package.json', 'README.md', 'docs/FIXES.md', 'docs/github-workflow.yml', 'harness/build.sh', 'harness/scenarios.cpp', 'templates/commit-message.txt', 'src/roles/header.scm']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
+    assert.ok(files.includes('dist/src/commands/index.js'), 'the engine bundle is in the tarball');
+    const bundle = readFileSync(join(REPO, 'dist/src/commands/index.js'), 'utf8');
     for (const id of IDS) {
       assert.ok(files.includes(`codemods/${id}/meta.json`), `${id}/meta.json`);
-      assert.ok(files.includes(`dist/codemods/${id}/transform.js`), `${id}'s compiled transform`);
+      // built into the engine's bundle, registered by source path (build.mjs)
+      assert.ok(bundle.includes(JSON.stringify(`codemods/${id}/transform.ts`)), `${id}'s compiled transform`);
       assert.ok(files.some((f) => f.startsWith(`codemods/${id}/`) && f.endsWith('.scm')), `${id}'s queries`);
     }
     const unwanted = files.filter((f) => /^(test|fixtures|bench)\//.test(f) || /\/scenarios\//.test(f) || (/\.ts$/.test(f) && !f.endsWith('.d.ts')));

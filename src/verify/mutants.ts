@@ -12,7 +12,7 @@ import type { Codemod, Context, Mutant, MutantsOf } from '../codemod.ts';
 import { applyEdits, byFile } from '../edits.ts';
 import { MemfixError } from '../errors.ts';
 import { plan } from '../engine.ts';
-import { modulePath } from '../paths.ts';
+import { hasModule, loadModule } from '../registry.ts';
 import { compileQuery, type SourceFile } from '../source.ts';
 import type { Tree } from '../workspace.ts';
 import { listScenarios, runScenario, type ScenarioInfo } from './build.ts';
@@ -39,9 +39,9 @@ export async function deriveMutants(fixed: Tree, mods: Codemod[]): Promise<{ cod
   const group = completeGroup(fixed);
   const out: { codemod: Codemod; mutant: Mutant }[] = [];
   for (const mod of mods) {
-    const file = modulePath(join(mod.dir, 'mutants.ts'));
-    if (!existsSync(file)) continue;
-    const m = (await import(pathToFileURL(file).href)) as { mutants?: MutantsOf };
+    const file = join(mod.dir, 'mutants.ts');
+    if (!hasModule(file)) continue;
+    const m = (await loadModule(file)) as { mutants?: MutantsOf };
     if (typeof m.mutants !== 'function') throw new MemfixError(`${mod.meta.id}: mutants.ts must export mutants(ctx)`, file);
     if (mod.meta.targets.some((r) => !group.files[r])) continue;
     const ctx: Context = {
