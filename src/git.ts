@@ -4,6 +4,8 @@
  * that is not in a git work tree (or a machine without git) is no error: every query says so.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** Every git process memfix starts goes through here (tests count them with MEMFIX_TRACE_GIT). */
 function git(dir: string, args: string[], input?: string): { ok: boolean; stdout: string } {
@@ -19,8 +21,20 @@ export interface WorkTree {
   prefix: string;
 }
 
-/** Where DIR sits in its git work tree, or null (not a work tree, no git). One git process. */
+/** Whether a `.git` (folder, or file of a linked work tree) is in DIR or a folder above it. */
+function gitAbove(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
+/**
+ * Where DIR sits in its git work tree, or null (not a work tree, no git). One git process, none
+ * when no `.git` is in DIR or above it (and GIT_DIR does not name one elsewhere).
+ */
 export function workTree(dir: string): WorkTree | null {
+  if (!process.env.GIT_DIR && !process.env.GIT_WORK_TREE && !gitAbove(dir)) return null;
   const r = git(dir, ['rev-parse', '--show-toplevel', '--show-prefix']);
   if (!r.ok) return null;
   const [top, prefix] = r.stdout.split('\n');

@@ -104,11 +104,14 @@ describe('series and check', { concurrency: 2, timeout: 600_000 }, () => {
   test('a plain folder (no git): series without base-commit, check works', async () => {
     const d = copy(SAMPLE);
     const out = join(tmp.root, `p${++n}`);
-    const s = await memfix(seriesArgs(d, out));
+    const env = { MEMFIX_TRACE_GIT: '1' };
+    const s = await memfix(seriesArgs(d, out), { env });
     assert.equal(s.code, 0, show(s));
     assert.doesNotMatch(readFileSync(join(out, '0000-cover-letter.patch'), 'utf8'), /base-commit/);
-    const c = await memfix(['check', d, '--patches', out]);
+    const c = await memfix(['check', d, '--patches', out], { env });
     assert.equal(c.code, 0, show(c));
+    // no .git in the folder or above it: no git process at all
+    assert.deepEqual([...gitLines(s.stderr), ...gitLines(c.stderr)], [], show(s) + show(c));
     for (const p of PATCHES) assert.match(c.stdout, new RegExp(`applies\\s+\\S*${p}`), show(c));
   });
 

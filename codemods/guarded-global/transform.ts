@@ -297,7 +297,7 @@ function run(ctx: Context): Result {
   // the .i's mutex: its own name, a name for the one this fix adds next to the pointer, or the registry's member
   const M = iM?.name ?? (iG && iG.kind !== 'raw-alias' ? `${G}_mutex` : `${R}<>::${reg!.mutex}`);
   const n: Names = { C, G, M, R, RM: reg?.mutex ?? 'mutex', RP: reg?.live ?? 'live' };
-  const used = (name: string) => [hdr, di, ses].find((f) => ofType(f.root, 'identifier', 'type_identifier', 'field_identifier', 'namespace_identifier').some((x) => x.text === name));
+  const used = (name: string) => [hdr, di, ses].find((f) => f.text.includes(name) && ofType(f.root, 'identifier', 'type_identifier', 'field_identifier', 'namespace_identifier').some((x) => x.text === name));
   if (!reg) {
     const taken = used(R);
     if (taken) stop(taken, ofType(taken.root, 'identifier', 'type_identifier', 'field_identifier').find((x) => x.text === R)?.startIndex ?? 0, `no existing name ${R} (the registry this fix adds)`);
@@ -321,6 +321,7 @@ function constructionSites(ctx: Context, files: SourceFile[], cls: HeaderClass):
   const C = cls.name;
   const sites: string[] = [];
   for (const f of files) {
+    if (!f.text.includes(C)) continue; // no construction of C where its name is not written
     const made = [
       ...ofType(f.root, 'new_expression').filter((x) => lastName(textOf(f, x.childForFieldName('type') ?? x)) === C),
       ...matchAll(ctx.query('factory'), f.root).filter((m) => lastName(textOf(f, m.targs!).slice(1, -1)) === C).map((m) => m.call!),
