@@ -24,7 +24,7 @@ import { compileQuery, textOf, type SourceFile } from '../src/source.ts';
 import { functionDeclarator, functionName } from '../src/cst.ts';
 import { readTree, sources, type Tree } from '../src/workspace.ts';
 import { completeGroup, compileCheck, glueOf, writeTree } from '../src/verify/run.ts';
-import { buildHarness, listScenarios, runAll, type Sanitizer } from '../src/verify/build.ts';
+import { buildHarness, runAll, type Sanitizer } from '../src/verify/build.ts';
 import type { Codemod, Context, MutantsOf } from '../src/codemod.ts';
 import { repoRoot } from './scenario-lib.ts';
 import { limiter, run, tempRoot } from './e2e-helpers.ts';

@@ -9,7 +9,7 @@ import { headerClass, statements } from '../../src/cppedit.ts';
 import { declaredName, functionName, methods, ofType, parameters } from '../../src/cst.ts';
 import { findGlobalPointers } from '../../src/roles.ts';
 import { scopedLocks } from './transform.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
 
 const squash = (s: string) => s.replace(/\s+/g, '');
 const gone = (what: string) => `/* memfix mutant: ${what} */`;

@@ -125,9 +125,7 @@ export function analyseStorage(ctx: Context, src: SourceFile, cls: { name: strin
       if (!erased.includes(lru)) return new Drift(remove.node, `${remove.name}() erasing the piece's entry from ${lru}`);
       const data = erased.find((n) => n !== lru);
       if (!data) return new Drift(remove.node, `${remove.name}() erasing the piece from the storage's piece map`);
-      const stmt = m.call;
-      if (stmt.parent?.id !== m.loop.childForFieldName('body')?.id) continue;
-      return { name: cls.name, body: cls.body, methods, trim, loop: m.loop, removeStmt: stmt, remove, victim: m.victim.text, data, lru, counter };
+      return { name: cls.name, body: cls.body, methods, trim, loop: m.loop, removeStmt: m.call, remove, victim: m.victim.text, data, lru, counter };
     }
   }
   return new Drift(cls.node, `an LRU trim loop in ${cls.name}: while (<count> ...) { for (... : <lru map>) {...} <remove>(<victim>); }`);

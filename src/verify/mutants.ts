@@ -5,9 +5,7 @@
  * ASan first, then ThreadSanitizer); the first failing scenario kills it. A mutant that no
  * scenario kills is a hole in the proof.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Codemod, Context, Mutant, MutantsOf } from '../codemod.ts';
 import { applyEdits, byFile } from '../edits.ts';
 import { MemfixError } from '../errors.ts';
