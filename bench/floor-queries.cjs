@@ -17,7 +17,7 @@ const tree = parser.parse((i) => text.slice(i, i + chunk), undefined, { bufferSi
 if (tree.rootNode.endIndex < text.length - 1) process.exit(1);
 
 const root = join(__dirname, '..');
-const folders = [join(root, 'src', 'roles'), ...readdirSync(join(root, 'codemods')).map((d) => join(root, 'codemods', d)).filter((d) => statSync(d).isDirectory())];
+const folders = [join(root, 'src', 'roles'), join(root, 'src', 'queries'), ...readdirSync(join(root, 'codemods')).map((d) => join(root, 'codemods', d)).filter((d) => statSync(d).isDirectory())];
 // a rougher sameness than memfix's (comment lines out, blanks squeezed): the same texts here
 const texts = new Set();
 for (const dir of folders) for (const f of readdirSync(dir).filter((x) => x.endsWith('.scm'))) {

@@ -27,6 +27,21 @@ function checkMeta(m: Meta, dir: string): void {
 /** A codemod's folder, metadata and queries, without its transform (what `list` needs: no parser is loaded). */
 export type CodemodInfo = Omit<Codemod, 'transform'>;
 
+/** The .scm files of a folder, by name without the extension. */
+export function scmFiles(folder: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(folder).sort()) if (f.endsWith('.scm')) out[f.slice(0, -4)] = readFileSync(join(folder, f), 'utf8');
+  return out;
+}
+
+/**
+ * The queries several codemods need (src/queries/*.scm: a method in a class body, a posted
+ * lambda, a namespace-scope item). Every codemod can run them by name; its own file of the same
+ * name comes first. One text, compiled once per run, its matches shared by the codemods that run it.
+ */
+let shared: Record<string, string> | undefined;
+export const sharedQueries = () => (shared ??= scmFiles(dataPath('src', 'queries')));
+
 /** Every codemod's metadata and query texts, checked and in dependency order; nothing is compiled or imported. */
 export function loadCodemodInfo(dir = codemodsDir): CodemodInfo[] {
   const found: CodemodInfo[] = [];
@@ -36,10 +51,8 @@ export function loadCodemodInfo(dir = codemodsDir): CodemodInfo[] {
     const meta = JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')) as Meta;
     checkMeta(meta, folder);
     if (meta.id !== name) throw new MemfixError(`meta.id "${meta.id}" differs from its folder name`, join(folder, 'meta.json'));
-    // compiled when a transform first asks for one (test/queries.test.ts compiles them all)
-    const queries: Record<string, string> = {};
-    for (const f of readdirSync(folder).sort()) if (f.endsWith('.scm')) queries[f.slice(0, -4)] = readFileSync(join(folder, f), 'utf8');
-    found.push({ meta, dir: folder, queries });
+    // compiled when a transform first asks for one (test/loading.test.ts compiles them all)
+    found.push({ meta, dir: folder, queries: { ...sharedQueries(), ...scmFiles(folder) } });
   }
   return orderByDependency(found);
 }

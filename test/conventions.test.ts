@@ -8,6 +8,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot as ourRoot } from './scenario-lib.ts';
+import { sharedQueries } from '../src/registry.ts';
+import { patternsOf } from '../src/source.ts';
 
 // The project whose folders are checked: this repository, or (MEMFIX_CONVENTIONS_ROOT) another
 // one, which is how test/new.test.ts shows that a scaffolded codemod is accepted and that a
@@ -91,10 +93,13 @@ for (const id of folders) {
     assert.equal(meta.id, id);
   });
 
-  test(`${id}: has at least one .scm query`, () => {
-    const scm = readdirSync(dir).filter((f) => f.endsWith('.scm'));
-    assert.ok(scm.length > 0, `no .scm file in codemods/${id}`);
-    for (const f of scm) assert.ok(readFileSync(join(dir, f), 'utf8').trim().length > 0, `${f} is empty`);
+  test(`${id}: its own queries are not empty and copy no shared one (src/queries/: run it by name)`, () => {
+    const shared = new Map(Object.entries(sharedQueries()).map(([n, t]) => [patternsOf(t), n]));
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.scm'))) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      assert.ok(patternsOf(text).length > 0, `${f} is empty`);
+      assert.ok(!shared.has(patternsOf(text)), `codemods/${id}/${f} is src/queries/${shared.get(patternsOf(text))}.scm again`);
+    }
   });
 
   test(`${id}: transform.ts exports transform`, async () => {

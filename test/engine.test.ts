@@ -39,7 +39,7 @@ test('each file of the sample is parsed once, plus once per fix that changes it;
   assert.equal(queryStats.compilations, 0, 'nothing compiled before the first run');
   const { steps } = await plan(sample, mods);
   // the run's queries (the roles', every codemod's) are compiled once, as one query, each text once
-  const texts = new Set([join(repoRoot, 'src/roles'), ...mods.map((m) => join(repoRoot, 'codemods', m.meta.id))].flatMap((d) =>
+  const texts = new Set([join(repoRoot, 'src/roles'), join(repoRoot, 'src/queries'), ...mods.map((m) => join(repoRoot, 'codemods', m.meta.id))].flatMap((d) =>
     readdirSync(d).filter((f) => f.endsWith('.scm')).map((f) => patternsOf(readFileSync(join(d, f), 'utf8')))));
   assert.equal(queryStats.compilations, 1, 'one compilation per run');
   assert.equal(queryStats.texts, texts.size, 'each distinct query text compiled once');

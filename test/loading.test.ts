@@ -55,7 +55,7 @@ test('scan, series and check load neither the prompt library nor ts-morph', asyn
 });
 
 test('every query file compiles, alone and with the others of its folder', () => {
-  const folders = [join(REPO, 'src', 'roles'), ...loadCodemodInfo().map((c) => c.dir)];
+  const folders = [join(REPO, 'src', 'roles'), join(REPO, 'src', 'queries'), ...loadCodemodInfo().map((c) => c.dir)];
   let n = 0;
   for (const dir of folders) {
     const named: Record<string, string> = {};

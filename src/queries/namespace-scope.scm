@@ -1,5 +1,5 @@
-; declarations and function definitions at namespace (or file) scope, also inside
-; include guards and other preprocessor conditionals
+; declarations and function definitions at namespace (or file) scope, also inside include
+; guards and other preprocessor conditionals
 [
   (translation_unit [(declaration) (function_definition)] @item)
   (declaration_list [(declaration) (function_definition)] @item)

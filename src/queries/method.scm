@@ -1,5 +1,4 @@
-; a method defined in a class body: its name, parameters and body. The same text as
-; other codemods' method.scm: the engine compiles it once and their views share its matches.
+; a method defined in a class body: its name, parameters and body (transforms narrow it by name)
 (field_declaration_list
   (function_definition
     declarator: (function_declarator
