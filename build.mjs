@@ -1,28 +1,39 @@
 // npm run build (run by `npm ci` through `prepare`): the JavaScript the bin runs, in dist/.
 //
-// esbuild bundles the command line into a few ES modules: a command loads three or four files
-// instead of about a hundred (each ES module costs node a resolution, a read, a compilation and
-// a link: with one file per module that was a fifth of a run on the upstream tree, and with a
-// chunk per set of entry points sharing code, about twenty files, still a tenth):
-//   dist/src/cli.js             the bin's: argument parsing and dispatch
-//   dist/src/commands/list.js   list: metadata only (no parser, no engine)
-//   dist/src/commands/new.js    new: the scaffolder, with ts-morph
-//   dist/src/commands/index.js  every command that runs the engine (src/commands/index.ts), with
-//                               the engine and every codemod's modules (transform, shape,
-//                               mutants, ...), which it registers by source path when it loads
-//                               (registry.ts: registerBuiltIn); a codemod folder added after the
-//                               build is loaded from dist/codemods/<id>/ if built there, else
-//                               reported as not built
-//   dist/chunks/                what those share (errors, paths, the registry)
+// esbuild bundles the command line into a few files: a command loads three or four files instead
+// of about a hundred (each ES module costs node a resolution, a read, a compilation and a link:
+// with one file per module that was a fifth of a run on the upstream tree):
+//   dist/src/cli.js               the bin's: argument parsing and dispatch (ES module)
+//   dist/src/commands/list.js     list: metadata only (no parser, no engine)
+//   dist/src/commands/new.js      new: the scaffolder, with ts-morph
+//   dist/src/commands/engine.cjs  every command that runs the engine (src/commands/index.ts), with
+//                                 the engine, magic-string, diff and every codemod's modules
+//                                 (transform, shape, mutants, ...), which it registers by source
+//                                 path when it loads (registry.ts: registerBuiltIn); a codemod
+//                                 folder added after the build is loaded from dist/codemods/<id>/
+//                                 if built there, else reported as not built
+//   dist/src/commands/index.js    what cli.js imports for those commands: loads engine.cjs with
+//                                 V8's code cache (build/engine-loader.js)
+//   dist/src/commands/engine.v8cache  that cache: V8's compiled code for the engine, taken after
+//                                 a scan, a series and a check of fixtures/sample here, so that a
+//                                 run compiles neither the bundle nor the functions those use
+//                                 (compiling them was ~40 ms of a run on the upstream-shaped tree).
+//                                 V8 checks it against the source, its own version and flags, and
+//                                 ignores it on any difference (a node upgraded after the build):
+//                                 the engine is then compiled as any script is
+//   dist/chunks/                  what cli.js, list.js and new.js share (errors, paths, registry)
+// The engine is one CommonJS script because node 20 takes a code cache only for a script
+// (vm.Script), not for an ES module. It holds its own copy of errors.ts: MemfixError is
+// recognised across copies (errors.ts).
 // The engine still never imports a particular codemod: the entry that registers them is written
 // here, from the folders under codemods/, for this build only.
 //
-// Not bundled: the native parser (tree-sitter, tree-sitter-cpp), what only one command loads
-// (@inquirer/prompts for apply's prompt, ts-morph for `new`), and magic-string (so that
-// test/loading.test.ts can still see which command loads the edit machinery).
+// Not bundled: the native parser (tree-sitter, tree-sitter-cpp), and what only one command loads
+// (@inquirer/prompts for apply's prompt, ts-morph for `new`).
 // Type checking is `npm run typecheck` (esbuild only strips the types).
 import { build } from 'esbuild';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,27 +65,43 @@ const commandsByPath = {
 };
 
 try {
+  const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
   await build({
-    absWorkingDir: root,
+    ...common,
     entryPoints: [
       { in: 'src/cli.ts', out: 'src/cli' },
       { in: 'src/commands/list.ts', out: 'src/commands/list' },
       { in: 'src/commands/new.ts', out: 'src/commands/new' },
-      { in: entry, out: 'src/commands/index' },
     ],
     outdir: 'dist',
     chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
     splitting: true,
     format: 'esm',
-    platform: 'node',
-    target: 'node20',
     external: ['tree-sitter', 'tree-sitter-cpp', '@inquirer/prompts', 'ts-morph', 'magic-string'],
     plugins: [commandsByPath],
     // CommonJS dependencies bundled into an ES module call require() for node's built-ins
     banner: { js: "import { createRequire as __memfixCreateRequire } from 'node:module'; const require = __memfixCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
+  });
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile: 'dist/src/commands/engine.cjs',
+    format: 'cjs',
+    external: ['tree-sitter', 'tree-sitter-cpp', '@inquirer/prompts', 'ts-morph'],
+    // the modules find the package's data from where they run (src/paths.ts): the engine runs as
+    // dist/src/commands/, as the ES modules beside it
+    define: { 'import.meta.url': '__memfixModuleUrl' },
+    banner: { js: "'use strict'; const __memfixModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
 } finally {
   rmSync(entryDir, { recursive: true, force: true });
+}
+copyFileSync(join(root, 'build', 'engine-loader.js'), join(root, 'dist', 'src', 'commands', 'index.js'));
+
+// V8's code cache for the engine, taken after the runs a user makes most (build/train-engine.js):
+// without it (fixtures/ not there, a run failing) the build stands, and the engine is compiled at
+// each run as before
+const train = spawnSync(process.execPath, [join(root, 'build', 'train-engine.js')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+if (train.status !== 0 || !existsSync(join(root, 'dist', 'src', 'commands', 'engine.v8cache'))) {
+  process.stderr.write(`build: no code cache for the engine (it is compiled at each run): ${(train.stderr || `exit ${train.status}`).trim().split('\n').pop()}\n`);
 }

@@ -1,3 +1,5 @@
+const brand = Symbol.for('memfix.MemfixError');
+
 /**
  * The one error type of memfix. The CLI prints it as `memfix: <message>`,
  * prefixed with `file:line: ` when those are known.
@@ -11,7 +13,13 @@ export class MemfixError extends Error {
     super(message);
     this.name = 'MemfixError';
   }
+
+  /** The built engine is a bundle of its own with its own copy of this module (build.mjs): an error of either copy is a MemfixError to both. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
 }
+Object.defineProperty(MemfixError.prototype, brand, { value: true });
 
 const ERRNO: Record<string, string> = {
   ENOSPC: 'no space left on device',

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { dataPath, modulePath, packageRoot } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import { ROLES, type Codemod, type Meta } from './codemod.ts';
+import { importModule } from './importer.ts';
 
 export const codemodsDir = dataPath('codemods') + '/';
 
@@ -79,7 +80,7 @@ export async function loadModule(file: string): Promise<Record<string, unknown>>
   const mod = builtIn.get(packagePath(file));
   if (mod) return mod;
   if (!existsSync(modulePath(file))) throw new MemfixError(`not built: run \`npm run build\` in ${packageRoot}`, relative(process.cwd(), file) || file);
-  return (await import(pathToFileURL(modulePath(file)).href)) as Record<string, unknown>;
+  return importModule<Record<string, unknown>>(pathToFileURL(modulePath(file)).href);
 }
 
 /** Every codemod, its transform loaded (in the engine's own language). */

@@ -296,7 +296,8 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
       const src = readFileSync(join(REPO, f), 'utf8');
       assert.doesNotMatch(src, /^import[^;]*@inquirer\/prompts/m, `${f}: no static import`);
     }
-    assert.match(readFileSync(join(REPO, 'src/commands/apply.ts'), 'utf8'), /await import\('@inquirer\/prompts'\)/);
+    // through src/importer.ts: the built engine runs from a code cache, where import() itself fails
+    assert.match(readFileSync(join(REPO, 'src/commands/apply.ts'), 'utf8'), /await importModule<[^>]*>\('@inquirer\/prompts'\)/);
   });
 });
 

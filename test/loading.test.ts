@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, queryStats, reparseSource } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
-import { copyTree, memfix, REPO, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
+import { copyTree, memfix, REPO, run, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
 
 const tmp = tempRoot('memfix-loading-');
 test.after(() => tmp.cleanup());
@@ -52,6 +52,22 @@ test('scan, series and check load neither the prompt library nor ts-morph', asyn
     assert.ok(ours.length <= 8, `${name} loads ${ours.length} files of dist/:\n${ours.join('\n')}`);
     assert.ok(!has(mods, /dist\/codemods\//), `${name} loads a codemod's module by path`);
   }
+});
+
+test('the engine runs from the V8 code cache the build took, and without one', async () => {
+  // build.mjs trains the engine on fixtures/sample and keeps V8's compiled code (engine.v8cache):
+  // a run that compiled the bundle anew would be ~40 ms slower on the upstream tree, with no other sign
+  const loader = join(REPO, 'dist', 'src', 'commands', 'index.js');
+  const probe = `const m = await import(${JSON.stringify(pathToFileURL(loader).href)}); console.log(m.codeCacheTaken, typeof m.scan);`;
+  const r = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO });
+  assert.equal(r.stdout.trim(), 'true function', show(r));
+  // another node or other V8 flags: V8 refuses the cache, and the engine is compiled as usual
+  const other = await run(process.execPath, ['--no-opt', '--input-type=module', '-e', probe], { cwd: REPO });
+  assert.equal(other.stdout.trim(), 'false function', show(other));
+  const dir = copyTree(SAMPLE, tmp.dir('refused'));
+  const scan = await run(process.execPath, ['--no-opt', join(REPO, 'bin', 'memfix.js'), 'scan', dir]);
+  assert.equal(scan.code, 1, show(scan));
+  assert.match(scan.stdout, /apply\s+free-disk-buffer/);
 });
 
 test('every query file compiles, alone and with the others of its folder', () => {

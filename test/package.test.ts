@@ -49,8 +49,8 @@ describe('package', { concurrency: 1, timeout: 900_000 }, () => {
     for (const f of ['bin/memfix.js', 'dist/src/cli.js', 'package.json', 'README.md', 'docs/FIXES.md', 'docs/github-workflow.yml', 'harness/build.sh', 'harness/scenarios.cpp', 'templates/commit-message.txt', 'src/roles/header.scm', 'src/queries/method.scm']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
-    assert.ok(files.includes('dist/src/commands/index.js'), 'the engine bundle is in the tarball');
-    const bundle = readFileSync(join(REPO, 'dist/src/commands/index.js'), 'utf8');
+    for (const f of ['dist/src/commands/index.js', 'dist/src/commands/engine.cjs', 'dist/src/commands/engine.v8cache']) assert.ok(files.includes(f), `the engine bundle: ${f} is in the tarball`);
+    const bundle = readFileSync(join(REPO, 'dist/src/commands/engine.cjs'), 'utf8');
     for (const id of IDS) {
       assert.ok(files.includes(`codemods/${id}/meta.json`), `${id}/meta.json`);
       // built into the engine's bundle, registered by source path (build.mjs)
