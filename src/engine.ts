@@ -12,7 +12,7 @@ import { MemfixError } from './errors.ts';
 import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
-import { declareQueries, LARGE, parseSource, releaseTrees, reparseSource, settleBeforeEdit, type SourceFile } from './source.ts';
+import { declareQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
 import { analyseHeader, analyseSwig, declareRoleQueries, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
 import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
 
@@ -274,7 +274,6 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
       const take = selected && (opts.decide ? await opts.decide(step) : true);
       if (take) {
         step.taken = true;
-        if ([...edits.keys()].some((p) => current(p)!.text.length > LARGE)) await settleBeforeEdit();
         for (const [path, fileEdits] of edits) {
           const src = current(path)!;
           const after = applyEdits(src.text, fileEdits);

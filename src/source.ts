@@ -9,6 +9,17 @@ import { detectStyle, lineOf, type TextStyle } from './text.ts';
 const require = createRequire(import.meta.url);
 const TreeSitter = require('tree-sitter') as typeof Parser;
 
+// node-tree-sitter keeps every node object it hands out in its tree's cache (a weak reference and
+// a finalizer each), so that a node asked for twice is the same object and so that tree.edit can
+// move the ones still alive: each edit visits every node object not yet collected (~1 ms per edit
+// on the upstream header, after a codemod's walks). memfix compares nodes by id, never as
+// objects, and never reads a node of a tree after editing the tree (it re-parses and finds its
+// nodes again): without the cache, a node is a plain object and tree.edit is tree-sitter's own
+// (test/reparse.test.ts holds both to that)
+const treeProto = (TreeSitter as unknown as { Tree: { prototype: unknown } }).Tree.prototype as { _cacheNode(node: unknown): void; _cacheNodes(nodes: unknown[]): void };
+treeProto._cacheNode = () => {};
+treeProto._cacheNodes = () => {};
+
 export type SyntaxNode = Parser.SyntaxNode;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const language: any = require('tree-sitter-cpp');
@@ -86,21 +97,6 @@ export async function releaseTrees(): Promise<void> {
   if (parsedSinceGc < GC_AFTER) return;
   collect();
   await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** A file this long (in UTF-16 units) has its node objects collected before its tree is edited. */
-export const LARGE = 1_000_000;
-let settled = false;
-
-/**
- * Before large files are re-parsed: collect the node objects no longer referenced, and wait one
- * turn of the event loop for node-tree-sitter's finalizers to drop them from the tree's node
- * cache (tree.edit iterates over that cache, collected entries included, per call).
- */
-export async function settleBeforeEdit(): Promise<void> {
-  collect();
-  await new Promise((resolve) => setImmediate(resolve));
-  settled = true;
 }
 
 function collect(): void {
@@ -188,13 +184,14 @@ function advance(text: string, from: Parser.Point, fromIndex: number, index: num
 }
 
 /**
- * Each tree.edit call visits every node object of the tree not yet collected (node-tree-sitter
- * moves them): a fix's edits close to each other (less than ONE_REGION characters apart) are
- * told as one region, so that the cost is paid once per cluster (on the upstream header, 38
- * edits of 1–2 ms each became 8; on a 1 MB header they cost 40 ms each). What lies between them
- * is re-read by the parse, which costs less.
+ * A fix's edits are told to tree-sitter region by region, so that the re-parse re-reads only
+ * what changed (on the upstream header, a fix's re-parse fell from 6–10 ms to about 1). Edits
+ * less than ONE_REGION characters apart are told as one region: what lies between them is
+ * re-read, and a fix that rewrites a run of short spans costs a handful of tree.edit calls, not
+ * one per span. (tree.edit costs tree-sitter's own edit only: node-tree-sitter's cache of node
+ * objects, which every call visited, is off: see the top of this file.)
  */
-const ONE_REGION = 64 * 1024;
+const ONE_REGION = 256;
 
 function mergeClose(regions: Region[]): Region[] {
   const out: Region[] = [];
@@ -221,10 +218,6 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
   const oldInput = (oldTree as unknown as { input: string }).input;
   const { input, swig } = parserInput(old.kind, text);
   const regions = mergeClose(changedRegions(oldInput, input, edits) ?? diffRegion(oldInput, input));
-  // tree.edit also moves every node object of the old tree not yet collected (thousands after
-  // a codemod's walks): on a large file, collecting them first is cheaper
-  if (input.length > LARGE && !settled) collect();
-  settled = false;
   let at: Parser.Point = { row: 0, column: 0 };
   let atIndex = 0;
   for (const r of regions) {

@@ -126,3 +126,24 @@ test('a SWIG edit that changes the masking beyond it: the re-parse still equals 
   assert.equal(changedRegions(before.root.tree.rootNode.text, parseSource(path, after).root.text, edits), null, 'the masked texts differ outside the edit');
   check(path, text, edits, 'unopened %}');
 });
+
+test('node objects are not cached: the same node asked for twice is two objects with one id', () => {
+  // src/source.ts turns node-tree-sitter's node cache off (tree.edit visited every cached node);
+  // memfix compares nodes by id. Were the cache back on, this fails and the comment there is wrong
+  const src = parseSource('x.hpp', 'struct a { int b; void f() { g(b); } };');
+  const first = src.root.firstNamedChild!;
+  const again = src.root.firstNamedChild!;
+  assert.notEqual(first, again);
+  assert.equal(first.id, again.id);
+  assert.equal(first.firstNamedChild!.parent!.id, first.id);
+});
+
+test('many edits across a file (every use of a name renamed): each is its own region, and the re-parse equals a fresh parse', () => {
+  const sample = trees[0]![1];
+  const path = [...sample.keys()].find((p) => p.endsWith('memory_disk_io.hpp'))!;
+  const text = sample.get(path)!;
+  const edits: Edit[] = [];
+  for (const m of text.matchAll(/\b(?:lock|std|size_t)\b/g)) edits.push({ file: path, start: m.index!, end: m.index! + m[0].length, text: `${m[0]}_renamed_ä` });
+  assert.ok(edits.length > 100, `${edits.length} edits`);
+  check(path, text, edits, 'renamed uses');
+});
