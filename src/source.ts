@@ -284,10 +284,15 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
  * there): a run over a node is paid once, whichever views ask. A tree that is edited for a
  * re-parse loses what was kept for it (see reparseSource). On a node over ALONE_FROM characters
  * the other texts' patterns may match thousands of times (every method of a 1 MB header), so
- * there a view runs its own text, compiled alone on first such use. A broken text is named: it
- * is compiled alone to find it.
+ * there a view runs its own text, compiled alone on first such use; except a text marked rare
+ * (a comment line `; memfix: rare` in its file: its matches are few in any file, such as the
+ * items at namespace scope), which runs there with every other rare text, as one query: codemods
+ * that look at a whole large file through several rare queries pay one pass over its tree (on a
+ * 4 MB header each pass costs about half a parse) instead of one each. A broken text is named:
+ * it is compiled alone to find it.
  */
 const ALONE_FROM = 256 * 1024;
+const RARE = /^[ \t]*;[ \t]*memfix:[ \t]*rare\b/m;
 
 interface Declared {
   /** the text as tree-sitter reads it (see patternsOf), which identifies it */
@@ -302,11 +307,13 @@ interface Declared {
   last?: number;
   /** the compilation that held it failed: so does every use */
   error?: Error;
+  /** marked rare: on a large node it runs with the other rare texts (see above) */
+  rare?: boolean;
 }
 
 const declared = new Map<string, Declared>();
-/** Query compilations done in this process, and the distinct texts they held (tests read it). */
-export const queryStats = { compilations: 0, texts: 0 };
+/** Query compilations done in this process, the distinct texts they held, and the passes of a compiled query over a node that views made (tests read it). */
+export const queryStats = { compilations: 0, texts: 0, passes: 0 };
 let pending: Declared[] = [];
 let sets = 0;
 
@@ -360,20 +367,43 @@ function compilePending(): void {
     for (const d of batch) { d.error = error; declared.delete(d.text); }
     throw error;
   }
+  const set = { all, id: sets++ };
+  patternRanges(all, batch).forEach(([first, last], k) => Object.assign(batch[k]!, { set, first, last }));
+}
+
+/**
+ * The patterns of each text in a query compiled from `texts` joined by newlines, as [first, last]
+ * pattern indices ([0, -1] for a text with no pattern: it matches nothing).
+ */
+function patternRanges(query: Parser.Query, texts: { text: string }[]): [number, number][] {
   // pattern i belongs to the text its start offset (in UTF-8 bytes of the source) falls in
   const ends: number[] = [];
   let end = 0;
-  for (const d of batch) ends.push((end += Buffer.byteLength(d.text) + 1));
-  const set = { all, id: sets++ };
-  const at = (all as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern.bind(all);
-  for (let i = 0; i < all.predicates.length; i++) {
-    const d = batch[ends.findIndex((e) => at(i) < e)]!;
-    d.set = set;
-    d.first ??= i;
-    d.last = i;
+  for (const d of texts) ends.push((end += Buffer.byteLength(d.text) + 1));
+  const out: [number, number][] = texts.map(() => [0, -1]);
+  const at = (query as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern.bind(query);
+  const seen = new Set<number>();
+  for (let i = 0; i < query.predicates.length; i++) {
+    const k = ends.findIndex((e) => at(i) < e);
+    if (!seen.has(k)) { seen.add(k); out[k]![0] = i; }
+    out[k]![1] = i;
   }
-  // a text with no pattern matches nothing
-  for (const d of batch) if (!d.set) Object.assign(d, { set, first: 0, last: -1 });
+  return out;
+}
+
+/** The rare texts declared so far, compiled as one query (recompiled when one is added). */
+let rareSet: { texts: Declared[]; query: Parser.Query; ranges: Map<Declared, [number, number]>; id: number } | undefined;
+
+function rareQuery(d: Declared): { query: Parser.Query; id: number; first: number; last: number } {
+  if (!rareSet?.ranges.has(d)) {
+    const texts = [...declared.values()].filter((x) => x.rare && !x.error);
+    if (!texts.includes(d)) texts.push(d);
+    const query = compileQuery(texts.map((x) => x.text).join('\n'), 'rare queries');
+    const ranges = new Map(patternRanges(query, texts).map((r, k) => [texts[k]!, r]));
+    rareSet = { texts, query, ranges, id: sets++ };
+  }
+  const [first, last] = rareSet.ranges.get(d)!;
+  return { query: rareSet.query, id: rareSet.id, first, last };
 }
 
 type Match = Parser.QueryMatch;
@@ -389,17 +419,20 @@ function runView(d: Declared, node: SyntaxNode, opts?: object): Match[] {
   if (d.error) throw d.error;
   if (!d.set) compilePending();
   const { all, id } = d.set!;
-  const mine = (m: Match) => m.pattern >= d.first! && m.pattern <= d.last!;
   if (d.last! < d.first!) return [];
-  if (d.first === 0 && d.last === all.predicates.length - 1) return all.matches(node, opts);
-  if (node.endIndex - node.startIndex > ALONE_FROM) return compileQuery(d.text, d.label).matches(node, opts);
-  if (opts) return all.matches(node, opts).filter(mine);
+  const pass = (q: Parser.Query, o?: object) => { queryStats.passes++; return q.matches(node, o); };
+  if (d.first === 0 && d.last === all.predicates.length - 1) return pass(all, opts);
+  const large = node.endIndex - node.startIndex > ALONE_FROM;
+  if (large && !d.rare) return pass(compileQuery(d.text, d.label), opts);
+  const run = large ? rareQuery(d) : { query: all, id, first: d.first!, last: d.last! };
+  const inRun = (m: Match) => m.pattern >= run.first && m.pattern <= run.last;
+  if (opts) return pass(run.query, opts).filter(inRun);
   let byNode = found.get(node.tree);
   if (!byNode) found.set(node.tree, (byNode = new Map()));
-  const key = `${id}:${node.id}:${node.startIndex}:${node.endIndex}`;
+  const key = `${run.id}:${node.id}:${node.startIndex}:${node.endIndex}`;
   let matches = byNode.get(key);
-  if (!matches) byNode.set(key, (matches = all.matches(node)));
-  return matches.filter(mine);
+  if (!matches) byNode.set(key, (matches = pass(run.query)));
+  return matches.filter(inRun);
 }
 
 /**
@@ -415,6 +448,7 @@ export function declareQueries(named: Record<string, string>, prefix = ''): Reco
       declared.set(text, (d = { text, scm, label: `${prefix}${n}.scm` }));
       pending.push(d);
     }
+    if (RARE.test(scm)) d.rare = true;
     const of = d;
     const matches = (node: SyntaxNode, opts?: object) => runView(of, node, opts);
     views[n] = Object.create(TreeSitter.Query.prototype, {

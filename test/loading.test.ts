@@ -114,6 +114,34 @@ test('a view of a combined query on a large node (run alone there) gives the sam
   assert.equal(views.call!.captures(large.root).length, n);
 });
 
+test('on a large node the views of rare texts share one pass over it; any other view runs alone', async () => {
+  const { parseSource } = await import('../src/source.ts');
+  const unit = 'namespace n { int a = 1; }\nvoid f() { g(); std::make_unique<T>(1); }\n';
+  const n = Math.ceil(300_000 / unit.length);
+  const large = parseSource('r.hpp', unit.repeat(n));
+  assert.ok(large.root.endIndex > 256 * 1024);
+  const views = declareQueries({
+    items: '; memfix: rare\n(declaration_list (declaration) @rare_item)',
+    makers: ';memfix:rare (few)\n(call_expression function: (qualified_identifier name: (template_function) @rare_maker))',
+    calls: '(call_expression function: (identifier) @plain_fn) @plain_call',
+  }, 'rare/');
+  const before = queryStats.passes;
+  const items = views.items!.matches(large.root);
+  assert.equal(queryStats.passes, before + 1);
+  const makers = views.makers!.matches(large.root);
+  assert.equal(queryStats.passes, before + 1, 'the second rare view takes its matches from the same pass');
+  // each view keeps only its own matches, as many as there are
+  assert.equal(items.length, n);
+  assert.ok(items.every((m) => m.captures.length === 1 && m.captures[0]!.name === 'rare_item' && m.captures[0]!.node.text === 'int a = 1;'));
+  assert.equal(makers.length, n);
+  assert.ok(makers.every((m) => m.captures[0]!.node.text === 'make_unique<T>'));
+  assert.equal(views.calls!.matches(large.root).length, n);
+  assert.equal(queryStats.passes, before + 2, 'a text not marked rare runs alone');
+  // on a small node, the run's combined query serves them all, as before
+  const small = parseSource('s.hpp', unit);
+  assert.deepEqual([views.items!, views.makers!, views.calls!].map((v) => v.matches(small.root).length), [1, 1, 1]);
+});
+
 test('texts that differ only in comments and blanks are one query: compiled once, their views share its matches', async () => {
   const { parseSource } = await import('../src/source.ts');
   const src = parseSource('d.hpp', 'int a = 1;\nvoid f() { g(); h(); }\n');
