@@ -1,30 +1,29 @@
 // npm run build (run by `npm ci` through `prepare`): the JavaScript the bin runs, in dist/.
 //
-// esbuild bundles the command line into a few files: a command loads three or four files instead
-// of about a hundred (each ES module costs node a resolution, a read, a compilation and a link:
-// with one file per module that was a fifth of a run on the upstream tree):
-//   dist/src/cli.js               the bin's: argument parsing and dispatch (ES module)
-//   dist/src/commands/list.js     list: metadata only (no parser, no engine)
-//   dist/src/commands/new.js      new: the scaffolder, with ts-morph
-//   dist/src/commands/engine.cjs  every command that runs the engine (src/commands/index.ts), with
-//                                 the engine, magic-string, diff and every codemod's modules
-//                                 (transform, shape, mutants, ...), which it registers by source
-//                                 path when it loads (registry.ts: registerBuiltIn); a codemod
-//                                 folder added after the build is loaded from dist/codemods/<id>/
-//                                 if built there, else reported as not built
-//   dist/src/commands/index.js    what cli.js imports for those commands: loads engine.cjs with
-//                                 V8's code cache (build/engine-loader.js)
+// esbuild bundles the command line into a few CommonJS files: a command loads three or four files
+// instead of about a hundred (each module file costs node a resolution, a read and a compilation:
+// with one file per module that was a fifth of a run on the upstream tree), and none is an ES
+// module, so that node does not start its ES module loader for a run (~12 ms of each here):
+//   dist/src/cli.cjs               the bin's: argument parsing and dispatch
+//   dist/src/commands/list.cjs     list: metadata only (no parser, no engine)
+//   dist/src/commands/new.cjs      new: the scaffolder, with ts-morph
+//   dist/src/commands/engine.cjs   every command that runs the engine (src/commands/index.ts),
+//                                  with the engine, magic-string, diff and every codemod's modules
+//                                  (transform, shape, mutants, ...), which it registers by source
+//                                  path when it loads (registry.ts: registerBuiltIn); a codemod
+//                                  folder added after the build is loaded from dist/codemods/<id>/
+//                                  if built there, else reported as not built
+//   dist/src/commands/index.cjs    what cli.cjs loads for those commands: runs engine.cjs with
+//                                  V8's code cache (build/engine-loader.cjs)
 //   dist/src/commands/engine.v8cache  that cache: V8's compiled code for the engine, taken after
-//                                 a scan, a series and a check of fixtures/sample here, so that a
-//                                 run compiles neither the bundle nor the functions those use
-//                                 (compiling them was ~40 ms of a run on the upstream-shaped tree).
-//                                 V8 checks it against the source, its own version and flags, and
-//                                 ignores it on any difference (a node upgraded after the build):
-//                                 the engine is then compiled as any script is
-//   dist/chunks/                  what cli.js, list.js and new.js share (errors, paths, registry)
-// The engine is one CommonJS script because node 20 takes a code cache only for a script
-// (vm.Script), not for an ES module. It holds its own copy of errors.ts: MemfixError is
-// recognised across copies (errors.ts).
+//                                  a scan, a series and a check of fixtures/sample here, so that
+//                                  a run compiles neither the bundle nor the functions those use
+//                                  (compiling them was ~40 ms of a run on the upstream-shaped
+//                                  tree). V8 checks it against the source, its own version and
+//                                  flags, and ignores it on any difference (a node upgraded after
+//                                  the build): the engine is then compiled as any script is
+// Each bundle holds its own copy of what it shares with the others (errors, paths, the
+// registry): MemfixError is recognised across copies (errors.ts).
 // The engine still never imports a particular codemod: the entry that registers them is written
 // here, from the folders under codemods/, for this build only.
 //
@@ -57,15 +56,27 @@ writeFileSync(entry, [
 ].join('\n'));
 
 // cli.ts loads the commands by path: they stay the files built below, not chunks of cli.js
+// cli.ts loads the commands by path: they stay the files built below, not parts of cli.cjs
 const commandsByPath = {
   name: 'commands-by-path',
   setup(b) {
-    b.onResolve({ filter: /^\.\/commands\/(index|list|new)\.ts$/ }, (a) => (a.importer.endsWith(join('src', 'cli.ts')) ? { path: a.path.replace(/\.ts$/, '.js'), external: true } : undefined));
+    b.onResolve({ filter: /^\.\/commands\/(index|list|new)\.ts$/ }, (a) => (a.importer.endsWith(join('src', 'cli.ts')) ? { path: a.path.replace(/\.ts$/, '.cjs'), external: true } : undefined));
   },
 };
 
 try {
-  const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+  const common = {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // the modules find the package's data from where they run (src/paths.ts)
+    define: { 'import.meta.url': '__memfixModuleUrl' },
+    banner: { js: "'use strict'; const __memfixModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  };
+  const outside = ['tree-sitter', 'tree-sitter-cpp', '@inquirer/prompts', 'ts-morph'];
   await build({
     ...common,
     entryPoints: [
@@ -74,29 +85,17 @@ try {
       { in: 'src/commands/new.ts', out: 'src/commands/new' },
     ],
     outdir: 'dist',
-    chunkNames: 'chunks/[name]-[hash]',
-    splitting: true,
-    format: 'esm',
-    external: ['tree-sitter', 'tree-sitter-cpp', '@inquirer/prompts', 'ts-morph', 'magic-string'],
+    outExtension: { '.js': '.cjs' },
+    external: outside,
     plugins: [commandsByPath],
-    // CommonJS dependencies bundled into an ES module call require() for node's built-ins
-    banner: { js: "import { createRequire as __memfixCreateRequire } from 'node:module'; const require = __memfixCreateRequire(import.meta.url);" },
+    // the commands' import(): a require() of the built file (no ES module loader)
+    supported: { 'dynamic-import': false },
   });
-  await build({
-    ...common,
-    entryPoints: [entry],
-    outfile: 'dist/src/commands/engine.cjs',
-    format: 'cjs',
-    external: ['tree-sitter', 'tree-sitter-cpp', '@inquirer/prompts', 'ts-morph'],
-    // the modules find the package's data from where they run (src/paths.ts): the engine runs as
-    // dist/src/commands/, as the ES modules beside it
-    define: { 'import.meta.url': '__memfixModuleUrl' },
-    banner: { js: "'use strict'; const __memfixModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  });
+  await build({ ...common, entryPoints: [entry], outfile: 'dist/src/commands/engine.cjs', external: outside });
 } finally {
   rmSync(entryDir, { recursive: true, force: true });
 }
-copyFileSync(join(root, 'build', 'engine-loader.js'), join(root, 'dist', 'src', 'commands', 'index.js'));
+copyFileSync(join(root, 'build', 'engine-loader.cjs'), join(root, 'dist', 'src', 'commands', 'index.cjs'));
 
 // V8's code cache for the engine, taken after the runs a user makes most (build/train-engine.js):
 // without it (fixtures/ not there, a run failing) the build stands, and the engine is compiled at

@@ -53,8 +53,10 @@ const keep = argv.includes('--keep');
 
 const memfix = join(repoRoot, 'bin', 'memfix.js');
 const before = compare ? join(resolve(compare), 'bin', 'memfix.js') : undefined;
-if (!existsSync(join(repoRoot, 'dist', 'src', 'cli.js'))) throw new Error('not built: npm run build');
-if (before && !existsSync(join(resolve(compare!), 'dist', 'src', 'cli.js'))) throw new Error(`${compare}: not built (npm ci there)`);
+// a build has dist/src/cli.cjs (before the CommonJS build: cli.js)
+const built = (dir: string) => ['cli.cjs', 'cli.js'].some((f) => existsSync(join(dir, 'dist', 'src', f)));
+if (!built(repoRoot)) throw new Error('not built: npm run build');
+if (before && !built(resolve(compare!))) throw new Error(`${compare}: not built (npm ci there)`);
 const floorScript = join(repoRoot, 'bench', 'floor.cjs');
 const floorQueries = join(repoRoot, 'bench', 'floor-queries.cjs');
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;

@@ -1,9 +1,9 @@
 /**
  * import(), as the engine uses it (the prompt library, a codemod's module built after the bundle).
  *
- * The built engine runs as a script with V8's code cache (build.mjs, build/engine-loader.js), and
+ * The built engine runs as a script with V8's code cache (build.mjs, build/engine-loader.cjs), and
  * node 20 drops a script's import() callback when the script comes from a code cache ("A dynamic
- * import callback was not specified"): the loader, an ES module, hands over its own import()
+ * import callback was not specified"): the loader hands over its own import()
  * (useImporter), and the engine imports through it. Run as TypeScript (tests), import() is used
  * as it is.
  */

@@ -59,7 +59,7 @@ export function loadCodemodInfo(dir = codemodsDir): CodemodInfo[] {
 }
 
 /**
- * Codemod modules built into the engine's bundle (dist/src/commands/index.js registers them when
+ * Codemod modules built into the engine's bundle (dist/src/commands/engine.cjs registers them when
  * it loads: see build.mjs), by their source path relative to the package root.
  */
 const builtIn = new Map<string, Record<string, unknown>>();

@@ -27,7 +27,7 @@ const has = (mods: string[], what: RegExp) => mods.some((m) => what.test(m));
 
 test('list loads no parser, no transform and no query', async () => {
   const mods = await loaded(['list']);
-  assert.ok(has(mods, /dist\/src\/commands\/list\.js$/), mods.join('\n'));
+  assert.ok(has(mods, /dist\/src\/commands\/list\.cjs$/), mods.join('\n'));
   for (const what of [/tree-sitter/, /transform\.js$/, /magic-string/, /@inquirer/, /ts-morph/, /dist\/src\/engine\.js$/]) assert.ok(!has(mods, what), `list loads ${what}`);
   // dist/ is bundled (build.mjs): the engine and the parser's module sit in shared chunks, which list must not load either
   const ours = mods.filter((m) => m.includes('/dist/')).map((m) => (m.startsWith('file:') ? fileURLToPath(m) : m));
@@ -57,7 +57,7 @@ test('scan, series and check load neither the prompt library nor ts-morph', asyn
 test('the engine runs from the V8 code cache the build took, and without one', async () => {
   // build.mjs trains the engine on fixtures/sample and keeps V8's compiled code (engine.v8cache):
   // a run that compiled the bundle anew would be ~40 ms slower on the upstream tree, with no other sign
-  const loader = join(REPO, 'dist', 'src', 'commands', 'index.js');
+  const loader = join(REPO, 'dist', 'src', 'commands', 'index.cjs');
   const probe = `const m = await import(${JSON.stringify(pathToFileURL(loader).href)}); console.log(m.codeCacheTaken, typeof m.scan);`;
   const r = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO });
   assert.equal(r.stdout.trim(), 'true function', show(r));

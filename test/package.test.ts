@@ -29,7 +29,7 @@ let files: string[] = [];
 let prefix = '';
 let installed = '';
 before(async () => {
-  assert.ok(existsSync(join(REPO, 'dist/src/cli.js')), 'npm test builds dist/ first');
+  assert.ok(existsSync(join(REPO, 'dist/src/cli.cjs')), 'npm test builds dist/ first');
   // --ignore-scripts: dist/ is built already (prepare runs on a plain `npm pack`); rebuilding it here would race the other test files
   const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.root], { cwd: REPO });
   assert.equal(pack.code, 0, show(pack));
@@ -46,10 +46,10 @@ const memfixAt = (args: string[], cwd: string): Promise<RunResult> => run(instal
 
 describe('package', { concurrency: 1, timeout: 900_000 }, () => {
   test('the tarball holds the build, the data and the docs, and nothing of the tests', () => {
-    for (const f of ['bin/memfix.js', 'dist/src/cli.js', 'package.json', 'README.md', 'docs/FIXES.md', 'docs/github-workflow.yml', 'harness/build.sh', 'harness/scenarios.cpp', 'templates/commit-message.txt', 'src/roles/header.scm', 'src/queries/method.scm']) {
+    for (const f of ['bin/memfix.js', 'bin/package.json', 'dist/src/cli.cjs', 'package.json', 'README.md', 'docs/FIXES.md', 'docs/github-workflow.yml', 'harness/build.sh', 'harness/scenarios.cpp', 'templates/commit-message.txt', 'src/roles/header.scm', 'src/queries/method.scm']) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
-    for (const f of ['dist/src/commands/index.js', 'dist/src/commands/engine.cjs', 'dist/src/commands/engine.v8cache']) assert.ok(files.includes(f), `the engine bundle: ${f} is in the tarball`);
+    for (const f of ['dist/src/commands/index.cjs', 'dist/src/commands/engine.cjs', 'dist/src/commands/engine.v8cache']) assert.ok(files.includes(f), `the engine bundle: ${f} is in the tarball`);
     const bundle = readFileSync(join(REPO, 'dist/src/commands/engine.cjs'), 'utf8');
     for (const id of IDS) {
       assert.ok(files.includes(`codemods/${id}/meta.json`), `${id}/meta.json`);
