@@ -15,7 +15,8 @@ const TreeSitter = require('tree-sitter') as typeof Parser;
 // on the upstream header, after a codemod's walks). memfix compares nodes by id, never as
 // objects, and never reads a node of a tree after editing the tree (it re-parses and finds its
 // nodes again): without the cache, a node is a plain object and tree.edit is tree-sitter's own
-// (test/reparse.test.ts holds both to that)
+// (test/reparse.test.ts checks that nodes come uncached; the scenarios, that the fixes' output is
+// the same)
 const treeProto = (TreeSitter as unknown as { Tree: { prototype: unknown } }).Tree.prototype as { _cacheNode(node: unknown): void; _cacheNodes(nodes: unknown[]): void };
 treeProto._cacheNode = () => {};
 treeProto._cacheNodes = () => {};
@@ -392,7 +393,7 @@ function patternRanges(query: Parser.Query, texts: { text: string }[]): [number,
 }
 
 /** The rare texts declared so far, compiled as one query (recompiled when one is added). */
-let rareSet: { texts: Declared[]; query: Parser.Query; ranges: Map<Declared, [number, number]>; id: number } | undefined;
+let rareSet: { query: Parser.Query; ranges: Map<Declared, [number, number]>; id: number } | undefined;
 
 function rareQuery(d: Declared): { query: Parser.Query; id: number; first: number; last: number } {
   if (!rareSet?.ranges.has(d)) {
@@ -400,7 +401,7 @@ function rareQuery(d: Declared): { query: Parser.Query; id: number; first: numbe
     if (!texts.includes(d)) texts.push(d);
     const query = compileQuery(texts.map((x) => x.text).join('\n'), 'rare queries');
     const ranges = new Map(patternRanges(query, texts).map((r, k) => [texts[k]!, r]));
-    rareSet = { texts, query, ranges, id: sets++ };
+    rareSet = { query, ranges, id: sets++ };
   }
   const [first, last] = rareSet.ranges.get(d)!;
   return { query: rareSet.query, id: rareSet.id, first, last };
