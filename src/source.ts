@@ -26,6 +26,14 @@ export type SyntaxNode = Parser.SyntaxNode;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const language: any = require('tree-sitter-cpp');
 
+// A parser's first setLanguage builds a JavaScript class for each of the grammar's ~600 node
+// types, each from source text through eval (~15-20 ms of a run; the bench's floor pays it too).
+// Their prototype's `type` is meant to spare a native call, but a getter on the base class keeps
+// that assignment from taking (node.type is the native call either way), and the classes add only
+// field getters (`declaratorNode`, ...) that memfix does not use: every node type is the base class
+// (test/reparse.test.ts holds that setLanguage keeps this table and that nodes still say their type)
+language.nodeSubclasses ??= new Array<unknown>(0x10000).fill((TreeSitter as unknown as { SyntaxNode: unknown }).SyntaxNode);
+
 export interface SourceFile {
   /** POSIX path relative to the tree root */
   path: string;

@@ -13,7 +13,8 @@ import { loadCodemods } from '../src/registry.ts';
 import { plan } from '../src/engine.ts';
 import { byFile, type Edit } from '../src/edits.ts';
 import { applyEdits } from '../src/edits.ts';
-import { changedRegions, parseSource, reparseSource, type SourceFile } from '../src/source.ts';
+import { changedRegions, language, parseSource, reparseSource, type SourceFile } from '../src/source.ts';
+import { descendants } from '../src/cst.ts';
 import { readTree, type Tree } from '../src/workspace.ts';
 import { repoRoot } from './scenario-lib.ts';
 
@@ -136,6 +137,18 @@ test('node objects are not cached: the same node asked for twice is two objects 
   assert.notEqual(first, again);
   assert.equal(first.id, again.id);
   assert.equal(first.firstNamedChild!.parent!.id, first.id);
+});
+
+test('nodes are of one class, not one per type: setLanguage kept the table src/source.ts gave it', () => {
+  // src/source.ts spares setLanguage building ~600 classes (~15 ms a run). Were they built anyway
+  // (a tree-sitter that reads its classes from elsewhere), the root would be a TranslationUnitNode
+  const src = parseSource('x.hpp', 'struct a { int b; void f() { g(b); } };');
+  assert.equal(src.root.constructor.name, 'SyntaxNode');
+  assert.equal((language.nodeSubclasses as unknown[]).length, 0x10000);
+  // and each node still says its own type (node.type is the native call): the cursor's walk agrees
+  const types = [...descendants(src.root)].map((n) => n.type);
+  assert.deepEqual(types.slice(0, 4), ['translation_unit', 'struct_specifier', 'struct', 'type_identifier']);
+  assert.ok(types.includes('field_declaration') && types.includes('call_expression'), types.join(' '));
 });
 
 test('many edits across a file (every use of a name renamed): each is its own region, and the re-parse equals a fresh parse', () => {
