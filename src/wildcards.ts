@@ -14,9 +14,10 @@
  * A wildcard finds more than the type did, and every match costs its capture nodes' marshalling
  * to JavaScript: a parent is made a wildcard only where the pattern stays selective (each such
  * parent has a child under a field, a typed child, or a child that is itself selective); else the
- * pattern is left as written. Patterns with quantifiers or negated fields are left as written:
- * tree-sitter prunes a match whose captures another match's contain, which a wildcard could change
- * there. A step with three captures (tree-sitter's most) keeps its type.
+ * pattern is left as written. A text with quantifiers, negated fields or a captured group is left
+ * as written: tree-sitter prunes a match whose captures another match's contain, which a wildcard
+ * could change there. A step with three captures (tree-sitter's most, its own and those of the
+ * alternations it is in) keeps its type.
  *
  * What this gives up: tree-sitter reports an impossible pattern (a child a type never has) only
  * when it analyses that type; the query files are each compiled as written by the tests
@@ -63,7 +64,7 @@ function tokenize(text: string): Token[] {
   return out;
 }
 
-/** A text's patterns as items; `plain` when no pattern has a quantifier or a negated field. */
+/** A text's patterns as items; `plain` when none has a quantifier, a negated field or a captured group. */
 function parse(tokens: Token[]): { items: Item[]; plain: boolean } {
   let i = 0;
   let plain = true; // no quantifier, no negated field
@@ -107,17 +108,27 @@ function parse(tokens: Token[]): { items: Item[]; plain: boolean } {
       out = u.text === '_' || u.text.startsWith('"') ? { kind: 'leaf', text: u.text, field } : { kind: 'other' };
     }
     // quantifiers and captures after an item
+    let captures = 0;
     while (i < tokens.length) {
       const n = tokens[i]!.text;
       if (n === '?' || n === '*' || n === '+') { plain = false; i++; }
-      else if (n.startsWith('@')) { if (out.kind === 'node') out.captures++; i++; }
+      else if (n.startsWith('@')) { captures++; i++; }
       else break;
     }
+    // an alternation's captures are its alternatives' too (tree-sitter keeps three per step, and
+    // drops a fourth without a word); a group's go to a step this module does not follow
+    if (captures) addCaptures(out, captures);
+    if (captures && out.kind === 'group') plain = false;
     return out;
   };
   const items: Item[] = [];
   while (i < tokens.length) items.push(item());
   return { items, plain };
+}
+
+function addCaptures(n: Item, k: number): void {
+  if (n.kind === 'node') n.captures += k;
+  else if (n.kind === 'alt') for (const a of n.kids) addCaptures(a, k);
 }
 
 const steps = (kids: Item[]) => kids.filter((k) => k.kind === 'node' || k.kind === 'alt' || k.kind === 'group' || k.kind === 'leaf');

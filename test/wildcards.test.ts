@@ -105,6 +105,11 @@ test('what is left as written: quantifiers, negated fields, unselective parents,
   // three captures on a parent: it keeps its type (tree-sitter allows three per step)
   assert.equal(relax('(translation_unit (declaration type: (_)) @a @b @c)').types.size, 0);
   assert.equal(relax('(translation_unit (declaration type: (_)) @a @b)').types.size, 1);
+  // an alternation's captures count as its alternatives' own: 2 + 1 is three, 1 + 1 leaves room
+  assert.equal(relax('(call_expression function: [(identifier) (field_expression field: (_)) @a @b] @c)').types.size, 0);
+  assert.equal(relax('(call_expression function: [(identifier) (field_expression field: (_)) @a] @c)').types.size, 1);
+  // a captured group is left as written
+  assert.equal(relax('(translation_unit ((declaration type: (_)) (declaration type: (_))) @g)').types.size, 0);
   // strings, predicates and fields written with a space before the colon
   const r = relax('(call_expression function : (field_expression field: (field_identifier) @fn) (#eq? @fn "a (b) [c]"))');
   assert.equal(r.text, '(call_expression function : (_ field: (field_identifier) @fn) @_memfix.type.0 (#eq? @fn "a (b) [c]"))');
