@@ -5,6 +5,9 @@
 // with one file per module that was a fifth of a run on the upstream tree), and none is an ES
 // module, so that node does not start its ES module loader for a run (~12 ms of each here):
 //   dist/src/cli.cjs               the bin's: argument parsing and dispatch
+//   dist/src/cli.v8cache           V8's code cache for it (see engine.v8cache below), with which
+//                                  the bin runs it through dist/src/script-loader.cjs
+//                                  (build/script-loader.cjs)
 //   dist/src/commands/list.cjs     list: metadata only (no parser, no engine)
 //   dist/src/commands/new.cjs      new: the scaffolder, with ts-morph
 //   dist/src/commands/engine.cjs   every command that runs the engine (src/commands/index.ts),
@@ -95,12 +98,13 @@ try {
 } finally {
   rmSync(entryDir, { recursive: true, force: true });
 }
+copyFileSync(join(root, 'build', 'script-loader.cjs'), join(root, 'dist', 'src', 'script-loader.cjs'));
 copyFileSync(join(root, 'build', 'engine-loader.cjs'), join(root, 'dist', 'src', 'commands', 'index.cjs'));
 
-// V8's code cache for the engine, taken after the runs a user makes most (build/train-engine.js):
-// without it (fixtures/ not there, a run failing) the build stands, and the engine is compiled at
-// each run as before
-const train = spawnSync(process.execPath, [join(root, 'build', 'train-engine.js')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-if (train.status !== 0 || !existsSync(join(root, 'dist', 'src', 'commands', 'engine.v8cache'))) {
-  process.stderr.write(`build: no code cache for the engine (it is compiled at each run): ${(train.stderr || `exit ${train.status}`).trim().split('\n').pop()}\n`);
+// V8's code cache for the command line and the engine, taken after the runs a user makes most
+// (build/train.js): without them (fixtures/ not there, a run failing) the build stands, and both
+// are compiled at each run as before
+const train = spawnSync(process.execPath, [join(root, 'build', 'train.js')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+if (train.status !== 0 || !existsSync(join(root, 'dist', 'src', 'commands', 'engine.v8cache')) || !existsSync(join(root, 'dist', 'src', 'cli.v8cache'))) {
+  process.stderr.write(`build: no code cache for the command line and the engine (they are compiled at each run): ${(train.stderr || `exit ${train.status}`).trim().split('\n').pop()}\n`);
 }

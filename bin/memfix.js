@@ -7,7 +7,8 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const cli = join(__dirname, '..', 'dist', 'src', 'cli.cjs');
+const dist = join(__dirname, '..', 'dist', 'src');
+const cli = join(dist, 'cli.cjs');
 if (!existsSync(cli)) {
   process.stderr.write(`memfix: ${join(__dirname, '..')}: not built: run \`npm run build\` there\n`);
   process.exit(2);
@@ -18,7 +19,9 @@ if (!existsSync(cli)) {
 // line of output on the upstream-shaped tree: end now, once stdout and stderr have handed over
 // all they hold (pipes and terminals may be asynchronous on some systems).
 const drained = (s) => (s.writableLength ? new Promise((resolve) => { s.once('drain', resolve); s.once('error', resolve); }) : undefined);
-require(cli).main(process.argv.slice(2)).then(async (code) => {
+// the command line, with V8's code cache for it (dist/src/script-loader.cjs)
+const { main } = require(join(dist, 'script-loader.cjs')).load(cli, join(dist, 'cli.v8cache')).exports;
+main(process.argv.slice(2)).then(async (code) => {
   process.exitCode = code;
   await Promise.all([drained(process.stdout), drained(process.stderr)]);
   process.exit();

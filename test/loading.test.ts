@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, queryStats, reparseSource } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
 import { copyTree, memfix, REPO, run, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
@@ -58,16 +58,31 @@ test('the engine runs from the V8 code cache the build took, and without one', a
   // build.mjs trains the engine on fixtures/sample and keeps V8's compiled code (engine.v8cache):
   // a run that compiled the bundle anew would be ~40 ms slower on the upstream tree, with no other sign
   const loader = join(REPO, 'dist', 'src', 'commands', 'index.cjs');
-  const probe = `const m = await import(${JSON.stringify(pathToFileURL(loader).href)}); console.log(m.codeCacheTaken, typeof m.scan);`;
-  const r = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO });
+  const probe = `const m = require(${JSON.stringify(loader)}); console.log(m.codeCacheTaken, typeof m.scan);`;
+  const r = await run(process.execPath, ['-e', probe], { cwd: REPO });
   assert.equal(r.stdout.trim(), 'true function', show(r));
   // another node or other V8 flags: V8 refuses the cache, and the engine is compiled as usual
-  const other = await run(process.execPath, ['--no-opt', '--input-type=module', '-e', probe], { cwd: REPO });
+  const other = await run(process.execPath, ['--no-opt', '-e', probe], { cwd: REPO });
   assert.equal(other.stdout.trim(), 'false function', show(other));
   const dir = copyTree(SAMPLE, tmp.dir('refused'));
   const scan = await run(process.execPath, ['--no-opt', join(REPO, 'bin', 'memfix.js'), 'scan', dir]);
   assert.equal(scan.code, 1, show(scan));
   assert.match(scan.stdout, /apply\s+free-disk-buffer/);
+});
+
+test('the command line runs from the V8 code cache the build took, and without one', async () => {
+  // the bin loads dist/src/cli.cjs (commander and the command definitions) through
+  // dist/src/script-loader.cjs with dist/src/cli.v8cache, which the build takes with the engine's
+  const dist = join(REPO, 'dist', 'src');
+  const probe = `const { load } = require(${JSON.stringify(join(dist, 'script-loader.cjs'))}); const c = load(${JSON.stringify(join(dist, 'cli.cjs'))}, ${JSON.stringify(join(dist, 'cli.v8cache'))}); console.log(c.cacheTaken, typeof c.exports.main);`;
+  const r = await run(process.execPath, ['-e', probe], { cwd: REPO });
+  assert.equal(r.stdout.trim(), 'true function', show(r));
+  const other = await run(process.execPath, ['--no-opt', '-e', probe], { cwd: REPO });
+  assert.equal(other.stdout.trim(), 'false function', show(other));
+  // no cache at all (a build whose training failed): the bin still runs
+  const none = probe.replace('cli.v8cache', 'none.v8cache');
+  const bare = await run(process.execPath, ['-e', none], { cwd: REPO });
+  assert.equal(bare.stdout.trim(), 'undefined function', show(bare));
 });
 
 test('every query file compiles, alone and with the others of its folder', () => {
