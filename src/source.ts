@@ -410,11 +410,10 @@ function patternRanges(query: Parser.Query, texts: { text: string }[]): [number,
   for (const d of texts) ends.push((end += Buffer.byteLength(d.text) + 1));
   const out: [number, number][] = texts.map(() => [0, -1]);
   const at = (query as unknown as { startIndexForPattern(i: number): number }).startIndexForPattern.bind(query);
-  const seen = new Set<number>();
   for (let i = 0; i < query.predicates.length; i++) {
-    const k = ends.findIndex((e) => at(i) < e);
-    if (!seen.has(k)) { seen.add(k); out[k]![0] = i; }
-    out[k]![1] = i;
+    const range = out[ends.findIndex((e) => at(i) < e)]!;
+    if (range[1] < range[0]) range[0] = i; // its first pattern
+    range[1] = i;
   }
   return out;
 }
