@@ -404,6 +404,7 @@ function wrapText(text: string, indent1: number, indent2: number, width: number)
 
 /** Display width of a code point, after git_wcwidth() (approximate wide/zero-width tables). */
 function charWidth(cp: number): number {
+  if (cp >= 0x20 && cp < 0x7f) return 1; // printable ASCII: most of any message (no regex test per character)
   if (cp === 0) return 0;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return -1;
   if (/[\p{Mn}\p{Me}\p{Cf}]/u.test(String.fromCodePoint(cp)) || (cp >= 0x1160 && cp <= 0x11ff)) return 0;
