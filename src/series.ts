@@ -25,7 +25,7 @@
  * `git am --keep-cr`, because `git mailsplit` strips CRs otherwise.
  */
 import { createHash } from 'node:crypto';
-import { diffLines } from 'diff';
+import { diffArrays } from 'diff';
 import { MemfixError } from './errors.ts';
 
 /** POSIX path relative to the tree root; null = absent (add/delete). */
@@ -514,7 +514,9 @@ function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
   while (head < oldRecs.length && head < newRecs.length && oldRecs[head] === newRecs[head]) head++;
   let tail = 0;
   while (tail < oldRecs.length - head && tail < newRecs.length - head && oldRecs[oldRecs.length - 1 - tail] === newRecs[newRecs.length - 1 - tail]) tail++;
-  const parts = diffLines(oldRecs.slice(head, oldRecs.length - tail).join(''), newRecs.slice(head, newRecs.length - tail).join(''));
+  // the records as they are: diffLines would join them and split the text again into the same
+  // lines (a record ends at '\n', as a line of diffLines does: "\r\n" stays in it)
+  const parts = diffArrays(oldRecs.slice(head, oldRecs.length - tail), newRecs.slice(head, newRecs.length - tail));
   const changes: Change[] = [];
   let i1 = head;
   let i2 = head;

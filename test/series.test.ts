@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { renderSeries, blobId, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
+import { renderSeries, blobId, splitRecords, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
+import { diffArrays, diffLines } from 'diff';
 import { MemfixError } from '../src/errors.ts';
 import { REPO } from './e2e-helpers.ts';
 
@@ -452,4 +453,22 @@ test('invalid input is rejected with MemfixError', () => {
   bad([ok], options({ author: { name: 'Evil <x>', email: 'e@example.com' } }));
   bad([ok], options({ baseCommit: 'HEAD' }));
   assert.doesNotThrow(() => renderSeries([ok, { ...ok, changes: [{ path: 'a', before: 'y\n', after: 'z\n' }] }], options()));
+});
+
+test('the line diff of records is diffLines of their text: the same parts, CRLF, lone CR and a last line without newline included', () => {
+  // series.ts diffs the records (diffArrays) where it joined them for diffLines, which split them again
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const pieces = ['a', 'b', 'c', 'int x;', '}', '', ' ', '\r', 'ä'];
+  const text = () => {
+    let t = '';
+    for (let n = rnd(30); n > 0; n--) t += pieces[rnd(pieces.length)]! + ['\n', '\n', '\r\n', ''][rnd(4)]!;
+    return t;
+  };
+  const shape = (parts: { count?: number; added: boolean; removed: boolean }[]) => parts.map((p) => `${p.added ? '+' : p.removed ? '-' : '='}${p.count}`).join(' ');
+  for (let i = 0; i < 2000; i++) {
+    const a = text();
+    const b = rnd(3) === 0 ? a.replace(/b/g, 'c') : text();
+    assert.equal(shape(diffArrays(splitRecords(a), splitRecords(b))), shape(diffLines(a, b)), JSON.stringify([a, b]));
+  }
 });
