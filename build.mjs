@@ -58,12 +58,27 @@ writeFileSync(entry, [
   '',
 ].join('\n'));
 
-// cli.ts loads the commands by path: they stay the files built below, not chunks of cli.js
 // cli.ts loads the commands by path: they stay the files built below, not parts of cli.cjs
 const commandsByPath = {
   name: 'commands-by-path',
   setup(b) {
     b.onResolve({ filter: /^\.\/commands\/(index|list|new)\.ts$/ }, (a) => (a.importer.endsWith(join('src', 'cli.ts')) ? { path: a.path.replace(/\.ts$/, '.cjs'), external: true } : undefined));
+  },
+};
+
+// node:child_process takes ~5 ms to load. commander requires it as it loads, for subcommands that
+// are programs (memfix has none); the engine, to run git (which a run on a tree outside git, or a
+// run with --author and --date, never does). Both bundles get a stand-in that loads it at its
+// first call
+const CHILD_PROCESS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'];
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (a.namespace === 'lazy' ? { path: 'node:child_process', external: true } : { path: 'child_process', namespace: 'lazy' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      loader: 'js',
+      contents: `let m;\nconst load = () => (m ??= require('node:child_process'));\n${CHILD_PROCESS.map((k) => `exports.${k} = (...a) => load().${k}(...a);`).join('\n')}\n`,
+    }));
   },
 };
 
@@ -90,11 +105,11 @@ try {
     outdir: 'dist',
     outExtension: { '.js': '.cjs' },
     external: outside,
-    plugins: [commandsByPath],
+    plugins: [commandsByPath, lazyChildProcess],
     // the commands' import(): a require() of the built file (no ES module loader)
     supported: { 'dynamic-import': false },
   });
-  await build({ ...common, entryPoints: [entry], outfile: 'dist/src/commands/engine.cjs', external: outside });
+  await build({ ...common, entryPoints: [entry], outfile: 'dist/src/commands/engine.cjs', external: outside, plugins: [lazyChildProcess] });
 } finally {
   rmSync(entryDir, { recursive: true, force: true });
 }

@@ -38,7 +38,7 @@ test('list loads no parser, no transform and no query', async () => {
   }
 });
 
-test('scan, series and check load neither the prompt library nor ts-morph', async () => {
+test('scan, series and check load neither the prompt library nor ts-morph (nor child_process, outside git)', async () => {
   const dir = copyTree(SAMPLE, tmp.dir('tree'));
   const patches = join(tmp.root, 'patches');
   const runs = { scan: ['scan', dir], series: ['series', dir, '-o', patches], check: ['check', dir, '--patches', patches] };
@@ -47,6 +47,8 @@ test('scan, series and check load neither the prompt library nor ts-morph', asyn
     assert.ok(has(mods, /tree-sitter-cpp/), `${name} parses`);
     assert.ok(!has(mods, /@inquirer/), `${name} loads @inquirer/prompts`);
     assert.ok(!has(mods, /ts-morph/), `${name} loads ts-morph`);
+    // the tree is no git checkout: nothing runs git, and child_process (~5 ms) is not loaded (build.mjs)
+    assert.ok(!has(mods, /^(node:)?child_process$/), `${name} loads child_process`);
     // the engine and every codemod come in one bundle (build.mjs): a handful of our files, not one per module
     const ours = mods.filter((m) => m.includes('/dist/'));
     assert.ok(ours.length <= 8, `${name} loads ${ours.length} files of dist/:\n${ours.join('\n')}`);
