@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { renderSeries, blobId, splitRecords, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
+import { renderSeries, blobId, diffCounts, splitRecords, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
 import { diffArrays, diffLines } from 'diff';
 import { MemfixError } from '../src/errors.ts';
 import { REPO } from './e2e-helpers.ts';
@@ -471,4 +471,28 @@ test('the line diff of records is diffLines of their text: the same parts, CRLF,
     const b = rnd(3) === 0 ? a.replace(/b/g, 'c') : text();
     assert.equal(shape(diffArrays(splitRecords(a), splitRecords(b))), shape(diffLines(a, b)), JSON.stringify([a, b]));
   }
+});
+
+test('diffCounts: the counts of jsdiff\'s minimal line diff, for any records', () => {
+  let seed = 11;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const counts = (a: string[], b: string[]) => {
+    let deleted = 0;
+    let added = 0;
+    for (const p of diffArrays(a, b)) {
+      if (p.added) added += p.count ?? 0;
+      else if (p.removed) deleted += p.count ?? 0;
+    }
+    return { deleted, added };
+  };
+  const recs = (n: number, alphabet: number) => Array.from({ length: n }, () => `l${rnd(alphabet)}\n`);
+  for (let i = 0; i < 3000; i++) {
+    // few distinct lines make many equal-cost paths; edits of one text keep long common runs
+    const a = recs(rnd(40), 1 + rnd(6));
+    const b = rnd(2) ? recs(rnd(40), 1 + rnd(6)) : a.flatMap((r) => (rnd(5) === 0 ? [] : rnd(6) === 0 ? [r, `new${rnd(3)}\n`] : [r]));
+    assert.deepEqual(diffCounts(a, b), counts(a, b), JSON.stringify([a, b]));
+  }
+  assert.deepEqual(diffCounts([], []), { deleted: 0, added: 0 });
+  assert.deepEqual(diffCounts([], ['a\n', 'b']), { deleted: 0, added: 2 });
+  assert.deepEqual(diffCounts(['a\n'], []), { deleted: 1, added: 0 });
 });
