@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, queryStats, reparseSource } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
-import { copyTree, memfix, REPO, run, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
+import { assertOneLineError, copyTree, memfix, REPO, run, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
 
 const tmp = tempRoot('memfix-loading-');
 test.after(() => tmp.cleanup());
@@ -85,6 +85,20 @@ test('the command line runs from the V8 code cache the build took, and without o
   const none = probe.replace('cli.v8cache', 'none.v8cache');
   const bare = await run(process.execPath, ['-e', none], { cwd: REPO });
   assert.equal(bare.stdout.trim(), 'undefined function', show(bare));
+});
+
+test('a checkout not built, or built by an older memfix than its bin: exit 2, one line saying to build', async () => {
+  const root = tmp.dir('unbuilt');
+  cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
+  const none = await run(process.execPath, [join(root, 'bin', 'memfix.js'), 'list']);
+  assert.equal(none.code, 2, show(none));
+  assert.match(assertOneLineError(none, 'no dist/'), /not built: run `npm run build` there$/);
+  // a dist/ from before the command line ran from a code cache: its cli.cjs, no script-loader.cjs
+  mkdirSync(join(root, 'dist', 'src'), { recursive: true });
+  copyFileSync(join(REPO, 'dist', 'src', 'cli.cjs'), join(root, 'dist', 'src', 'cli.cjs'));
+  const old = await run(process.execPath, [join(root, 'bin', 'memfix.js'), 'list']);
+  assert.equal(old.code, 2, show(old));
+  assert.match(assertOneLineError(old, 'an older dist/'), /not built by this version: run `npm run build` there$/);
 });
 
 test('every query file compiles, alone and with the others of its folder', () => {
