@@ -146,6 +146,7 @@ export function relaxQuery(text: string, isType: (name: string) => boolean, coun
   if (!plain) return { text, types };
   const edits: { at: number; end: number; text: string }[] = [];
   for (const root of items) {
+    if (root.kind === 'group' || root.kind === 'leaf') continue; // sibling patterns, an anonymous node
     const relaxed = new Set<Item>();
     const eligible = (n: Item): boolean => n.kind === 'node' && n.type !== '_' && n.captures < 3 && isType(n.type);
     const collect = (n: Item): void => {
@@ -165,10 +166,9 @@ export function relaxQuery(text: string, isType: (name: string) => boolean, coun
       if (n.type !== '_' && !relaxed.has(n)) return true;
       return steps(n.kids).some(selective);
     };
-    const ok = [...relaxed].every((n) => n.kind !== 'node' || steps(n.kids).length === 0 || steps(n.kids).some(selective));
-    if (!ok || root.kind === 'group' || root.kind === 'leaf') continue;
+    if (![...relaxed].every((n) => n.kind === 'node' && steps(n.kids).some(selective))) continue;
     for (const n of relaxed) {
-      if (n.kind !== 'node' || n.close < 0) continue;
+      if (n.kind !== 'node' || n.close < 0) continue; // (a node; closed, in a text tree-sitter accepts)
       const name = `${PREFIX}${counter.n++}`;
       types.set(name, n.type);
       edits.push({ at: n.typeAt, end: n.typeAt + n.type.length, text: '_' }, { at: n.close + 1, end: n.close + 1, text: ` @${name}` });

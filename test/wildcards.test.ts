@@ -76,7 +76,7 @@ test('a parent below the root becomes a wildcard with a capture of its type; the
   assert.deepEqual([...r.types], [['_memfix.type.0', 'field_expression']]);
   // a capture numbering that runs across the texts of one query
   const counter = { n: 5 };
-  assert.deepEqual([...relaxQuery('(a_b (field_expression field: (_)))'.replace('a_b', 'call_expression'), isType, counter).types.keys()], ['_memfix.type.5']);
+  assert.deepEqual([...relaxQuery('(call_expression (field_expression field: (_)))', isType, counter).types.keys()], ['_memfix.type.5']);
   assert.equal(counter.n, 6);
 });
 
@@ -115,7 +115,7 @@ test('what is left as written: quantifiers, negated fields, unselective parents,
   assert.equal(r.text, '(call_expression function : (_ field: (field_identifier) @fn) @_memfix.type.0 (#eq? @fn "a (b) [c]"))');
 });
 
-test('a relaxed query holds fewer analysed parents: it compiles, and tree-sitter still rejects what it did', () => {
+test('every relaxed query file compiles, and a field tree-sitter does not know is still rejected', () => {
   for (const [f, t] of queryTexts()) assert.doesNotThrow(() => new TreeSitter.Query(language, relax(t).text), f);
   assert.throws(() => new TreeSitter.Query(language, relax('(call_expression function: (field_expression nope: (_)))').text), /field|nope/i);
 });
