@@ -89,6 +89,9 @@ export async function lockTree(root: string, display: string): Promise<TreeLock>
       mkdirSync(dir, { recursive: true });
       if (createExclusive(lockPath, `${process.pid} ${hostname()} ${Date.now()}\n`)) break;
     } catch (e) {
+      // the holder released the lock and removed its folder between this mkdir and this open
+      // (seen with concurrent applies): take the folder again
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && Date.now() - start < waitMs) continue;
       throw ioError(e, `${display}/${STATE_DIR}/lock`, 'cannot lock the tree');
     }
     const holder = readHolder(lockPath);
