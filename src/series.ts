@@ -506,14 +506,20 @@ interface Change {
   chg2: number;
 }
 
+/** How many records both lists share at their start (head) and, after those, at their end (tail). */
+function trimEnds(a: string[], b: string[]): { head: number; tail: number } {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  return { head, tail };
+}
+
 function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
   // the records both ends share are no change: git's xdiff drops them before it diffs
   // (xdl_trim_ends), and so does this, which leaves the line diff a fix's few regions of a file
   // rather than the whole of it
-  let head = 0;
-  while (head < oldRecs.length && head < newRecs.length && oldRecs[head] === newRecs[head]) head++;
-  let tail = 0;
-  while (tail < oldRecs.length - head && tail < newRecs.length - head && oldRecs[oldRecs.length - 1 - tail] === newRecs[newRecs.length - 1 - tail]) tail++;
+  const { head, tail } = trimEnds(oldRecs, newRecs);
   // the records as they are: diffLines would join them and split the text again into the same
   // lines (a record ends at '\n', as a line of diffLines does: "\r\n" stays in it)
   const parts = diffArrays(oldRecs.slice(head, oldRecs.length - tail), newRecs.slice(head, newRecs.length - tail));
@@ -661,10 +667,7 @@ function combinedDiffs(specs: NormalizedPatch[]): FileDiff[] {
  * diagonal. Common ends are trimmed first, as computeChanges does.
  */
 export function diffCounts(a: string[], b: string[]): { deleted: number; added: number } {
-  let head = 0;
-  while (head < a.length && head < b.length && a[head] === b[head]) head++;
-  let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const { head, tail } = trimEnds(a, b);
   const n = a.length - head - tail;
   const m = b.length - head - tail;
   // the records as integers: equal records, equal numbers
