@@ -35,6 +35,7 @@
 // Type checking is `npm run typecheck` (esbuild only strips the types).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,17 +69,14 @@ const commandsByPath = {
 
 // node:child_process takes ~5 ms to load. commander requires it as it loads, for subcommands that
 // are programs (memfix has none); the engine, to run git (which a run on a tree outside git, or a
-// run with --author and --date, never does). Both bundles get a stand-in that loads it at its
-// first call
-const CHILD_PROCESS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'];
+// run with --author and --date, never does). Both bundles get a stand-in that loads it when one of
+// its exports is first read (build/lazy-module.cjs)
+const { lazyModuleSource } = createRequire(import.meta.url)('./build/lazy-module.cjs');
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
     b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (a.namespace === 'lazy' ? { path: 'node:child_process', external: true } : { path: 'child_process', namespace: 'lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      loader: 'js',
-      contents: `let m;\nconst load = () => (m ??= require('node:child_process'));\n${CHILD_PROCESS.map((k) => `exports.${k} = (...a) => load().${k}(...a);`).join('\n')}\n`,
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({ loader: 'js', contents: lazyModuleSource('node:child_process') }));
   },
 };
 

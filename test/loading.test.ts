@@ -56,6 +56,24 @@ test('scan, series and check load neither the prompt library nor ts-morph (nor c
   }
 });
 
+test("build.mjs's stand-in for child_process loads it at the first read, and gives every export of it", async () => {
+  // the stand-in's getters are taken from node's module at build time: an export the code starts
+  // using later is there too, and the same object as the module's own
+  const { createRequire } = await import('node:module');
+  const req = createRequire(import.meta.url);
+  const { lazyModuleSource } = req('../build/lazy-module.cjs') as { lazyModuleSource: (name: string) => string };
+  const real = req('node:child_process') as Record<string, unknown>;
+  const loads: string[] = [];
+  const fakeRequire = (name: string) => (loads.push(name), real);
+  const standIn: Record<string, unknown> = {};
+  new Function('exports', 'require', lazyModuleSource('node:child_process'))(standIn, fakeRequire);
+  assert.deepEqual(loads, [], 'the stand-in loads the module as it is evaluated');
+  assert.deepEqual(Object.keys(standIn).sort(), Object.keys(real).sort());
+  assert.deepEqual(loads, [], 'listing the names loads the module');
+  for (const k of Object.keys(real)) assert.equal(standIn[k], real[k], k);
+  assert.deepEqual(loads, ['node:child_process'], 'the module is loaded once, at the first read');
+});
+
 test('the engine runs from the V8 code cache the build took, and without one', async () => {
   // build.mjs trains the engine on fixtures/sample and keeps V8's compiled code (engine.v8cache):
   // a run that compiled the bundle anew would be ~40 ms slower on the upstream tree, with no other sign
