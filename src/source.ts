@@ -313,8 +313,8 @@ interface Declared {
   scm: string;
   /** for errors: the first name it was declared under */
   label: string;
-  /** once compiled: the combined query and the patterns of this text in it */
-  set?: { all: Parser.Query; id: number; types: CaptureTypes };
+  /** once compiled: the combined query (its matches filtered back to the written types) and the patterns of this text in it */
+  set?: { all: Matcher; id: number; patterns: number };
   first?: number;
   last?: number;
   /** the compilation that held it failed: so does every use */
@@ -395,7 +395,10 @@ function compilePending(): void {
     for (const d of batch) { d.error = error; declared.delete(d.text); }
     throw error;
   }
-  const set = { all, id: sets++, types: new Map(texts.flatMap((t) => [...t.types])) };
+  const types: CaptureTypes = new Map(texts.flatMap((t) => [...t.types]));
+  const compiled = all;
+  // the filter goes with the query: whatever runs it gets the written query's matches
+  const set = { all: { matches: (node: SyntaxNode, o?: object) => filterTyped(compiled.matches(node, o), types) }, id: sets++, patterns: all.predicates.length };
   patternRanges(all, texts).forEach(([first, last], k) => Object.assign(batch[k]!, { set, first, last }));
 }
 
@@ -434,6 +437,8 @@ function rareQuery(d: Declared): { query: Parser.Query; id: number; first: numbe
 }
 
 type Match = Parser.QueryMatch;
+/** What runs over a node and gives matches: a compiled query, or the combined one with its type filter. */
+type Matcher = { matches(node: SyntaxNode, opts?: object): Match[] };
 /** What a combined query found under a node: tree → "set:node" → matches. */
 const found = new WeakMap<Parser.Tree, Map<string, Match[]>>();
 
@@ -445,13 +450,13 @@ function forget(tree: Parser.Tree): void {
 function runView(d: Declared, node: SyntaxNode, opts?: object): Match[] {
   if (d.error) throw d.error;
   if (!d.set) compilePending();
-  const { all, id, types } = d.set!;
+  const { all, id, patterns } = d.set!;
   if (d.last! < d.first!) return [];
-  const pass = (q: Parser.Query, o?: object) => {
+  const pass = (q: Matcher, o?: object) => {
     queryStats.passes++;
-    return q === all ? filterTyped(q.matches(node, o), types) : q.matches(node, o);
+    return q.matches(node, o);
   };
-  if (d.first === 0 && d.last === all.predicates.length - 1) return pass(all, opts);
+  if (d.first === 0 && d.last === patterns - 1) return pass(all, opts);
   const large = node.endIndex - node.startIndex > ALONE_FROM;
   if (large && !d.rare) return pass(compileQuery(d.text, d.label), opts);
   const run = large ? rareQuery(d) : { query: all, id, first: d.first!, last: d.last! };
