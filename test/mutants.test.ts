@@ -1,13 +1,15 @@
 /**
  * A proof that can fail: `memfix verify --mutants` derives, from the fixed sample, mutants that
  * each undo a fix in one place (every codemod's mutants.ts), and every one must be killed by a
- * scenario. Also: what the command says and exits with when one survives, and that a mutant that
- * does not build counts as a survivor (it proves nothing).
+ * scenario. Also: what the command says and exits with when one survives, that a mutant that
+ * does not build counts as a survivor (it proves nothing), and that a build the machine did not
+ * finish (a compiler killed) is run again, then fails the run instead of naming a survivor.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plan } from '../src/engine.ts';
@@ -20,7 +22,7 @@ import { renderJunit } from '../src/render/junit.ts';
 import { renderGithub } from '../src/render/github.ts';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import type { ScenarioResult } from '../src/verify/build.ts';
+import { isUnfinishedBuild, runBuild, type RunResult, type ScenarioResult } from '../src/verify/build.ts';
 import { repoRoot } from './scenario-lib.ts';
 
 const toolchain = spawnSync('g++', ['--version']).status === 0 && spawnSync('pkg-config', ['--exists', 'libtorrent-rasterbar']).status === 0;
@@ -89,4 +91,68 @@ test('a mutant that does not build is not killed: it proves nothing', { skip, ti
   const r = await killMutant(new Map(fixed).set(header, fixed.get(header)! + '\n#error memfix: a broken mutant\n'), 'x', { id: 'broken', description: 'd', edits: [] });
   assert.equal(r.killed, false);
   assert.match(r.summary, /^the mutant does not build \(.*a broken mutant/);
+});
+
+test('a build killed or silent is run once more; unfinished twice, it fails marked as such; a compile error is not retried', async () => {
+  const result = (o: Partial<RunResult>): RunResult => ({ code: 0, signal: null, stdout: '', stderr: '', timedOut: false, ...o });
+  const builds = (...rs: RunResult[]) => {
+    const calls = { n: 0 };
+    return { calls, build: async () => rs[calls.n++]! };
+  };
+  const killed = result({ code: 137 });
+  const boom = result({ code: 1, stderr: 'In file included from x.cpp:1:\nx.hpp:2:3: error: boom\n' });
+  const failure = async (b: { build: () => Promise<RunResult> }) => runBuild(b.build).then(() => assert.fail('the build passed'), (e: Error) => e);
+
+  let b = builds(killed, result({}));
+  await runBuild(b.build);
+  assert.equal(b.calls.n, 2, 'a killed build is run again');
+
+  b = builds(killed, boom);
+  let e = await failure(b);
+  assert.equal(e.message, 'cannot build: x.hpp:2:3: error: boom');
+  assert.equal(isUnfinishedBuild(e), false);
+  assert.equal(b.calls.n, 2);
+
+  b = builds(boom, result({}));
+  e = await failure(b);
+  assert.equal(e.message, 'cannot build: x.hpp:2:3: error: boom');
+  assert.equal(b.calls.n, 1, 'a compile error is not retried');
+
+  b = builds(result({ code: null, signal: 'SIGKILL' }), result({ code: null, signal: 'SIGKILL' }));
+  e = await failure(b);
+  assert.equal(e.message, 'cannot build: the build did not finish (killed by SIGKILL, twice)');
+  assert.equal(isUnfinishedBuild(e), true);
+
+  b = builds(result({ code: 1, stderr: 'mktemp: failed to create file via template\n' }), result({ code: 1, stderr: 'mktemp: failed to create file via template\n' }));
+  e = await failure(b);
+  assert.equal(e.message, 'cannot build: the build did not finish (exit 1: mktemp: failed to create file via template, twice)');
+  assert.equal(b.calls.n, 2);
+
+  b = builds(result({ code: null, signal: 'SIGKILL', timedOut: true }), result({}));
+  e = await failure(b);
+  assert.equal(e.message, 'cannot build: the build did not finish (timed out after 15 minutes)');
+  assert.equal(b.calls.n, 1, 'a build that ran out of time is not run again');
+  assert.equal(isUnfinishedBuild(e), true);
+});
+
+test('a mutant whose compiler is killed at every run fails the run: no survivor is named for it', { skip, timeout: 300_000 }, async () => {
+  const fixed = (await plan(sample, mods)).tree;
+  const dir = mkdtempSync(join(tmpdir(), 'memfix-killed-cxx-'));
+  const cxx = join(dir, 'c++');
+  writeFileSync(cxx, '#!/bin/sh\nkill -KILL $$\n');
+  chmodSync(cxx, 0o755);
+  const saved = process.env.CXX;
+  process.env.CXX = cxx;
+  try {
+    const header = 'upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp';
+    const mutant = { id: 'oom', description: 'd', edits: [] };
+    await assert.rejects(killMutant(new Map(fixed).set(header, fixed.get(header)! + '\n// a mutant\n'), 'x', mutant), (err: Error) => {
+      assert.match(err.message, /^mutant oom: cannot build: the build did not finish \(.*, twice\)$/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) delete process.env.CXX;
+    else process.env.CXX = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -46,9 +46,41 @@ export async function buildHarness(glueSource: string, headerDir: string, workDi
   const out = join(workDir, sanitize === 'thread' ? 'harness-tsan' : 'harness');
   const env: NodeJS.ProcessEnv = { ...process.env, SANITIZE: sanitize, STD: o.std ?? DEFAULT_STD, CACHE_DIR: cacheDir() };
   if (o.treeDir) env.PREFIX_MAP = `${o.treeDir}/=`;
-  const r = await run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env, timeoutMs: 15 * 60_000 });
-  if (r.code !== 0) throw new MemfixError(`cannot build: ${firstError(r.stderr)}`);
+  await runBuild(() => run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env, timeoutMs: 15 * 60_000 }));
   return out;
+}
+
+/**
+ * Run a build; throw with the compiler's first error if it fails. A build killed (out of memory,
+ * say) says nothing of the code: it runs once more, unless it ran out of time; if that one does
+ * not finish either, the error says so and is marked (isUnfinishedBuild).
+ */
+export async function runBuild(build: () => Promise<RunResult>): Promise<void> {
+  let r = await build();
+  if (r.code !== 0 && unfinished(r) && !r.timedOut) r = await build();
+  if (r.code === 0) return;
+  if (unfinished(r)) throw Object.assign(new MemfixError(`cannot build: the build did not finish (${whyUnfinished(r)})`), { unfinished: true });
+  throw new MemfixError(`cannot build: ${firstError(r.stderr)}`);
+}
+
+/**
+ * A build that failed for the machine's reasons, not the code's: timed out, killed by a signal (or
+ * a compiler of it was: exit 128+n), or failed without any error message. Its code may be fine.
+ */
+function unfinished(r: RunResult): boolean {
+  return r.timedOut || r.signal !== null || (r.code ?? 0) > 128 || !/\berror\b/.test(r.stderr);
+}
+
+function whyUnfinished(r: RunResult): string {
+  if (r.timedOut) return 'timed out after 15 minutes';
+  if (r.signal) return `killed by ${r.signal}, twice`;
+  const last = r.stderr.trim().split('\n').pop();
+  return `${(r.code ?? 0) > 128 ? `a compiler was killed (exit ${r.code})` : `exit ${r.code}${last ? '' : ' with no error message'}`}${last ? `: ${last.trim()}` : ''}, twice`;
+}
+
+/** The build did not finish for the machine's reasons (see unfinished): nothing is known of the code. */
+export function isUnfinishedBuild(e: unknown): boolean {
+  return e instanceof MemfixError && (e as { unfinished?: boolean }).unfinished === true;
 }
 
 /** The first error line of a compiler's output. */
@@ -116,7 +148,7 @@ export async function runAll(bin: string, names: string[], parallel = 2, onResul
   return results;
 }
 
-interface RunResult { code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }
+export interface RunResult { code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }
 
 function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
   return new Promise((resolve, reject) => {

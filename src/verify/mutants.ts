@@ -13,7 +13,7 @@ import { plan } from '../engine.ts';
 import { hasModule, loadModule } from '../registry.ts';
 import { compileQuery, type SourceFile } from '../source.ts';
 import type { Tree } from '../workspace.ts';
-import { listScenarios, runScenario, type ScenarioInfo } from './build.ts';
+import { isUnfinishedBuild, listScenarios, runScenario, type ScenarioInfo } from './build.ts';
 import { buildTree, completeGroup, runTree, type TreeVerdict, type VerifyProgress } from './run.ts';
 
 export interface MutantResult {
@@ -90,6 +90,9 @@ export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, st
   try {
     built = await buildTree(tree, { label: `mutant-${mutant.id}`, std });
   } catch (e) {
+    // a mutant the compiler refuses proves nothing (not killed); a build the machine did not finish
+    // says nothing of the mutant: the run fails, rather than name a survivor that may be none
+    if (isUnfinishedBuild(e)) throw new MemfixError(`mutant ${mutant.id}: ${(e as Error).message}`);
     if (e instanceof MemfixError) return { ...base, killed: false, summary: `the mutant does not build (${e.message.replace(/^cannot build: /, '')})` };
     throw e;
   }
