@@ -8,13 +8,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import {
   BIN, HEAD, IDS, SAMPLE, assertOneLineError, assertSameTree, baseEnv, copyTree, memfix, run, show, snapshot, tempRoot,
 } from './e2e-helpers.ts';
-import { commitChanges } from '../src/transaction.ts';
+import { commitChanges, lockTree, STATE_DIR } from '../src/transaction.ts';
 import { MemfixError } from '../src/errors.ts';
 
 const tmp = tempRoot('memfix-safety-');
@@ -220,3 +221,29 @@ describe('series writes its folder without losing anything', { concurrency: 2, t
   }
 });
 
+
+test('the lock folder removed by its holder between the waiter\'s mkdir and its open: the waiter takes it again', async () => {
+  // the window two concurrent applies hit once in a while, made certain: the first exclusive open
+  // of the lock finds its folder gone, as when the holder released it just then
+  const root = join(tmp.root, `race${++n}`);
+  mkdirSync(root);
+  const lockPath = join(root, STATE_DIR, 'lock');
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const open = fs.openSync;
+  let raced = 0;
+  fs.openSync = ((path: string, ...rest: unknown[]) => {
+    if (path === lockPath && raced++ === 0) rmSync(join(root, STATE_DIR), { recursive: true, force: true });
+    return (open as (...a: unknown[]) => number)(path, ...rest);
+  }) as typeof fs.openSync;
+  syncBuiltinESMExports();
+  try {
+    const lock = await lockTree(root, 'tree');
+    assert.ok(raced >= 2, `the lock was opened ${raced} time(s)`);
+    assert.match(readFileSync(lockPath, 'utf8'), new RegExp(`^${process.pid} `));
+    lock.release();
+    assert.equal(existsSync(join(root, STATE_DIR)), false);
+  } finally {
+    fs.openSync = open;
+    syncBuiltinESMExports();
+  }
+});
