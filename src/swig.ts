@@ -37,9 +37,24 @@ export interface SwigLayout {
 
 const CODE_KEYWORDS = new Set(['inline', 'header', 'wrapper', 'init', 'runtime', 'begin']);
 
-/** Blank text[from, to) except newlines and carriage returns. */
-function blank(chars: string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+/**
+ * The masked text, made as the scan goes: the text up to each masked range, then the range with
+ * every character but newlines and carriage returns blanked (after `lead`, which replaces its
+ * start). Ranges come in order and do not overlap (the scan only moves on). Indices are
+ * JavaScript string indices: the masked text has the text's length.
+ */
+class Masked {
+  private parts: string[] = [];
+  private done = 0;
+  constructor(private text: string) {}
+  blank(from: number, to: number, lead = ''): void {
+    if (from < this.done || to < from) throw new Error(`internal error: masked ranges out of order at ${from}`);
+    this.parts.push(this.text.slice(this.done, from), lead, this.text.slice(from + lead.length, to).replace(/[^\n\r]/g, ' '));
+    this.done = to;
+  }
+  toString(): string {
+    return this.parts.join('') + this.text.slice(this.done);
+  }
 }
 
 /** Index after a comment or string literal starting at i, or -1 if none starts there. */
@@ -61,20 +76,34 @@ function skipTrivia(text: string, i: number): number {
   return -1;
 }
 
+/** What a bracket's search stops at: a comment's or a string's start, or a bracket of its kind. */
+const BRACKET_STOPS: Record<string, RegExp> = { '{': /[/"'{}]/g, '(': /[/"'()]/g, '[': /[/"'[\]]/g, '<': /[/"'<>]/g };
+
+/** Index of the next character at or after `from` that `stops` matches, or the text's length. */
+function nextStop(text: string, stops: RegExp, from: number): number {
+  stops.lastIndex = from;
+  return stops.exec(text)?.index ?? text.length;
+}
+
 /** Index of the bracket that closes the one at `open`, skipping comments and strings. */
 export function matchBracket(text: string, open: number): number {
-  const o = text[open];
+  const o = text[open]!;
   const c = o === '{' ? '}' : o === '(' ? ')' : o === '[' ? ']' : '>';
+  const stops = BRACKET_STOPS[o] ?? BRACKET_STOPS['<']!;
   let depth = 0;
   for (let i = open; i < text.length; ) {
     const t = skipTrivia(text, i);
     if (t >= 0) { i = t; continue; }
     if (text[i] === o) depth++;
     else if (text[i] === c && --depth === 0) return i;
-    i++;
+    // nothing between here and the next stop matters
+    i = nextStop(text, stops, i + 1);
   }
   return -1;
 }
+
+/** Where maskSwig's scan may find something: a comment's or a string's start, `$self`, a directive. */
+const MASK_STOPS = /[/"'$%]/g;
 
 function skipSpace(text: string, i: number): number {
   for (;;) {
@@ -86,7 +115,7 @@ function skipSpace(text: string, i: number): number {
 }
 
 export function maskSwig(text: string): SwigLayout {
-  const chars = text.split(''); // UTF-16 code units: indices stay JavaScript string indices
+  const masked = new Masked(text);
   const blocks: CodeBlock[] = [];
   const extendsFound: ExtendBlock[] = [];
   const extendEnds: number[] = [];
@@ -95,8 +124,14 @@ export function maskSwig(text: string): SwigLayout {
     const t = skipTrivia(text, i);
     if (t >= 0) { i = t; continue; }
     if (extendEnds.length && i === extendEnds[extendEnds.length - 1]) { extendEnds.pop(); i++; continue; }
-    if (text[i] === '$' && extendEnds.length && /^\$self\b/.test(text.slice(i, i + 6))) { chars[i] = ' '; i++; continue; }
-    if (text[i] !== '%') { i++; continue; }
+    if (text[i] === '$' && extendEnds.length && /^\$self\b/.test(text.slice(i, i + 6))) { masked.blank(i, i + 1); i++; continue; }
+    if (text[i] !== '%') {
+      // nothing between here and the next stop (or the end of the %extend block) matters
+      const next = nextStop(text, MASK_STOPS, i + 1);
+      const close = extendEnds.length ? extendEnds[extendEnds.length - 1]! : -1;
+      i = close > i && close < next ? close : next;
+      continue;
+    }
     // a directive
     if (text[i + 1] === '{') { i = codeBlock('', i); continue; }
     const word = /^%([A-Za-z_]\w*)/.exec(text.slice(i, i + 64));
@@ -105,7 +140,7 @@ export function maskSwig(text: string): SwigLayout {
     const after = i + word[0].length;
     if (CODE_KEYWORDS.has(name)) {
       const j = skipSpace(text, after);
-      if (text[j] === '%' && text[j + 1] === '{') { blank(chars, i, j); i = codeBlock(name, j); continue; }
+      if (text[j] === '%' && text[j + 1] === '{') { masked.blank(i, j); i = codeBlock(name, j); continue; }
     }
     if (name === 'extend') {
       const j = skipSpace(text, after);
@@ -114,8 +149,7 @@ export function maskSwig(text: string): SwigLayout {
       if (m && text[k] === '{' && k - i >= 'namespace'.length) {
         const close = matchBracket(text, k);
         if (close > 0) {
-          blank(chars, i, k);
-          'namespace'.split('').forEach((ch, n) => (chars[i + n] = ch));
+          masked.blank(i, k, 'namespace');
           extendsFound.push({ name: m[0].trim(), at: i, start: k + 1, end: close });
           extendEnds.push(close);
           i = k + 1;
@@ -126,7 +160,7 @@ export function maskSwig(text: string): SwigLayout {
     if (name === 'define') {
       const e = text.indexOf('%enddef', after);
       const end = e < 0 ? text.length : e + '%enddef'.length;
-      blank(chars, i, end);
+      masked.blank(i, end);
       i = end;
       continue;
     }
@@ -147,16 +181,16 @@ export function maskSwig(text: string): SwigLayout {
       }
       if (text[end] === '{') { const c = matchBracket(text, end); end = c < 0 ? text.length : c + 1; break; }
     }
-    blank(chars, i, end);
+    masked.blank(i, end);
     i = end;
   }
-  return { masked: chars.join(''), blocks, extends: extendsFound };
+  return { masked: masked.toString(), blocks, extends: extendsFound };
 
   function codeBlock(kind: string, open: number): number {
     const close = text.indexOf('%}', open + 2);
     const end = close < 0 ? text.length : close;
-    blank(chars, open, open + 2);
-    if (close >= 0) blank(chars, close, close + 2);
+    masked.blank(open, open + 2);
+    if (close >= 0) masked.blank(close, close + 2);
     blocks.push({ kind, start: open + 2, end });
     return close < 0 ? text.length : close + 2;
   }
