@@ -506,6 +506,21 @@ interface Change {
   chg2: number;
 }
 
+/** The records of `a` and `b` but `head` at the start and `tail` at the end, as integers: equal records, equal numbers. */
+function asIntegers(a: string[], b: string[], head: number, tail: number): [Int32Array, Int32Array] {
+  const ids = new Map<string, number>();
+  const code = (r: string) => {
+    let id = ids.get(r);
+    if (id === undefined) ids.set(r, (id = ids.size));
+    return id;
+  };
+  const x = new Int32Array(a.length - head - tail);
+  const y = new Int32Array(b.length - head - tail);
+  for (let i = 0; i < x.length; i++) x[i] = code(a[head + i]!);
+  for (let j = 0; j < y.length; j++) y[j] = code(b[head + j]!);
+  return [x, y];
+}
+
 /** A run of a line diff: `count` records, added, removed or common. */
 export interface DiffPart { count: number; added: boolean; removed: boolean }
 
@@ -522,16 +537,7 @@ const LINE_DIFF_STEPS = 1 << 20;
 export function lineDiff(a: string[], b: string[]): DiffPart[] {
   const n = a.length;
   const m = b.length;
-  const ids = new Map<string, number>();
-  const code = (r: string) => {
-    let id = ids.get(r);
-    if (id === undefined) ids.set(r, (id = ids.size));
-    return id;
-  };
-  const x = new Int32Array(n);
-  const y = new Int32Array(m);
-  for (let i = 0; i < n; i++) x[i] = code(a[i]!);
-  for (let j = 0; j < m; j++) y[j] = code(b[j]!);
+  const [x, y] = asIntegers(a, b, 0, 0);
   // each step: the position in `a` it reached (after its common run), the step it came from, what
   // it did (0 start, 1 added, 2 removed). One loop, no closure: the search runs once per file in
   // a short process, mostly before V8 optimises it, where every call costs
@@ -769,17 +775,7 @@ export function diffCounts(a: string[], b: string[]): { deleted: number; added: 
   const { head, tail } = trimEnds(a, b);
   const n = a.length - head - tail;
   const m = b.length - head - tail;
-  // the records as integers: equal records, equal numbers
-  const ids = new Map<string, number>();
-  const code = (r: string) => {
-    let id = ids.get(r);
-    if (id === undefined) ids.set(r, (id = ids.size));
-    return id;
-  };
-  const x = new Int32Array(n);
-  const y = new Int32Array(m);
-  for (let i = 0; i < n; i++) x[i] = code(a[head + i]!);
-  for (let j = 0; j < m; j++) y[j] = code(b[head + j]!);
+  const [x, y] = asIntegers(a, b, head, tail);
   // v[k + off]: how far in `a` the furthest path with d edits reaches on diagonal k (= i - j)
   const off = n + m + 1;
   const v = new Int32Array(2 * off + 1);
