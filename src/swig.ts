@@ -9,6 +9,7 @@
  *   - `%typemap`, `%define ... %enddef` and every other directive (`%include`, `%ignore`,
  *     `%feature(...) x;`, `%template(...) T;`, ...) are blanked to the end of their statement.
  */
+import { MemfixError } from './errors.ts';
 
 export interface CodeBlock {
   /** the keyword before `%{`, or '' for a bare `%{ %}` block */
@@ -48,7 +49,7 @@ class Masked {
   private done = 0;
   constructor(private text: string) {}
   blank(from: number, to: number, lead = ''): void {
-    if (from < this.done || to < from) throw new Error(`internal error: masked ranges out of order at ${from}`);
+    if (from < this.done || to < from) throw new MemfixError(`internal error: masked ranges out of order at ${from}`);
     this.parts.push(this.text.slice(this.done, from), lead, this.text.slice(from + lead.length, to).replace(/[^\n\r]/g, ' '));
     this.done = to;
   }
@@ -89,7 +90,7 @@ function nextStop(text: string, stops: RegExp, from: number): number {
 export function matchBracket(text: string, open: number): number {
   const o = text[open]!;
   const c = o === '{' ? '}' : o === '(' ? ')' : o === '[' ? ']' : '>';
-  const stops = BRACKET_STOPS[o] ?? BRACKET_STOPS['<']!;
+  const stops = BRACKET_STOPS[o];
   let depth = 0;
   for (let i = open; i < text.length; ) {
     const t = skipTrivia(text, i);
@@ -97,7 +98,7 @@ export function matchBracket(text: string, open: number): number {
     if (text[i] === o) depth++;
     else if (text[i] === c && --depth === 0) return i;
     // nothing between here and the next stop matters
-    i = nextStop(text, stops, i + 1);
+    i = stops ? nextStop(text, stops, i + 1) : i + 1;
   }
   return -1;
 }
