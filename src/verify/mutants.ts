@@ -129,13 +129,22 @@ export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string;
   const all = await deriveMutants(fixed, mods);
   const results: MutantResult[] = new Array(all.length);
   let next = 0;
+  // a mutant that fails the run (its build did not finish): no new one starts, the one building
+  // beside it ends (and removes its folder), then the run fails
+  let failed: { error: unknown } | undefined;
   const worker = async () => {
-    for (let i = next++; i < all.length; i = next++) {
+    for (let i = next++; i < all.length && !failed; i = next++) {
       const { codemod, mutant } = all[i]!;
-      results[i] = await killMutant(mutate(fixed, mutant), codemod.meta.id, mutant, o.std);
+      try {
+        results[i] = await killMutant(mutate(fixed, mutant), codemod.meta.id, mutant, o.std);
+      } catch (error) {
+        failed ??= { error };
+        return;
+      }
       o.onResult?.(results[i]!);
     }
   };
   await Promise.all([worker(), worker()]);
+  if (failed) throw failed.error;
   return { baseline, results };
 }
