@@ -396,9 +396,8 @@ function compilePending(): void {
     throw error;
   }
   const types: CaptureTypes = new Map(texts.flatMap((t) => [...t.types]));
-  const compiled = all;
   // the filter goes with the query: whatever runs it gets the written query's matches
-  const set = { all: { matches: (node: SyntaxNode, o?: object) => filterTyped(compiled.matches(node, o), types) }, id: sets++, patterns: all.predicates.length };
+  const set = { all: { matches: (node: SyntaxNode, o?: object) => filterTyped(all.matches(node, o), types) }, id: sets++, patterns: all.predicates.length };
   patternRanges(all, texts).forEach(([first, last], k) => Object.assign(batch[k]!, { set, first, last }));
 }
 

@@ -221,7 +221,6 @@ describe('series writes its folder without losing anything', { concurrency: 2, t
   }
 });
 
-
 test('the lock folder removed by its holder between the waiter\'s mkdir and its open: the waiter takes it again', async () => {
   // the window two concurrent applies hit once in a while, made certain: the first exclusive open
   // of the lock finds its folder gone, as when the holder released it just then

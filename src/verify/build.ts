@@ -74,8 +74,8 @@ function unfinished(r: RunResult): boolean {
 function whyUnfinished(r: RunResult): string {
   if (r.timedOut) return 'timed out after 15 minutes';
   if (r.signal) return `killed by ${r.signal}, twice`;
-  const last = r.stderr.trim().split('\n').pop();
-  return `${(r.code ?? 0) > 128 ? `a compiler was killed (exit ${r.code})` : `exit ${r.code}${last ? '' : ' with no error message'}`}${last ? `: ${last.trim()}` : ''}, twice`;
+  const how = (r.code ?? 0) > 128 ? `a compiler was killed (exit ${r.code})` : `exit ${r.code}`;
+  return `${how}: ${r.stderr.trim().split('\n').pop()!.trim() || 'no error message'}, twice`;
 }
 
 /** The build did not finish for the machine's reasons (see unfinished): nothing is known of the code. */
