@@ -86,9 +86,12 @@ export async function lockTree(root: string, display: string): Promise<TreeLock>
   let told = false;
   for (;;) {
     try {
-      mkdirSync(dir, { recursive: true });
+      // not recursive: the tree exists (apply checked), and only .memfix is memfix's to create;
+      // a recursive mkdir on a read-only file system says ENOENT (a Node quirk), this one EROFS
+      try { mkdirSync(dir); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, `${display}/${STATE_DIR}`, 'cannot lock the tree'); }
       if (createExclusive(lockPath, `${process.pid} ${hostname()} ${Date.now()}\n`)) break;
     } catch (e) {
+      if (e instanceof MemfixError) throw e;
       // the holder released the lock and removed its folder between this mkdir and this open
       // (seen with concurrent applies): take the folder again
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' && Date.now() - start < waitMs) continue;

@@ -27,7 +27,8 @@ export const MAX_FILE_BYTES = (Number(process.env.MEMFIX_MAX_FILE_MIB) > 0 ? Num
 
 export type Tree = Map<string, string>;
 
-function checkDir(dir: string): void {
+/** The tree a command was given must be a folder that exists: memfix never creates it. */
+export function checkDir(dir: string): void {
   let st;
   try {
     st = statSync(dir);

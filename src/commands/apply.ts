@@ -16,6 +16,7 @@ import type { Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
 import { importModule } from '../importer.ts';
+import { checkDir } from '../workspace.ts';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
@@ -48,6 +49,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
   if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
 
   const root = resolve(dir);
+  checkDir(dir); // before the lock: apply creates nothing but DIR/.memfix, and only in a DIR that exists
   let lock: TreeLock | undefined;
   if (o.dryRun) {
     if (pendingJournal(root)) process.stderr.write(`memfix: ${dir}: an interrupted apply left ${STATE_DIR}/journal; the next memfix apply finishes or undoes it\n`);

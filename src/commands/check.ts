@@ -11,6 +11,7 @@ import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
+import { checkDir } from '../workspace.ts';
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -49,6 +50,7 @@ export function statusOnTree(tree: Tree, parsed: ParsedPatch[]): PatchCheck[] {
 
 export async function check(dir: string, o: { patches: string; format?: string[] }): Promise<void> {
   const targets = parseFormats(o.format, FORMATS, 'check');
+  checkDir(dir);
   const pdir = resolve(o.patches);
   if (!existsSync(pdir) || !statSync(pdir).isDirectory()) throw new MemfixError('no such patch folder', o.patches);
   const names = readdirSync(pdir).filter((f) => OURS.test(f) && f !== 'series');

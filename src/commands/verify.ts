@@ -10,7 +10,7 @@ import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
-import { readTree } from '../workspace.ts';
+import { checkDir, readTree } from '../workspace.ts';
 import { codemodsFor } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
@@ -70,6 +70,7 @@ export interface VerifyCommandOptions { compare?: boolean; tsan?: boolean; keep?
 
 export async function verify(dir: string, o: VerifyCommandOptions): Promise<void> {
   const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit'], 'verify');
+  checkDir(dir);
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
   const tree = readTree(resolve(dir));
