@@ -98,8 +98,8 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
       return false;
     }
   };
-  const { root, tree, steps, after, problems } = await planDir(dir, fix, decide);
-  if (reportProblems(dir, problems)) return; // a file that looks like a target cannot be read: write nothing
+  const { root, tree, steps, after, problems, warnings } = await planDir(dir, fix, decide);
+  if (reportProblems(dir, problems, warnings)) return; // a file that looks like a target cannot be read: write nothing
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   const verdict = (s: Step) => {
     if (s.outcome.status !== 'apply') return '';

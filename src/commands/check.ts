@@ -113,6 +113,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     fixes: regenerated.steps.map(outcomeOf),
   };
   report.problems.push(...regenerated.problems);
+  report.warnings.push(...regenerated.warnings);
   const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
   const failed = results.some((r) => r.status === 'fails' || r.stale) || report.missingFromSeries.length > 0;
   report.exitCode = report.problems.length ? 2 : failed || drifted ? 1 : 0;

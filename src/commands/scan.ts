@@ -15,10 +15,7 @@ export async function scan(dir: string, o: { fix?: string[]; format?: string[] }
   const shown = fix ? planned.steps.filter((s) => fix.includes(s.codemod.meta.id)) : planned.steps;
   const report: ScanReport = { ...base(dir, wt?.prefix ?? ''), command: 'scan', rules: planned.mods.map((m) => ruleOf(m.meta)), fixes: shown.map(outcomeOf) };
   report.problems.push(...planned.problems);
-  // SWIG files without their header make a group of their own: say which part is missing
-  const partial = report.fixes.find((f) => f.group !== '');
-  if (report.fixes.every((f) => f.status === 'missing') && !report.problems.length && partial)
-    report.problems.push({ file: partial.group, message: 'no target found: SWIG interface files, but no readable memory_disk_io header (a class deriving from disk_interface and buffer_allocator_interface) beside them' });
+  report.warnings.push(...planned.warnings);
   report.exitCode = report.problems.length ? 2 : report.fixes.some(needsWork) ? 1 : 0;
   emit(report, targets, wt?.top ?? resolve(dir));
   process.exitCode = report.exitCode;

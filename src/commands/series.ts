@@ -50,7 +50,7 @@ export async function planSeries(dir: string, o: { fix?: string[]; base: 'head' 
       }
       const { mods, only } = await codemodsFor(o.fix);
       const replanned = await plan(tree, mods, { only });
-      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree, problems: replanned.problems };
+      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree, problems: replanned.problems, warnings: replanned.warnings };
     }
   }
   const prefix = wt?.prefix ?? '';
@@ -103,7 +103,7 @@ export async function series(dir: string, o: Options): Promise<void> {
   // with --fix, only the chosen fixes (and what they need) count, as in apply
   const stuck = built.steps.some((s) => (!fix || fix.includes(s.codemod.meta.id)) && isStuck(s));
   for (const s of built.steps) out('  ' + stepLine(s));
-  if (reportProblems(dir, built.problems)) return; // a file that looks like a target cannot be read: write nothing
+  if (reportProblems(dir, built.problems, built.warnings)) return; // a file that looks like a target cannot be read: write nothing
   if (!files.length) { out('nothing to fix: no series written'); process.exitCode = stuck ? 1 : 0; return; }
   const r = writeSeriesFolder(resolve(o.output), o.output, files, !!o.force);
   out(`wrote ${built.specs.length} patch(es), a cover letter and series to ${o.output}` +

@@ -34,7 +34,7 @@ export function outcomeLine(f: FixOutcome): string {
 }
 
 /** `memfix: DIR/file:line: what`: the file as the user names it. */
-export const problemLine = (dir: string, p: Problem) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${p.message}`;
+export const problemLine = (dir: string, p: Problem, warning = false) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${warning ? 'warning: ' : ''}${p.message}`;
 
 function scanText(r: ScanReport): string[] {
   const out: string[] = [];
@@ -104,5 +104,5 @@ export function mutantsText(m: NonNullable<VerifyReport['mutants']>, colour = fa
 /** The text of a report for stdout; problems are returned apart, for stderr. */
 export function renderText(r: Report, colour = pc.isColorSupported): { stdout: string; stderr: string } {
   const lines = r.command === 'scan' ? scanText(r) : r.command === 'check' ? checkText(r) : verifyText(r, colour);
-  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: r.problems.map((p) => problemLine(r.dir, p) + '\n').join('') };
+  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...(r.warnings ?? []).map((p) => problemLine(r.dir, p, true))].map((l) => l + '\n').join('') };
 }
