@@ -65,6 +65,14 @@ function errorNodes(root: SyntaxNode): SyntaxNode[] {
 /** Git's conflict markers: `<<<<<<<`, `|||||||`, `=======`, `>>>>>>>` at the start of a line (with a label, or none). */
 const MARKER = /^(<{7}|\|{7}|={7}|>{7})(?:[ \t][^\r\n]*)?\r?$/gm;
 
+/** The first conflict marker of a text, if any. */
+export function firstConflictMarker(text: string): { at: number; marker: string } | null {
+  MARKER.lastIndex = 0;
+  const m = MARKER.exec(text);
+  MARKER.lastIndex = 0;
+  return m ? { at: m.index, marker: m[1]! } : null;
+}
+
 /** The flaws of a file, in text order. */
 export function flawsOf(src: SourceFile): Flaw[] {
   const out: Flaw[] = [];

@@ -21,6 +21,7 @@ import type { Role } from './codemod.ts';
 import { compileQuery, declareQueries, matchAll, textOf, type Captures, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
 import { lineOf } from './text.ts';
+import { firstConflictMarker } from './flaws.ts';
 
 const ROLE_QUERIES = ['header', 'session', 'disk-interface'];
 let views: Record<string, ReturnType<typeof compileQuery>> | undefined;
@@ -214,12 +215,17 @@ function errorAround(node: SyntaxNode): SyntaxNode | null {
   return null;
 }
 
-/** A problem at the first syntax error under node; one that runs to the end of the file is a file cut short. */
+/**
+ * A problem at the first syntax error under node; one that runs to the end of the file is a file
+ * cut short. A file holding a git conflict marker: the marker, which is what broke the parse.
+ */
 function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string, it = 'it'): FileProblem {
+  const conflict = firstConflictMarker(src.text);
+  if (conflict) return { line: lineOf(src.text, conflict.at), kind: 'conflict-marker', message: `${what}, but a merge left a git conflict marker (${conflict.marker}) here: resolve the conflict first` };
   const err = firstError(node) ?? node;
   const end = src.text.trimEnd().length;
-  if (err.endIndex >= end) return { line: lineOf(src.text, end), message: `${what}, but it ends inside unfinished code (a truncated file, or a brace or #if left open?)` };
-  return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+  if (err.endIndex >= end) return { line: lineOf(src.text, end), kind: 'parse-error', message: `${what}, but it ends inside unfinished code (a truncated file, or a brace or #if left open?)` };
+  return { line: lineOf(src.text, err.startIndex), kind: 'parse-error', message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
 }
 
 /** A problem of a file whose path is added later (an analysis is shared by files with the same text). */

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plan, type Step } from '../src/engine.ts';
-import { readTree, type Tree } from '../src/workspace.ts';
+import { readTree, type Problem, type Tree } from '../src/workspace.ts';
 import type { Codemod } from '../src/codemod.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -16,6 +16,8 @@ export interface Scenario {
   take: string[];
   expect: Record<string, string>;
   driftAt?: string;
+  /** an `error` scenario: the file:line of the syntax error or conflict marker memfix refuses the tree for */
+  errorAt?: string;
   input: Tree;
   /** the input folder does not exist (yet) */
   inputMissing: boolean;
@@ -36,7 +38,7 @@ export function loadScenarios(mod: Codemod, mods: Codemod[]): Scenario[] {
   if (!existsSync(root)) return [];
   return readdirSync(root).sort().filter((n) => existsSync(join(root, n, 'scenario.json'))).map((name) => {
     const dir = join(root, name);
-    const spec = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { take?: string[]; expect: Record<string, string>; driftAt?: string; inputFrom?: string };
+    const spec = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { take?: string[]; expect: Record<string, string>; driftAt?: string; errorAt?: string; inputFrom?: string };
     const inputDir = spec.inputFrom ? join(repoRoot, spec.inputFrom) : join(dir, 'input');
     return {
       codemod: mod.meta.id,
@@ -45,6 +47,7 @@ export function loadScenarios(mod: Codemod, mods: Codemod[]): Scenario[] {
       take: spec.take ?? dependencyClosure(mods, mod.meta.id),
       expect: spec.expect,
       driftAt: spec.driftAt,
+      errorAt: spec.errorAt,
       input: existsSync(inputDir) ? readTree(inputDir) : new Map(),
       inputMissing: !existsSync(inputDir),
       expected: existsSync(join(dir, 'expected')) ? readTree(join(dir, 'expected')) : new Map(),
@@ -52,7 +55,7 @@ export function loadScenarios(mod: Codemod, mods: Codemod[]): Scenario[] {
   });
 }
 
-export async function runScenario(s: Scenario, mods: Codemod[]): Promise<{ steps: Step[]; output: Tree }> {
-  const { steps, tree } = await plan(s.input, mods, { only: new Set(s.take) });
-  return { steps, output: tree };
+export async function runScenario(s: Scenario, mods: Codemod[]): Promise<{ steps: Step[]; output: Tree; problems: Problem[] }> {
+  const { steps, tree, problems } = await plan(s.input, mods, { only: new Set(s.take) });
+  return { steps, output: tree, problems };
 }

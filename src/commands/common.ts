@@ -3,7 +3,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
 import { loadCodemods } from '../registry.ts';
-import { plan, type PlanOptions, type Step } from '../engine.ts';
+import { plan, type Plan, type PlanOptions, type Step } from '../engine.ts';
 import { decode, folderSource, type Problem, type Tree } from '../workspace.ts';
 import { looksLikeHeader } from '../roles.ts';
 import { ioError } from '../errors.ts';
@@ -46,10 +46,7 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
   const files = folderSource(root);
   const { mods, only } = await codemodsFor(fix);
   const planned = await plan(files, mods, { only, decide });
-  // no target at all is bad input too (a mistyped folder must not pass CI), unless a file that
-  // looked like one was reported already
-  const problems = planned.found || planned.problems.length ? [...planned.problems] : [{ file: '', message: NO_TARGET }];
-  if (planned.found && !planned.problems.length) problems.push(...headerlessGroups(root, planned.steps, planned.original));
+  const problems = planProblems(root, planned);
   return {
     root,
     steps: planned.steps,
@@ -59,6 +56,17 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
     get tree() { return planned.original; },
     get after() { return planned.tree; },
   };
+}
+
+/**
+ * A plan's problems, and the tree's: no target at all is bad input too (a mistyped folder must
+ * not pass CI), unless a file that looked like one was reported already; so is a group whose
+ * header is not there to be fixed.
+ */
+export function planProblems(root: string, planned: Plan): Problem[] {
+  if (!planned.found && !planned.problems.length) return [{ file: '', message: NO_TARGET }];
+  if (planned.problems.length) return planned.problems;
+  return headerlessGroups(root, planned.steps, planned.original);
 }
 
 /**

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { checkDir, readTree } from '../workspace.ts';
-import { codemodsFor } from './common.ts';
+import { codemodsFor, planProblems, reportProblems } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
 import { emit, parseFormats, type Target } from '../render/index.ts';
@@ -74,6 +74,10 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
   const tree = readTree(resolve(dir));
+  // a tree scan would refuse (no target, a broken header, a syntax error where the fixes read or write) is not built
+  const { mods } = await codemodsFor();
+  const planned = await plan(tree, mods);
+  if (reportProblems(dir, planProblems(resolve(dir), planned), planned.warnings)) return;
   const onProgress = progressDisplay();
   if (o.mutants) return mutants(dir, tree, o, targets, onProgress);
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
@@ -83,8 +87,7 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   });
   const columns = [{ title: o.compare ? 'before' : 'result', verdict: before }];
   if (o.compare) {
-    const { mods } = await codemodsFor();
-    const fixed = (await plan(tree, mods)).tree;
+    const fixed = planned.tree;
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std: o.std, onProgress }) });
   }
   const report = verifyReport(dir, columns, o.std);
