@@ -164,7 +164,6 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
     parsed.clear();
     /** where each file's role is (the header's class, a SWIG file's lambda, pointer, setters): regions the fixes read */
     const anchors = new Map<string, [number, number][]>();
-    if (header && group.files.header) anchors.set(header.path, findHeaderClasses(group.files.header).filter((c) => c.name === header!.className).map((c) => [c.classNode.startIndex, c.classNode.endIndex]));
     for (const path of swig) {
       const r = texts.get(path);
       if (!r) continue;
@@ -188,6 +187,8 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
         const f = flawsOf(src);
         if (f.length) flaws.set(src.path, { text: src.text, flaws: f, role: anchors.has(src.path) || src === group.files.header });
       }
+      const h = group.files.header;
+      if (h && flaws.has(h.path)) anchors.set(h.path, findHeaderClasses(h).filter((c) => c.name === group.className).map((c) => [c.classNode.startIndex, c.classNode.endIndex]));
       const touched = new Map<string, Set<number>>();
       await planGroup(group, mods, opts, steps, histories, files.original, flaws.size ? touched : undefined);
       const broken = judgeFlaws(flaws, anchors, touched, groupProblems, groupWarnings);

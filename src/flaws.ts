@@ -104,7 +104,8 @@ export function flawsOf(src: SourceFile): Flaw[] {
   if (open) out.push({ kind: 'conflict-marker', at: open.at, line: lineOf(src.text, open.at), item: [open.at, src.text.length], message: `git conflict marker (${open.marker}) with no end: resolve the conflict first` });
   // a syntax error inside a conflict is the conflict's doing: the conflict is what to report
   const conflicts = out.map((c) => c.item);
-  out.push(...errors.filter((e) => !conflicts.some(([a, b]) => a <= e.at && e.at < b)));
+  // (tree-sitter may join a marker's label to the next line's declaration: an item that overlaps the conflict)
+  out.push(...errors.filter((e) => !conflicts.some(([a, b]) => e.item[0] < b && a < e.item[1])));
   return out.sort((a, b) => a.at - b.at);
 }
 

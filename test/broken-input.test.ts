@@ -1,0 +1,216 @@
+/**
+ * Broken input is an error, for every command (issue 21, items 1, 2, 3, 7): a syntax error or a
+ * conflict marker where the fixes read or write, a header that is empty, binary, a folder or cut
+ * short, a missing tree; files that only name the interfaces (libtorrent's own headers) are no
+ * targets; a failing stdout, bad MEMFIX_* values and commander's errors are one `memfix:` line.
+ * The engine's verdicts are checked in-process; exit codes and output through the bin.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { plan } from '../src/engine.ts';
+import { loadCodemods } from '../src/registry.ts';
+import { flawsOf } from '../src/flaws.ts';
+import { parseSource } from '../src/source.ts';
+import { folderSource, readTree, type Tree } from '../src/workspace.ts';
+import { checkEnvironment } from '../src/cli.ts';
+import { HEADER, LTGO, SAMPLE, assertOneLineError, copyTree, memfix, run, show, snapshot, assertSameTree, tempRoot, BIN, baseEnv } from './e2e-helpers.ts';
+
+const tmp = tempRoot('memfix-broken-');
+after(() => tmp.cleanup());
+let n = 0;
+const copy = (from: string) => copyTree(from, join(tmp.root, `t${++n}`));
+
+const mods = await loadCodemods();
+const sample = readTree(SAMPLE);
+const headerText = sample.get(HEADER)!;
+
+/** The header with `line` inserted after the first line that holds `after` (and, if given, the first line after it holding `then`). Returns the text and the inserted line's number. */
+function insert(text: string, after: string, line: string, then?: string): { text: string; line: number } {
+  const lines = text.split('\n');
+  let i = lines.findIndex((l) => l.includes(after));
+  assert.ok(i >= 0, `no line with ${after}`);
+  if (then) i = lines.findIndex((l, k) => k > i && l.includes(then));
+  lines.splice(i + 1, 0, line);
+  return { text: lines.join('\n'), line: i + 2 };
+}
+
+const withHeader = (text: string): Tree => new Map([...sample, [HEADER, text]]);
+
+describe('broken input: the engine', () => {
+  test('flaws: ERROR and MISSING nodes, a conflict as one flaw at its <<<<<<< line, and no flaw for valid C++ tree-sitter misreads', () => {
+    const src = (t: string) => parseSource('x.hpp', t);
+    assert.deepEqual(flawsOf(src('void f(int* p) { delete[] p; delete[] *(&p); }\n')).map((f) => f.kind), ['parse-error'], 'a real error is found');
+    assert.deepEqual(flawsOf(src('struct s { void f(char** it) { delete[] *it; } };\n')), [], '`delete[] *it` is valid C++');
+    const conflict = flawsOf(src('int a;\n<<<<<<< ours\nint b = 1;\n=======\nint b = 2;\n>>>>>>> theirs\nint c;\n'));
+    assert.deepEqual(conflict.map((f) => [f.kind, f.line]), [['conflict-marker', 2]], 'the syntax errors the markers cause are the conflict, reported once');
+    assert.deepEqual(flawsOf(src('int a;\n<<<<<<< ours\nint b;\n')).map((f) => [f.kind, f.line]), [['conflict-marker', 2]], 'a conflict with no end');
+    const cut = flawsOf(src('namespace n {\nstruct s {\n  void f() {\n'));
+    assert.ok(cut.length && cut.every((f) => f.truncated), 'a file cut short is flawed wherever it ends');
+  });
+
+  test('a syntax error inside async_read: a parse-error problem at its own line, no verdict on the group, nothing changed', async () => {
+    const broken = insert(headerText, 'void async_read(', '        int x = ;', '{');
+    const p = await plan(withHeader(broken.text), mods);
+    assert.deepEqual(p.problems.map((x) => [x.file, x.line, x.kind]), [[HEADER, broken.line, 'parse-error']], JSON.stringify(p.problems));
+    assert.deepEqual(p.steps.filter((s) => s.group === LTGO), [], 'no fix judges the broken folder');
+    assert.equal(p.tree.get(HEADER), broken.text, 'nothing written');
+  });
+
+  test('an error near the end of the class is reported at its line, never as drift elsewhere', async () => {
+    // the last method of the class (the one before the closing brace), as in upstream's line-604 case
+    const lines = headerText.split('\n');
+    const close = lines.findIndex((l) => l.startsWith('};'));
+    const text = [...lines.slice(0, close - 1), '    void late() { return 1 +; }', ...lines.slice(close - 1)].join('\n');
+    const p = await plan(withHeader(text), mods);
+    assert.deepEqual(p.problems.map((x) => [x.line, x.kind]), [[close, 'parse-error']], JSON.stringify(p.problems));
+    assert.ok(!p.steps.some((s) => s.outcome.status === 'drift'), 'no drift');
+  });
+
+  test('conflict markers in the class: a conflict-marker problem at <<<<<<<; every command writes nothing (below)', async () => {
+    const broken = insert(headerText, 'void async_read(', '<<<<<<< ours\n        int y = 1;\n=======\n        int y = 2;\n>>>>>>> theirs', '{');
+    const p = await plan(withHeader(broken.text), mods);
+    assert.deepEqual(p.problems.map((x) => [x.line, x.kind]), [[broken.line, 'conflict-marker']], JSON.stringify(p.problems));
+    assert.ok(!p.steps.some((s) => s.outcome.status === 'apply'), 'no fix says apply');
+  });
+
+  test('a syntax error outside every region the fixes read or write: a warning naming it; the verdicts stand', async () => {
+    const clean = await plan(sample, mods);
+    const broken = insert(headerText, 'namespace libtorrent {', 'inline int unused_helper() { int z = ; return z; }');
+    const p = await plan(withHeader(broken.text), mods);
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(p.warnings.map((w) => [w.file, w.line, w.kind]), [[HEADER, broken.line, 'parse-error']]);
+    assert.deepEqual(p.steps.map((s) => [s.codemod.meta.id, s.outcome.status]), clean.steps.map((s) => [s.codemod.meta.id, s.outcome.status]));
+  });
+
+  test('libtorrent\'s own headers beside a checkout: no target among them, no problem, no warning', { skip: existsSync('/usr/include/libtorrent') ? false : 'no /usr/include/libtorrent' }, async () => {
+    const d = join(tmp.root, 'vendored');
+    cpSync('/usr/include/libtorrent', join(d, 'include', 'libtorrent'), { recursive: true });
+    cpSync(SAMPLE, join(d, 'elementum'), { recursive: true });
+    const p = await plan(folderSource(d), mods);
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(p.warnings, []);
+    assert.equal(p.found, 1);
+    assert.ok(p.steps.every((s) => s.group === `elementum/${LTGO}` && s.outcome.status === 'apply'));
+  });
+
+  test('bad MEMFIX_* numbers are refused; unset or empty ones are fine', () => {
+    assert.throws(() => checkEnvironment({ MEMFIX_MAX_FILE_MIB: 'abc' }), /MEMFIX_MAX_FILE_MIB must be/);
+    assert.throws(() => checkEnvironment({ MEMFIX_MAX_FILE_MIB: '0' }), /MEMFIX_MAX_FILE_MIB must be/);
+    assert.throws(() => checkEnvironment({ MEMFIX_LOCK_WAIT: 'x' }), /MEMFIX_LOCK_WAIT must be/);
+    assert.throws(() => checkEnvironment({ MEMFIX_LOCK_WAIT: '-1' }), /MEMFIX_LOCK_WAIT must be/);
+    checkEnvironment({ MEMFIX_LOCK_WAIT: '0', MEMFIX_MAX_FILE_MIB: '0.5' });
+    checkEnvironment({ MEMFIX_LOCK_WAIT: '' });
+  });
+});
+
+describe('broken input: every command', { concurrency: 4, timeout: 300_000 }, () => {
+  const damages: [string, (d: string) => void, RegExp][] = [
+    ['a syntax error in async_read', (d) => writeFileSync(join(d, HEADER), insert(headerText, 'void async_read(', '        int x = ;', '{').text), /memory_disk_io\.hpp:\d+: syntax error/],
+    ['conflict markers in the class', (d) => writeFileSync(join(d, HEADER), insert(headerText, 'void async_read(', '<<<<<<< a\nint y;\n=======\nint z;\n>>>>>>> b', '{').text), /memory_disk_io\.hpp:\d+: git conflict marker/],
+    ['an empty header', (d) => writeFileSync(join(d, HEADER), ''), /memory_disk_io\.hpp: .*is empty/],
+    ['random bytes', (d) => writeFileSync(join(d, HEADER), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) % 256))), /memory_disk_io\.hpp: .*(NUL|not UTF-8)/],
+    ['a directory where the header should be', (d) => { rmSync(join(d, HEADER)); mkdirSync(join(d, HEADER)); }, /memory_disk_io\.hpp: .*is a directory/],
+    ['a header cut short', (d) => writeFileSync(join(d, HEADER), headerText.slice(0, Math.floor(headerText.length * 0.6))), /memory_disk_io\.hpp:\d+: .*(unfinished code|end of the file)/],
+  ];
+  const commands: [string, (d: string, out: string) => string[]][] = [
+    ['scan', (d) => ['scan', d]],
+    ['apply --dry-run', (d) => ['apply', d, '--dry-run']],
+    ['apply --yes', (d) => ['apply', d, '--yes']],
+    ['series', (d, out) => ['series', d, '-o', out]],
+    ['check', (d) => ['check', d, '--patches', patches]],
+  ];
+  const patches = join(tmp.root, 'patches');
+  before(async () => {
+    const r = await memfix(['series', SAMPLE, '-o', patches]);
+    assert.equal(r.code, 0, show(r));
+  });
+  for (const [what, damage, want] of damages) {
+    test(`${what}: exit 2 for every command, the file named, nothing written`, async () => {
+      const d = copy(SAMPLE);
+      damage(d);
+      const before = snapshot(d);
+      for (const [name, args] of commands) {
+        const out = join(tmp.root, `out${++n}`);
+        const r = await memfix(args(d, out));
+        assert.equal(r.code, 2, `${name}: ${show(r)}`);
+        assert.match(r.stderr.split('\n')[0]!, want, `${name}: ${show(r)}`);
+        assert.doesNotMatch(r.stderr, /^\s+at \S|internal error/m, `${name}: ${show(r)}`);
+        assertSameTree(snapshot(d), before, `${name} on ${what}`);
+        assert.ok(!existsSync(out), `${name}: no series folder`);
+      }
+    });
+  }
+
+  test('verify refuses a broken header before building', async () => {
+    const d = copy(SAMPLE);
+    damages[0]![1](d);
+    const r = await memfix(['verify', d]);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /memory_disk_io\.hpp:\d+: syntax error/, show(r));
+    assert.doesNotMatch(r.stderr, /cannot build/, show(r));
+  });
+
+  test('a missing tree: exit 2 for every command, one line, no folder created', async () => {
+    const missing = join(tmp.root, 'missing', 'a', 'b');
+    for (const args of [['scan', missing], ['apply', missing, '--yes'], ['apply', missing, '--dry-run'], ['series', missing, '-o', join(tmp.root, 'missing-out')], ['check', missing, '--patches', SAMPLE], ['verify', missing]]) {
+      const r = await memfix(args);
+      assert.equal(r.code, 2, show(r));
+      assert.match(assertOneLineError(r, args.join(' ')), /missing\/a\/b: no such directory$/);
+      assert.ok(!existsSync(join(tmp.root, 'missing')) && !existsSync(join(tmp.root, 'missing-out')), `${args[0]} created a folder`);
+    }
+  });
+
+  test('the system\'s whole /usr/include beside an upstream-shaped checkout: exit 1, no error', { skip: existsSync('/usr/include/libtorrent') ? false : 'no /usr/include/libtorrent' }, async () => {
+    const d = join(tmp.root, 'system');
+    mkdirSync(d);
+    // hard links: the 22,000 files without copying them (else libtorrent's headers alone)
+    if (spawnSync('cp', ['-rl', '/usr/include', join(d, 'include')]).status !== 0) {
+      rmSync(join(d, 'include'), { recursive: true, force: true });
+      cpSync('/usr/include/libtorrent', join(d, 'include', 'libtorrent'), { recursive: true });
+    }
+    cpSync(SAMPLE, join(d, 'elementum'), { recursive: true });
+    const r = await memfix(['scan', d]);
+    assert.equal(r.code, 1, show(r));
+    assert.equal(r.stderr, '', show(r));
+    assert.match(r.stdout, /^elementum\/upgrade_2\.0\.x\/libtorrent-go:$/m, show(r));
+  });
+
+  test('a failing stdout (/dev/full): one line, exit 2, no stack trace', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async () => {
+    const d = copy(SAMPLE);
+    for (const cmd of ['list', `apply "${d}" --dry-run`, `series "${d}" -o "${join(tmp.root, 'full-out')}"`]) {
+      const r = await run('bash', ['-c', `node "$BIN" ${cmd} >/dev/full`], { env: baseEnv({ BIN }) });
+      assert.equal(r.code, 2, `${cmd}: ${show(r)}`);
+      assert.match(assertOneLineError(r, cmd), /cannot write the output: no space left on device \(ENOSPC\)/);
+    }
+  });
+
+  test('bad environment values, an unknown command, a missing option: one memfix: line, exit 2', async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['list'], { MEMFIX_MAX_FILE_MIB: 'abc' }, /MEMFIX_MAX_FILE_MIB must be a number/],
+      [['scan', SAMPLE], { MEMFIX_LOCK_WAIT: 'x' }, /MEMFIX_LOCK_WAIT must be a number/],
+      [['lst'], {}, /^memfix: unknown command 'lst'/],
+      [['series', SAMPLE], {}, /^memfix: required option '-o, --output <out>' not specified/],
+    ];
+    for (const [args, env, want] of cases) {
+      const r = await memfix(args, { env });
+      assert.equal(r.code, 2, show(r));
+      assert.match(assertOneLineError(r, args.join(' ')), want);
+    }
+  });
+
+  const canMountRo = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+  test('apply on a read-only file system: one line at once (EROFS), not a wait', { skip: canMountRo ? false : 'needs root and unshare for a read-only bind mount' }, async () => {
+    const d = copy(SAMPLE);
+    const ro = join(tmp.root, 'ro');
+    mkdirSync(ro);
+    const started = Date.now();
+    const r = await run('unshare', ['-m', 'sh', '-c', 'mount --bind "$D" "$RO" && mount -o remount,ro,bind "$RO" && exec node "$BIN" apply "$RO" --yes'], { env: baseEnv({ D: d, RO: ro, BIN }) });
+    if (/mount: /.test(r.stderr)) return; // no mounts in this sandbox
+    assert.equal(r.code, 2, show(r));
+    assert.match(assertOneLineError(r, 'apply on a read-only tree'), /\.memfix: cannot lock the tree: read-only file system \(EROFS\)$/);
+    assert.ok(Date.now() - started < 10_000, 'at once');
+  });
+});
