@@ -8,7 +8,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } fr
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { join, relative, sep } from 'node:path';
-import { MemfixError } from './errors.ts';
+import { MemfixError, ioError } from './errors.ts';
 import { parseSource, type SourceFile } from './source.ts';
 import { compareRoots, groupRoot, passes, tokenNames, type Problem, type TokenTest } from './roles.ts';
 
@@ -159,13 +159,20 @@ export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource
       if (seen.has(path)) throw new Error(`${path} read twice`);
       seen.add(path);
       const abs = join(dir, path);
-      const size = statSync(abs).size;
+      let size: number;
+      let buf: Buffer | undefined;
+      try {
+        size = statSync(abs).size;
+        if (size <= maxBytes) buf = readFileSync(abs);
+      } catch (e) {
+        throw ioError(e, abs, 'cannot read');
+      }
       if (size > maxBytes) {
         const named = largeFileTokens(abs, test);
         if (named) problems.push({ file: path, message: `is ${(size / 1048576).toFixed(1)} MiB, over memfix's limit of ${maxBytes / 1048576} MiB for a file it parses (MEMFIX_MAX_FILE_MIB raises it), and names ${named.join(', ')}: it may be a target; skipped` });
         return null;
       }
-      const buf = readFileSync(abs);
+      if (!buf) return null;
       if (!passes(buf, test)) return null;
       const digest = digestOf(buf);
       let text = byDigest.get(digest);

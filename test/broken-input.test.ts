@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plan } from '../src/engine.ts';
 import { loadCodemods } from '../src/registry.ts';
@@ -143,6 +143,25 @@ describe('broken input: every command', { concurrency: 4, timeout: 300_000 }, ()
       }
     });
   }
+
+  test('an unreadable header: exit 2 for every command, "cannot read", nothing written', async () => {
+    const d = copy(SAMPLE);
+    const before = snapshot(d);
+    chmodSync(join(d, HEADER), 0o000);
+    // root reads anything: run as nobody then (the temporary folders must let it through)
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) chmodSync(tmp.root, 0o711);
+    const argv = asRoot ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN]] as const : [process.execPath, [BIN]] as const;
+    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0) return;
+    for (const [name, args] of commands) {
+      const r = await run(argv[0], [...argv[1], ...args(d, join(tmp.root, `out${++n}`))], { env: baseEnv() });
+      assert.equal(r.code, 2, `${name}: ${show(r)}`);
+      assert.match(r.stderr, /^memfix: .*permission denied \(EACCES\)/m, `${name}: ${show(r)}`);
+      assert.doesNotMatch(r.stderr, /^\s+at \S|internal error/m, `${name}: ${show(r)}`);
+    }
+    chmodSync(join(d, HEADER), 0o644);
+    assertSameTree(snapshot(d), before, 'unreadable header');
+  });
 
   test('verify refuses a broken header before building', async () => {
     const d = copy(SAMPLE);
