@@ -8,7 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { plan } from '../src/engine.ts';
 import { loadCodemods } from '../src/registry.ts';
@@ -16,7 +17,17 @@ import { flawsOf } from '../src/flaws.ts';
 import { parseSource } from '../src/source.ts';
 import { folderSource, readTree, type Tree } from '../src/workspace.ts';
 import { checkEnvironment } from '../src/cli.ts';
-import { HEADER, LTGO, SAMPLE, assertOneLineError, copyTree, memfix, run, show, snapshot, assertSameTree, tempRoot, BIN, baseEnv } from './e2e-helpers.ts';
+import { HEADER, LTGO, REPO, SAMPLE, assertOneLineError, copyTree, memfix, run, show, snapshot, assertSameTree, tempRoot, BIN, baseEnv } from './e2e-helpers.ts';
+
+// the documented schemas, as test/formats.test.ts reads them (CommonJS packages: their classes are the modules' `default`)
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv').default as typeof import('ajv').default;
+const AjvDraft04 = require('ajv-draft-04').default as typeof import('ajv-draft-04').default;
+const addFormats = require('ajv-formats').default as typeof import('ajv-formats').default;
+const draft04 = new AjvDraft04({ allErrors: true, strict: false });
+addFormats(draft04);
+const validateSarif = draft04.compile(JSON.parse(readFileSync(join(REPO, 'test/data/sarif-schema-2.1.0.json'), 'utf8')));
+const validateReport = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(REPO, 'docs/report.schema.json'), 'utf8')));
 
 const tmp = tempRoot('memfix-broken-');
 after(() => tmp.cleanup());
@@ -161,6 +172,36 @@ describe('broken input: every command', { concurrency: 4, timeout: 300_000 }, ()
     }
     chmodSync(join(d, HEADER), 0o644);
     assertSameTree(snapshot(d), before, 'unreadable header');
+  });
+
+  test('--format json, sarif, github: broken input is a problem of its own kind (not drift), a syntax error elsewhere a warning; all valid', async () => {
+    const conflict = insert(headerText, 'void async_read(', '<<<<<<< a\nint y;\n=======\nint z;\n>>>>>>> b', '{');
+    const d = copy(SAMPLE);
+    writeFileSync(join(d, HEADER), conflict.text);
+    const sarifFile = join(tmp.root, `broken${++n}.sarif`);
+    const r = await memfix(['scan', d, '--format', 'json', '--format', `sarif:${sarifFile}`]);
+    assert.equal(r.code, 2, show(r));
+    assert.ok(validateReport(JSON.parse(r.stdout)), JSON.stringify(validateReport.errors));
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.problems.map((p: { file: string; line: number; kind: string }) => [p.file, p.line, p.kind]), [[HEADER, conflict.line, 'conflict-marker']]);
+    assert.ok(!report.fixes.some((f: { status: string }) => f.status === 'drift' || f.status === 'apply'), r.stdout);
+    assert.ok(validateSarif(JSON.parse(readFileSync(sarifFile, 'utf8'))), JSON.stringify(validateSarif.errors));
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
+    const results = sarif.runs[0].results as { ruleId: string; level: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+    assert.deepEqual(results.map((x) => [x.ruleId, x.level, x.locations[0]!.physicalLocation.region.startLine]), [['memfix/conflict-marker', 'error', conflict.line]]);
+
+    const outside = insert(headerText, 'namespace libtorrent {', 'inline int unused_helper() { int z = ; return z; }');
+    const w = copy(SAMPLE);
+    writeFileSync(join(w, HEADER), outside.text);
+    const githubFile = join(tmp.root, `broken${++n}.github`);
+    const r2 = await memfix(['scan', w, '--format', 'json', '--format', `github:${githubFile}`]);
+    assert.equal(r2.code, 1, show(r2));
+    assert.equal(r2.stderr, `memfix: ${join(w, HEADER)}:${outside.line}: warning: syntax error: tree-sitter cannot parse this line, outside the code the fixes read or write; the fixes are judged without it\n`);
+    assert.ok(validateReport(JSON.parse(r2.stdout)), JSON.stringify(validateReport.errors));
+    const report2 = JSON.parse(r2.stdout);
+    assert.deepEqual(report2.problems, []);
+    assert.deepEqual(report2.warnings.map((p: { line: number; kind: string }) => [p.line, p.kind]), [[outside.line, 'parse-error']]);
+    assert.match(readFileSync(githubFile, 'utf8'), new RegExp(`^::warning file=${HEADER.replace(/[./]/g, '\\$&')},line=${outside.line},title=memfix scan%3A memfix/parse-error::syntax error`, 'm'));
   });
 
   test('verify refuses a broken header before building', async () => {
