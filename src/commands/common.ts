@@ -70,15 +70,16 @@ export function planProblems(root: string, planned: Plan): Problem[] {
 }
 
 /**
- * Groups of SWIG interface files whose header is not there to be fixed (every fix needs it): a
- * header that is empty, cut short, not text, a folder or unreadable is bad input, for every
- * command. The header is named when a SWIG file includes it (`#include "memory_disk_io.hpp"`).
+ * Groups of SWIG interface files whose header is not there to be fixed (every fix needs it), in
+ * a tree where no fix finds anything else: a header that is empty, cut short, not text, a folder
+ * or unreadable is bad input, for every command. The header is named when a SWIG file includes it (`#include "memory_disk_io.hpp"`).
  */
 export function headerlessGroups(root: string, steps: readonly Step[], original: Tree): Problem[] {
+  // only when no fix finds anything anywhere: SWIG files beside a tree's real target are left alone
+  if (!steps.every((s) => s.outcome.status === 'missing')) return [];
   const groups = new Set(steps.map((s) => s.group));
   const out: Problem[] = [];
   for (const g of groups) {
-    if (!steps.filter((s) => s.group === g).every((s) => s.outcome.status === 'missing')) continue;
     const swig = [...original.keys()].filter((p) => /\.(i|swg)$/i.test(p) && (g ? p.startsWith(g + '/') : true));
     let named: Problem | undefined;
     for (const p of swig) {
