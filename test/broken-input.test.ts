@@ -151,6 +151,8 @@ describe('broken input: every command', { concurrency: 4, timeout: 300_000 }, ()
         assert.doesNotMatch(r.stderr, /^\s+at \S|internal error/m, `${name}: ${show(r)}`);
         assertSameTree(snapshot(d), before, `${name} on ${what}`);
         assert.ok(!existsSync(out), `${name}: no series folder`);
+        // no fix is shown (or asked about) for a tree memfix refuses
+        if (name.startsWith('apply')) assert.doesNotMatch(r.stdout, /^@@|would apply|→ applied/m, `${name}: ${show(r)}`);
       }
     });
   }
