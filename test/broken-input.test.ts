@@ -206,13 +206,17 @@ describe('broken input: every command', { concurrency: 4, timeout: 300_000 }, ()
     assert.match(readFileSync(githubFile, 'utf8'), new RegExp(`^::warning file=${HEADER.replace(/[./]/g, '\\$&')},line=${outside.line},title=memfix scan%3A memfix/parse-error::syntax error`, 'm'));
   });
 
-  test('verify refuses a broken header before building', async () => {
+  test('verify refuses a broken header before building (its JSON report says why)', async () => {
     const d = copy(SAMPLE);
     damages[0]![1](d);
-    const r = await memfix(['verify', d]);
+    const r = await memfix(['verify', d, '--format', 'json']);
     assert.equal(r.code, 2, show(r));
     assert.match(r.stderr, /memory_disk_io\.hpp:\d+: syntax error/, show(r));
     assert.doesNotMatch(r.stderr, /cannot build/, show(r));
+    assert.ok(validateReport(JSON.parse(r.stdout)), JSON.stringify(validateReport.errors));
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.problems.map((p: { kind?: string }) => p.kind), ['parse-error']);
+    assert.deepEqual(report.columns, [], 'nothing built');
   });
 
   test('a missing tree: exit 2 for every command, one line, no folder created', async () => {

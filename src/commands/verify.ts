@@ -77,7 +77,16 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   // a tree scan would refuse (no target, a broken header, a syntax error where the fixes read or write) is not built
   const { mods } = await codemodsFor();
   const planned = await plan(tree, mods);
-  if (reportProblems(dir, planProblems(resolve(dir), planned), planned.warnings)) return;
+  const problems = planProblems(resolve(dir), planned);
+  if (problems.length) {
+    const report: VerifyReport = { ...base(dir, ''), command: 'verify', std: o.std ?? DEFAULT_STD, columns: [], scenarios: [], exitCode: 2 };
+    report.problems.push(...problems);
+    report.warnings.push(...planned.warnings);
+    emit(report, targets, resolve(dir));
+    process.exitCode = 2;
+    return;
+  }
+  reportProblems(dir, [], planned.warnings);
   const onProgress = progressDisplay();
   if (o.mutants) return mutants(dir, tree, o, targets, onProgress);
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own

@@ -72,6 +72,7 @@ export function verifyTable(r: VerifyReport): Table {
 }
 
 function verifyText(r: VerifyReport, colour: boolean): string[] {
+  if (!r.columns.length) return []; // nothing was built: the problems say why
   const out = [formatTable(verifyTable(r), { colour })];
   for (const c of r.columns) if (c.buildError) out.push(`${c.title}: ${c.buildError}`);
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
