@@ -359,18 +359,21 @@ function recordTouched(touched: Map<string, Set<number>>, outcome: Outcome, edit
 
 /**
  * The flaws of a group's files judged against its regions: the first flaw in a region of each
- * file is a problem (and the group is broken: true), the first flaw elsewhere in a role file is a
- * warning.
+ * file (or a conflict marker anywhere in a role file) is a problem (and the group is broken:
+ * true), the first syntax error elsewhere in a role file is a warning.
  */
 function judgeFlaws(flaws: Map<string, { text: string; flaws: Flaw[]; role: boolean }>, anchors: Map<string, [number, number][]>, touched: Map<string, Set<number>>, problems: Problem[], warnings: Problem[]): boolean {
   let broken = false;
   for (const [file, { text, flaws: list, role }] of flaws) {
     const ranges = anchors.get(file) ?? [];
     const lines = touched.get(file) ?? new Set<number>();
-    const inside = list.filter((f) => inRegion(f, text, ranges, lines));
+    const region = (f: Flaw) => inRegion(f, text, ranges, lines);
+    // a target file in the middle of a merge is not fixed, wherever its conflict is
+    const inside = list.filter((f) => region(f) || (role && f.kind === 'conflict-marker'));
     if (inside.length) {
       const f = inside[0]!;
-      problems.push({ file, line: f.line, kind: f.kind, message: `${f.message}, in code the fixes read or write${inside.length > 1 ? ` (and ${inside.length - 1} more there)` : ''}; nothing is judged or written until it is fixed` });
+      const where = region(f) ? 'in code the fixes read or write' : 'in a target file (memfix fixes no file in the middle of a merge)';
+      problems.push({ file, line: f.line, kind: f.kind, message: `${f.message}, ${where}${inside.length > 1 ? ` (and ${inside.length - 1} more)` : ''}; nothing is judged or written until it is fixed` });
       broken = true;
     } else if (role) {
       const f = list[0]!;

@@ -8,8 +8,9 @@
  * file's constructor lambda, global pointer and its setters) and every item a fix reports a place
  * in or edits. A flaw is in a region when the item that holds it is one of them (or overlaps one:
  * an ERROR node at namespace scope can swallow several items). A flaw there makes every verdict on
- * the group untrustworthy (the command exits 2, naming the flaw's line); a flaw elsewhere in a
- * target file is a warning.
+ * the group untrustworthy (the command exits 2, naming the flaw's line), and so does a conflict
+ * marker anywhere in a target file (a file in the middle of a merge); a syntax error elsewhere in
+ * a target file is a warning.
  */
 import type { SourceFile, SyntaxNode } from './source.ts';
 import { lineOf } from './text.ts';

@@ -96,6 +96,13 @@ describe('broken input: the engine', () => {
     assert.deepEqual(p.steps.map((s) => [s.codemod.meta.id, s.outcome.status]), clean.steps.map((s) => [s.codemod.meta.id, s.outcome.status]));
   });
 
+  test('a conflict marker anywhere in a target file is an error, even outside every region (no file in the middle of a merge is fixed)', async () => {
+    const broken = insert(headerText, '#include', '<<<<<<< ours\n#include <vector>\n=======\n#include <list>\n>>>>>>> theirs');
+    const p = await plan(withHeader(broken.text), mods);
+    assert.deepEqual(p.problems.map((x) => [x.file, x.line, x.kind]), [[HEADER, broken.line, 'conflict-marker']], JSON.stringify(p.problems));
+    assert.deepEqual(p.steps.filter((st) => st.group === LTGO), []);
+  });
+
   test('libtorrent\'s own headers beside a checkout: no target among them, no problem, no warning', { skip: existsSync('/usr/include/libtorrent') ? false : 'no /usr/include/libtorrent' }, async () => {
     const d = join(tmp.root, 'vendored');
     cpSync('/usr/include/libtorrent', join(d, 'include', 'libtorrent'), { recursive: true });
