@@ -66,12 +66,10 @@ function errorNodes(root: SyntaxNode): SyntaxNode[] {
 /** Git's conflict markers: `<<<<<<<`, `|||||||`, `=======`, `>>>>>>>` at the start of a line (with a label, or none). */
 const MARKER = /^(<{7}|\|{7}|={7}|>{7})(?:[ \t][^\r\n]*)?\r?$/gm;
 
-/** The first conflict marker of a text, if any. */
+/** The first conflict marker of a text that opens or closes a conflict, if any. */
 export function firstConflictMarker(text: string): { at: number; marker: string } | null {
-  MARKER.lastIndex = 0;
-  const m = MARKER.exec(text);
-  MARKER.lastIndex = 0;
-  return m ? { at: m.index, marker: m[1]! } : null;
+  for (const m of text.matchAll(MARKER)) if (m[1]![0] === '<' || m[1]![0] === '>') return { at: m.index!, marker: m[1]! };
+  return null;
 }
 
 /** The flaws of a file, in text order. */
@@ -89,17 +87,18 @@ export function flawsOf(src: SourceFile): Flaw[] {
     out.push({ kind: 'parse-error', at, line: lineOf(src.text, n.endIndex >= end ? end : at), item: itemAt(src.root, at), message, ...(n.endIndex >= end ? { truncated: true } : {}) });
   }
   const errors = out.splice(0);
-  // a conflict: from its first marker to its last (`<<<<<<<` ... `>>>>>>>`); a lone marker is one of its own
+  // a conflict: from its first marker to its last (`<<<<<<<` ... `>>>>>>>`)
   let open: { at: number; marker: string } | null = null;
   for (const m of src.text.matchAll(MARKER)) {
     const marker = m[1]!;
     if (marker.startsWith('<')) { open ??= { at: m.index!, marker }; continue; }
-    if (marker.startsWith('>') || !open) {
+    // a lone `=======` (a banner in a comment, say) is no conflict; a lone `>>>>>>>` is one cut short
+    if (marker.startsWith('>')) {
       const from = open?.at ?? m.index!;
       const [a] = itemAt(src.root, from);
       const [, b] = itemAt(src.root, m.index!);
       out.push({ kind: 'conflict-marker', at: from, line: lineOf(src.text, from), item: [Math.min(a, from), Math.max(b, m.index! + m[0].length)], message: `git conflict marker (${open?.marker ?? marker}): resolve the conflict first` });
-      if (marker.startsWith('>')) open = null;
+      open = null;
     }
   }
   if (open) out.push({ kind: 'conflict-marker', at: open.at, line: lineOf(src.text, open.at), item: [open.at, src.text.length], message: `git conflict marker (${open.marker}) with no end: resolve the conflict first` });

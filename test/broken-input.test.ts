@@ -58,6 +58,7 @@ describe('broken input: the engine', () => {
     const conflict = flawsOf(src('int a;\n<<<<<<< ours\nint b = 1;\n=======\nint b = 2;\n>>>>>>> theirs\nint c;\n'));
     assert.deepEqual(conflict.map((f) => [f.kind, f.line]), [['conflict-marker', 2]], 'the syntax errors the markers cause are the conflict, reported once');
     assert.deepEqual(flawsOf(src('int a;\n<<<<<<< ours\nint b;\n')).map((f) => [f.kind, f.line]), [['conflict-marker', 2]], 'a conflict with no end');
+    assert.deepEqual(flawsOf(src('/* a banner\n=======\n*/\nint a;\n')), [], 'a lone ======= is no conflict');
     const cut = flawsOf(src('namespace n {\nstruct s {\n  void f() {\n'));
     assert.ok(cut.length && cut.every((f) => f.truncated), 'a file cut short is flawed wherever it ends');
   });
