@@ -189,21 +189,24 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
       }
       const h = group.files.header;
       if (h && flaws.has(h.path)) anchors.set(h.path, findHeaderClasses(h).filter((c) => c.name === group.className).map((c) => [c.classNode.startIndex, c.classNode.endIndex]));
+      // what the fixes read and write (the lines they report or edit) decides where a flaw is
       const touched = new Map<string, Set<number>>();
-      if (flaws.size && opts.decide) {
-        // a flawed group is judged before anyone is asked about it: a probe run, on fresh parses,
-        // taking every selected fix (what it reads and writes covers what any choice would)
+      const judge = () => judgeFlaws(flaws, anchors, touched, groupProblems, groupWarnings);
+      if (!flaws.size) await planGroup(group, mods, opts, steps, histories, files.original);
+      else if (opts.decide) {
+        // judged before anyone is asked about a fix: a probe run on fresh parses, taking every
+        // selected fix (what it reads and writes covers what any choice would)
         const copyOf = (f: SourceFile) => parseSource(f.path, f.text);
         const probe: TargetGroup = { root, className: group.className, files: Object.fromEntries(Object.entries(group.files).map(([r, f]) => [r, copyOf(f!)])), members: members.map(copyOf) };
         await planGroup(probe, mods, { only: opts.only }, [], new Map(), files.original, touched);
-      }
-      const judgedFirst = flaws.size > 0 && !!opts.decide;
-      const broken = judgedFirst && judgeFlaws(flaws, anchors, touched, groupProblems, groupWarnings);
-      if (!broken) await planGroup(group, mods, opts, steps, histories, files.original, flaws.size && !judgedFirst ? touched : undefined);
-      if (!judgedFirst && flaws.size && judgeFlaws(flaws, anchors, touched, groupProblems, groupWarnings)) {
-        // no verdict on a group broken where the fixes read or write: its steps and edits go
-        steps.splice(first);
-        for (const path of texts.keys()) histories.delete(path);
+        if (!judge()) await planGroup(group, mods, opts, steps, histories, files.original);
+      } else {
+        await planGroup(group, mods, opts, steps, histories, files.original, touched);
+        if (judge()) {
+          // no verdict on a group broken where the fixes read or write: its steps and edits go
+          steps.splice(first);
+          for (const path of texts.keys()) histories.delete(path);
+        }
       }
     }
     problems.push(...groupProblems);
