@@ -115,7 +115,7 @@ for (const id of folders) {
     assert.ok(readdirSync(t).length > 0, `templates/${id}/ is empty`);
   });
 
-  test(`${id}: scenarios cover apply, applied, drift and missing for this codemod`, () => {
+  test(`${id}: scenarios cover apply, applied, drift, missing and error for this codemod`, () => {
     const root = join(dir, 'scenarios');
     const kinds = new Map<string, string[]>();
     if (existsSync(root)) {
@@ -127,7 +127,7 @@ for (const id of folders) {
         if (want) kinds.set(want, [...(kinds.get(want) ?? []), name]);
       }
     }
-    const missing = ['apply', 'applied', 'drift', 'missing'].filter((k) => !kinds.has(k));
+    const missing = ['apply', 'applied', 'drift', 'missing', 'error'].filter((k) => !kinds.has(k));
     assert.deepEqual(missing, [], `codemods/${id}/scenarios has no scenario expecting ${id} to be ${missing.join(', ')} (found: ${JSON.stringify(Object.fromEntries(kinds))})`);
   });
 

@@ -1,12 +1,11 @@
 /** What the commands share: loading codemods, checking --fix ids, planning a folder, reporting problems. */
 import { lstatSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
-import { MemfixError } from '../errors.ts';
+import { MemfixError, ioError } from '../errors.ts';
 import { loadCodemods } from '../registry.ts';
 import { plan, type Plan, type PlanOptions, type Step } from '../engine.ts';
 import { decode, folderSource, type Problem, type Tree } from '../workspace.ts';
 import { looksLikeHeader } from '../roles.ts';
-import { ioError } from '../errors.ts';
 import type { Codemod } from '../codemod.ts';
 import { problemLine } from '../render/text.ts';
 

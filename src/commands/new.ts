@@ -19,7 +19,7 @@ import { out } from './common.ts';
 export interface NewOptions { title?: string; finding?: string; dir?: string }
 
 /** The outcomes a codemod's scenarios must cover (see codemods/README.md). */
-const OUTCOMES = ['apply', 'applied', 'drift', 'missing'] as const;
+const OUTCOMES = ['apply', 'applied', 'drift', 'missing', 'error'] as const;
 
 const isMemfixCheckout = (d: string): boolean => {
   try {
@@ -150,7 +150,7 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   out(`  1. fill in ${rel(`codemods/${id}`)}/meta.json (title, why, what, analysis, dependsOn, targets, commit),`);
   out('     target.scm and transform.ts; until then the transform reports missing ("not implemented")');
   out(`  2. put the C++ the fix inserts in ${rel(`templates/${id}`)}/`);
-  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing),`);
+  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing; error: broken where it reads, with errorAt),`);
   out(`     then npm run scenarios:update ${id} and review every expected.diff`);
   out('  4. npm run build (the memfix command runs the compiled dist/), then npm test');
 }
