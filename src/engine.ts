@@ -13,7 +13,7 @@ import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
 import { declareQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
-import { analyseHeader, analyseSwig, declareRoleQueries, findHeaderClasses, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { analyseHeader, analyseSwig, declareRoleQueries, findHeaderClasses, headerClassStarts, headerTokens, isHeaderPath, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
 import { flawsOf, inRegion, type Flaw } from './flaws.ts';
 import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
 
@@ -128,6 +128,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
       const r = files.read(path, headerTokens, readProblems);
       if (!r) continue;
       texts.set(path, r);
+      if (!isHeaderPath(path)) continue; // a member at most (see isHeaderPath)
       let info = headers.get(r.digest);
       if (!info) {
         const src = parseSource(path, r.text);

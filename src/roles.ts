@@ -292,6 +292,12 @@ export type Opener = (path: string, test: TokenTest) => SourceFile | null;
 export const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
 
 /**
+ * Only a header file can play the header: a class deriving from both interfaces in a source file
+ * is a disk I/O of its own (libtorrent's mmap_disk_io.cpp, its examples and simulations), no target.
+ */
+export const isHeaderPath = (path: string) => /\.(h|hh|hpp|hxx|h\+\+|ipp)$/i.test(path);
+
+/**
  * The targets among one group's files (`paths`, sorted; all of them have `root` as groupRoot).
  * The header comes first: the SWIG files are recognised by its class name and file name (or,
  * in a group without a header, by the usual class name). The first file found for a role keeps
@@ -305,6 +311,7 @@ export function discoverGroup(root: string, paths: string[], open: Opener, probl
     if (isSwig(path)) continue;
     const src = open(path, headerTokens);
     if (!src) continue;
+    if (!isHeaderPath(path)) { members.push(src); continue; }
     const info = analyseHeader(src);
     if (info.problem) problems.push({ file: path, ...info.problem });
     else if (info.className && !group.files.header) { group.files.header = src; group.className = info.className; }

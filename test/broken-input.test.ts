@@ -115,6 +115,15 @@ describe('broken input: the engine', () => {
     assert.ok(p.steps.every((s) => s.group === `elementum/${LTGO}` && s.outcome.status === 'apply'));
   });
 
+  test('a source file (.cpp) with its own disk I/O class (as libtorrent\'s examples have) is no target; the same class in a header is', async () => {
+    const own = '#include <libtorrent/disk_interface.hpp>\nnamespace lt = libtorrent;\nstruct my_disk_io final : lt::disk_interface, lt::buffer_allocator_interface\n{\n    void free_disk_buffer(char*) override {}\n};\n';
+    const p = await plan(new Map([...sample, ['examples/my_storage.cpp', own]]), mods);
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual([...new Set(p.steps.map((st) => st.group))], [LTGO]);
+    const asHeader = await plan(new Map([...sample, ['examples/my_storage.hpp', own]]), mods);
+    assert.deepEqual([...new Set(asHeader.steps.map((st) => st.group))], ['examples', LTGO]);
+  });
+
   test('bad MEMFIX_* numbers are refused; unset or empty ones are fine', () => {
     assert.throws(() => checkEnvironment({ MEMFIX_MAX_FILE_MIB: 'abc' }), /MEMFIX_MAX_FILE_MIB must be/);
     assert.throws(() => checkEnvironment({ MEMFIX_MAX_FILE_MIB: '0' }), /MEMFIX_MAX_FILE_MIB must be/);
