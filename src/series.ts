@@ -506,111 +506,6 @@ interface Change {
   chg2: number;
 }
 
-/** The records of `a` and `b` but `head` at the start and `tail` at the end, as integers: equal records, equal numbers. */
-function asIntegers(a: string[], b: string[], head: number, tail: number): [Int32Array, Int32Array] {
-  const ids = new Map<string, number>();
-  const code = (r: string) => {
-    let id = ids.get(r);
-    if (id === undefined) ids.set(r, (id = ids.size));
-    return id;
-  };
-  const x = new Int32Array(a.length - head - tail);
-  const y = new Int32Array(b.length - head - tail);
-  for (let i = 0; i < x.length; i++) x[i] = code(a[head + i]!);
-  for (let j = 0; j < y.length; j++) y[j] = code(b[head + j]!);
-  return [x, y];
-}
-
-/** A run of a line diff: `count` records, added, removed or common. */
-export interface DiffPart { count: number; added: boolean; removed: boolean }
-
-/** Steps of the search lineDiff keeps at most (~9 MB) before it leaves the diff to jsdiff. */
-const LINE_DIFF_STEPS = 1 << 20;
-
-/**
- * jsdiff's diffArrays, the same runs for any records (test/series.test.ts compares them), without
- * its object per step: the records as integers, the search's steps in typed arrays. The search is
- * jsdiff's (Myers' greedy search with its choices, its pruning at the edges and its clearing of
- * the paths it reads), so the diff it finds is the one jsdiff finds where several are minimal. A
- * diff that needs more than LINE_DIFF_STEPS steps (thousands of edits) is left to jsdiff.
- */
-export function lineDiff(a: string[], b: string[]): DiffPart[] {
-  const n = a.length;
-  const m = b.length;
-  const [x, y] = asIntegers(a, b, 0, 0);
-  // each step: the position in `a` it reached (after its common run), the step it came from, what
-  // it did (0 start, 1 added, 2 removed). One loop, no closure: the search runs once per file in
-  // a short process, mostly before V8 optimises it, where every call costs
-  let cap = 4096;
-  let old = new Int32Array(cap);
-  let prev = new Int32Array(cap);
-  let op = new Uint8Array(cap);
-  // the step at the end of the furthest path on each diagonal (old - new position), -1 for none
-  const off = n + m + 1;
-  const best = new Int32Array(2 * off + 1).fill(-1);
-  let o = -1;
-  while (o + 1 < m && o + 1 < n && x[o + 1] === y[o + 1]) o++;
-  old[0] = o;
-  prev[0] = -1;
-  op[0] = 0;
-  let steps = 1;
-  best[off] = 0;
-  let end = o + 1 >= n && o + 1 >= m ? 0 : -1;
-  let minK = -Infinity;
-  let maxK = Infinity;
-  for (let d = 1; end < 0; d++) {
-    if (d > n + m) throw new MemfixError('internal error: line diff found no end'); // unreachable
-    if (steps + d + 1 > LINE_DIFF_STEPS) return diffArrays(a, b).map((p) => ({ count: p.count ?? 0, added: !!p.added, removed: !!p.removed }));
-    if (steps + d + 1 > cap) {
-      cap = Math.min(cap * 4, LINE_DIFF_STEPS + 1);
-      const o2 = new Int32Array(cap);
-      o2.set(old);
-      old = o2;
-      const p2 = new Int32Array(cap);
-      p2.set(prev);
-      prev = p2;
-      const op2 = new Uint8Array(cap);
-      op2.set(op);
-      op = op2;
-    }
-    for (let k = Math.max(minK, -d); k <= Math.min(maxK, d); k += 2) {
-      const removeFrom = best[off + k - 1]!;
-      const addFrom = best[off + k + 1]!;
-      if (removeFrom >= 0) best[off + k - 1] = -1;
-      const canAdd = addFrom >= 0 && old[addFrom]! - k >= 0 && old[addFrom]! - k < m;
-      const canRemove = removeFrom >= 0 && old[removeFrom]! + 1 < n;
-      if (!canAdd && !canRemove) { best[off + k] = -1; continue; }
-      const add = !canRemove || (canAdd && old[removeFrom]! < old[addFrom]!);
-      o = add ? old[addFrom]! : old[removeFrom]! + 1;
-      let j = o - k;
-      while (j + 1 < m && o + 1 < n && x[o + 1] === y[j + 1]) { o++; j++; }
-      const s = steps++;
-      old[s] = o;
-      prev[s] = add ? addFrom : removeFrom;
-      op[s] = add ? 1 : 2;
-      if (o + 1 >= n && j + 1 >= m) { end = s; break; }
-      best[off + k] = s;
-      if (o + 1 >= n) maxK = Math.min(maxK, k - 1);
-      if (j + 1 >= m) minK = Math.max(minK, k + 1);
-    }
-  }
-  // the path, from its end back: each step's common run after its edit, then the edit
-  const parts: DiffPart[] = [];
-  const push = (count: number, added: boolean, removed: boolean) => {
-    if (count === 0) return;
-    const last = parts[parts.length - 1];
-    if (last && last.added === added && last.removed === removed) last.count += count;
-    else parts.push({ count, added, removed });
-  };
-  for (let s = end; s >= 0; s = prev[s]!) {
-    const p = prev[s]!;
-    const from = op[s] === 0 ? -1 : op[s] === 1 ? old[p]! : old[p]! + 1;
-    push(old[s]! - from, false, false);
-    if (op[s] !== 0) push(1, op[s] === 1, op[s] === 2);
-  }
-  return parts.reverse();
-}
-
 /** How many records both lists share at their start (head) and, after those, at their end (tail). */
 function trimEnds(a: string[], b: string[]): { head: number; tail: number } {
   let head = 0;
@@ -627,7 +522,7 @@ function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
   const { head, tail } = trimEnds(oldRecs, newRecs);
   // the records as they are: diffLines would join them and split the text again into the same
   // lines (a record ends at '\n', as a line of diffLines does: "\r\n" stays in it)
-  const parts = lineDiff(oldRecs.slice(head, oldRecs.length - tail), newRecs.slice(head, newRecs.length - tail));
+  const parts = diffArrays(oldRecs.slice(head, oldRecs.length - tail), newRecs.slice(head, newRecs.length - tail));
   const changes: Change[] = [];
   let i1 = head;
   let i2 = head;
@@ -762,36 +657,16 @@ function combinedDiffs(specs: NormalizedPatch[]): FileDiff[] {
   return out.sort((a, b) => comparePaths(a.path, b.path));
 }
 
-/**
- * The records a minimal line diff of `a` and `b` deletes and adds. Every minimal diff has the same
- * counts (those of a longest common subsequence), so these are the counts of the diff
- * computeChanges finds (lineDiff: jsdiff's, Myers' minimal diff too), and of git's for the same files
- * (series.test.ts). jsdiff has no call for the counts alone: it builds each path it tries, which
- * for the header's combined diff in the cover letter was ~14 ms of a series run (213 changed
- * lines in 1,341); this is Myers' greedy search for the distance alone, with one integer per
- * diagonal. Common ends are trimmed first, as computeChanges does.
- */
-export function diffCounts(a: string[], b: string[]): { deleted: number; added: number } {
+/** The records a line diff of `a` and `b` (jsdiff's, as computeChanges makes it) deletes and adds. */
+function diffCounts(a: string[], b: string[]): { deleted: number; added: number } {
   const { head, tail } = trimEnds(a, b);
-  const n = a.length - head - tail;
-  const m = b.length - head - tail;
-  const [x, y] = asIntegers(a, b, head, tail);
-  // v[k + off]: how far in `a` the furthest path with d edits reaches on diagonal k (= i - j)
-  const off = n + m + 1;
-  const v = new Int32Array(2 * off + 1);
-  for (let d = 0; d <= n + m; d++) {
-    for (let k = -d; k <= d; k += 2) {
-      let i = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
-      let j = i - k;
-      while (i < n && j < m && x[i] === y[j]) { i++; j++; }
-      v[off + k] = i;
-      if (i >= n && j >= m) {
-        const common = (n + m - d) / 2;
-        return { deleted: n - common, added: m - common };
-      }
-    }
+  let deleted = 0;
+  let added = 0;
+  for (const p of diffArrays(a.slice(head, a.length - tail), b.slice(head, b.length - tail))) {
+    if (p.added) added += p.count ?? 0;
+    else if (p.removed) deleted += p.count ?? 0;
   }
-  throw new MemfixError('internal error: line diff found no end'); // unreachable: d = n + m always ends
+  return { deleted, added };
 }
 
 /**
