@@ -135,18 +135,18 @@ describe('check refuses patches that lead out of DIR', { concurrency: 2, timeout
     const junitFile = join(s.top, 'out.xml');
     const r = await memfix(['check', s.dir, '--patches', s.patches, '--format', 'json', '--format', `sarif:${sarifFile}`, '--format', `junit:${junitFile}`]);
     assert.equal(r.code, 2, show(r));
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as { exitCode: number; results: { name: string }[] };
     assert.ok(validateReport(report), JSON.stringify(validateReport.errors, null, 2));
     assert.equal(report.exitCode, 2);
-    const evil = report.results.find((x: { name: string }) => x.name === '0007-abs.patch');
+    const evil = report.results.find((x) => x.name === '0007-abs.patch');
     assert.deepEqual(evil, { name: '0007-abs.patch', fix: null, status: 'refused', file: '/etc/hostname', patchLine: 9, reason: 'an absolute path: git apply refuses such a path, which can lead outside the tree', stale: false });
 
-    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { message: { text: string } }[] }[]; results: unknown[] }[] };
     assert.ok(validateSarif(sarif), JSON.stringify(validateSarif.errors, null, 2));
-    const inv = sarif.runs[0].invocations[0];
+    const inv = sarif.runs[0]!.invocations[0]!;
     assert.equal(inv.executionSuccessful, false);
-    assert.ok(inv.toolExecutionNotifications.some((x: { message: { text: string } }) => /0007-abs\.patch is refused .*"\/etc\/hostname"/.test(x.message.text)), JSON.stringify(inv));
-    assert.ok(!JSON.stringify(sarif.runs[0].results).includes('/etc/hostname'), 'no result located outside the tree');
+    assert.ok(inv.toolExecutionNotifications.some((x) => /0007-abs\.patch is refused .*"\/etc\/hostname"/.test(x.message.text)), JSON.stringify(inv));
+    assert.ok(!JSON.stringify(sarif.runs[0]!.results).includes('/etc/hostname'), 'no result located outside the tree');
 
     const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (x) => ['testsuite', 'testcase'].includes(x) }).parse(readFileSync(junitFile, 'utf8'));
     const tc = junit.testsuites.testsuite[0].testcase.find((c: { name: string }) => c.name === '0007-abs.patch');
