@@ -221,3 +221,15 @@ test('no source in src/ names a particular codemod', () => {
   }
   assert.deepEqual(bad, []);
 });
+
+test('test/tiers.json names test files that exist, each in one tier', () => {
+  const tiers = JSON.parse(readFileSync(join(ourRoot, 'test', 'tiers.json'), 'utf8')) as Record<string, string[]>;
+  const seen = new Set<string>();
+  for (const [tier, files] of Object.entries(tiers)) {
+    for (const f of files) {
+      assert.ok(existsSync(join(ourRoot, 'test', `${f}.test.ts`)), `${tier}: test/${f}.test.ts does not exist`);
+      assert.ok(!seen.has(f), `test/${f}.test.ts is in two tiers`);
+      seen.add(f);
+    }
+  }
+});
