@@ -70,13 +70,9 @@ export async function lockSeriesFolder(outDir: string, display: string): Promise
     }
     if (!statSync(outDir).isDirectory()) throw new MemfixError('not a directory', display);
   };
-  const lock = await acquireLock(join(outDir, FOLDER_LOCK), `${display}/${FOLDER_LOCK}`, 'folder', display, ensure);
-  return {
-    release() {
-      lock.release();
-      if (created) try { rmdirSync(outDir); } catch { /* it holds the series */ }
-    },
-  };
+  return acquireLock(join(outDir, FOLDER_LOCK), `${display}/${FOLDER_LOCK}`, 'folder', display, ensure, () => {
+    if (created) try { rmdirSync(outDir); } catch { /* it holds the series */ }
+  });
 }
 
 const manifestText = (files: Record<string, string[]>) =>

@@ -124,7 +124,7 @@ function takeOver(path: string, seen: string, display: string): void {
  * after MEMFIX_LOCK_WAIT seconds. `doing` says what this run does (apply, series, folder);
  * `what` names the tree or folder in messages.
  */
-export async function acquireLock(path: string, display: string, doing: keyof typeof DOING, what: string, ensureDir?: () => void): Promise<Lock> {
+export async function acquireLock(path: string, display: string, doing: keyof typeof DOING, what: string, ensureDir?: () => void, afterRelease?: () => void): Promise<Lock> {
   const waitMs = Number(process.env.MEMFIX_LOCK_WAIT ?? 30) * 1000;
   const start = Date.now();
   const mine = `${process.pid} ${hostname()} ${Date.now()} ${doing}\n`;
@@ -158,6 +158,7 @@ export async function acquireLock(path: string, display: string, doing: keyof ty
     held = false;
     process.off('exit', release);
     try { if (lockText(path, display) === mine) unlinkSync(path); } catch { /* not ours any more, or gone */ }
+    afterRelease?.();
   };
   process.on('exit', release);
   return { release };
@@ -187,13 +188,9 @@ function checkRoot(root: string, display: string): void {
 export async function lockTree(root: string, display: string, doing: 'apply' | 'series' = 'apply'): Promise<Lock> {
   checkRoot(root, display);
   const dir = join(root, STATE_DIR);
-  const lock = await acquireLock(join(dir, 'lock'), `${display}/${STATE_DIR}/lock`, doing, display, () => { stateDir(root, display, true); });
-  return {
-    release() {
-      lock.release();
-      try { rmdirSync(dir); } catch { /* a journal left for the user, or another run's lock */ }
-    },
-  };
+  return acquireLock(join(dir, 'lock'), `${display}/${STATE_DIR}/lock`, doing, display, () => { stateDir(root, display, true); }, () => {
+    try { rmdirSync(dir); } catch { /* a journal left for the user, or another run's lock */ }
+  });
 }
 
 /**
