@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
 import { loadCodemods } from '../registry.ts';
 import { plan, type PlanOptions, type Step } from '../engine.ts';
-import { folderSource, type Problem, type Tree } from '../workspace.ts';
+import { folderSource, LINK_MESSAGE, type Problem, type Tree } from '../workspace.ts';
+import { groupRoot } from '../roles.ts';
 import type { Codemod } from '../codemod.ts';
 import { problemLine } from '../render/text.ts';
 
@@ -43,7 +44,11 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
   const planned = await plan(files, mods, { only, decide });
   // no target at all is bad input too (a mistyped folder must not pass CI), unless a file that
   // looked like one was reported already
-  const problems = planned.found || planned.problems.length ? planned.problems : [{ file: '', message: NO_TARGET }];
+  // a link with a target's name leading out of the tree, in a folder whose files passed a token test: refused, unread
+  const groupsRead = new Set([...planned.original.keys()].map(groupRoot));
+  const links = (files.outwardLinks ?? []).filter((l) => groupsRead.has(groupRoot(l))).map((l) => ({ file: l, message: `${LINK_MESSAGE} (it leads out of the tree, or nowhere: not read)` }));
+  const found = [...planned.problems, ...links];
+  const problems = planned.found || found.length ? found : [{ file: '', message: NO_TARGET }];
   return {
     root,
     steps: planned.steps,
