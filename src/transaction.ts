@@ -213,11 +213,11 @@ export function assertNotLocked(root: string, display: string): void {
  */
 export async function readTreeLocked<T>(root: string, display: string, read: () => Promise<T>): Promise<T> {
   checkRoot(root, display);
-  notePendingJournal(root, display, true);
   let writable = true;
   try { accessSync(root, constants.W_OK); } catch { writable = false; }
   if (!writable) {
     assertNotLocked(root, display);
+    notePendingJournal(root, display, true);
     return read();
   }
   const lock = await lockTree(root, display, 'series');
@@ -299,6 +299,8 @@ export function notePendingJournal(root: string, display: string, refuse: boolea
     return;
   }
   if (!pendingJournal(root)) return;
+  // a journal exists for a moment while an apply writes: say that one runs, rather than that one was interrupted
+  if (refuse) assertNotLocked(root, display);
   const what = 'an interrupted apply left its journal: the tree may be half applied; run memfix apply to finish it or roll it back';
   if (refuse) throw new MemfixError(`${what} (nothing done)`, `${display}/${STATE_DIR}/journal`);
   process.stderr.write(`memfix: ${display}/${STATE_DIR}/journal: ${what}\n`);

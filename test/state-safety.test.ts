@@ -94,7 +94,7 @@ describe('the journal is untrusted', { concurrency: 2 }, () => {
       test(`${what} (${committed ? 'committed' : 'not committed'}): apply refuses, exit 2 naming the journal, nothing touched`, async () => {
         const d = copy();
         const c = canary();
-        const e = { ...entry(d, c), before: sha('x'), after: sha('planted\n') } as { path: string; tmp: string };
+        const e = { ...entry(d, c), before: sha('x'), after: sha('planted\n') } as unknown as { path: string; tmp: string };
         // the temporary file the journal names, holding its "after", where it is inside the tree
         if (!e.tmp.startsWith('/') && !e.tmp.startsWith('..')) writeFileSync(join(d, e.tmp), 'planted\n');
         plantJournal(d, [e], committed);
