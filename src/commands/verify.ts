@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { readTree } from '../workspace.ts';
+import { notePendingJournal } from '../transaction.ts';
 import { codemodsFor } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
@@ -72,6 +73,7 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit'], 'verify');
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
+  notePendingJournal(resolve(dir), dir, false);
   const tree = readTree(resolve(dir));
   const onProgress = progressDisplay();
   if (o.mutants) return mutants(dir, tree, o, targets, onProgress);
