@@ -143,7 +143,11 @@ export async function acquireLock(path: string, display: string, doing: keyof ty
     const text = lockText(path, display);
     if (text === null) continue;
     const holder = parseHolder(text);
-    if (ownerless(holder)) { takeOver(path, text, display); continue; }
+    if (ownerless(holder)) {
+      takeOver(path, text, display);
+      await new Promise((r) => setTimeout(r, 5)); // another run may be taking it over too
+      continue;
+    }
     const who = `memfix (pid ${holder!.pid}${holder!.host !== hostname() ? ` on ${holder!.host}` : ''})`;
     const act = DOING[holder!.doing] ?? DOING.apply!;
     if (Date.now() - start >= waitMs) {

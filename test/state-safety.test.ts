@@ -226,6 +226,19 @@ describe('locks', { concurrency: 2 }, () => {
     });
   }
 
+  test('an empty lock and three applies at once: one takes it over and writes, the others wait and find nothing to do', async () => {
+    const d = copy();
+    const c = canary();
+    mkdirSync(join(d, '.memfix'));
+    writeFileSync(join(d, '.memfix', 'lock'), '');
+    const rs = await Promise.all([1, 2, 3].map(() => memfix(['apply', d, '--yes'], { env: { MEMFIX_LOCK_WAIT: '60' } })));
+    for (const r of rs) assert.equal(r.code, 0, show(r));
+    assert.equal(rs.filter((r) => /wrote \d+ file\(s\)/.test(r.stdout)).length, 1, rs.map(show).join('\n'));
+    assertSameTree(snapshot(d), fixed, 'fixed once');
+    assert.deepEqual(leftovers(d), []);
+    c.check('empty lock, three applies');
+  });
+
   test('a lock that is a symbolic link: refused, exit 2, its target untouched', async () => {
     const d = copy();
     const c = canary();
