@@ -9,7 +9,8 @@
  *   to the name `lock` (so a lock is never seen empty). A second run waits for it (up to
  *   MEMFIX_LOCK_WAIT seconds, 30 by default) and then refuses; a lock whose process is gone (same
  *   host, no such pid), or that holds no owner at all (empty, garbage), is taken over. `series`
- *   takes the same lock while it reads the tree, so it never reads a tree half applied.
+ *   writes nothing in the tree: it waits while an apply holds the lock, and reads again when an
+ *   apply changed the tree while it read (readTreeSettled), so it never reads a tree half applied.
  * - `journal`: written before any target changes. Its file list (path, temporary file, SHA-256 of
  *   the content before and after) is fsynced first, then the temporary files are written and
  *   fsynced, then a `commit` line is appended: the commit point. Only then are the temporaries
@@ -27,11 +28,12 @@
  * its temporary file its `.<name>.memfix.tmp` sibling); anything else stops the run with exit 2
  * naming the journal and the entry, before any file is touched.
  */
-import { accessSync, closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { createHash } from 'node:crypto';
 import { MemfixError, ioError } from './errors.ts';
+import { candidatePaths } from './workspace.ts';
 import { kindOf, readOwn, readRegular, realFoldersTo, removeOwn, tempFor, writeDurably } from './write.ts';
 
 export const STATE_DIR = '.memfix';
@@ -52,7 +54,6 @@ export type TreeLock = Lock;
 /** What a lock's holder is doing, for the messages of the runs that wait for it. */
 const DOING: Record<string, string> = {
   apply: 'is applying fixes to',
-  series: 'is reading, for a series,',
   folder: 'is writing a series to',
 };
 
@@ -189,10 +190,10 @@ function checkRoot(root: string, display: string): void {
 }
 
 /** Lock the tree at root for one apply (or for a series reading it); waits for another run, or refuses after a while. */
-export async function lockTree(root: string, display: string, doing: 'apply' | 'series' = 'apply'): Promise<Lock> {
+export async function lockTree(root: string, display: string): Promise<Lock> {
   checkRoot(root, display);
   const dir = join(root, STATE_DIR);
-  return acquireLock(join(dir, 'lock'), `${display}/${STATE_DIR}/lock`, doing, display, () => { stateDir(root, display, true); }, () => {
+  return acquireLock(join(dir, 'lock'), `${display}/${STATE_DIR}/lock`, 'apply', display, () => { stateDir(root, display, true); }, () => {
     try { rmdirSync(dir); } catch { /* a journal left for the user, or another run's lock */ }
   });
 }
@@ -202,35 +203,60 @@ export async function lockTree(root: string, display: string, doing: 'apply' | '
  * apply holds the tree (a live lock) instead of waiting for it.
  */
 export function assertNotLocked(root: string, display: string): void {
+  const holder = liveHolder(root, display);
+  if (holder) throw new MemfixError(`memfix (pid ${holder.pid}) ${DOING[holder.doing] ?? DOING.apply!} this tree; try again when it is done`, `${display}/${STATE_DIR}/lock`);
+}
+
+/** What the candidate files of the tree are now: a rename (an apply's) changes an inode. */
+function treeSignature(root: string): string {
+  return candidatePaths(root).map((p) => {
+    try { const st = lstatSync(join(root, p)); return `${p}\0${st.ino}\0${st.size}\0${st.mtimeMs}`; } catch { return `${p}\0gone`; }
+  }).join('\n');
+}
+
+/** A live apply holding the tree, if any. */
+function liveHolder(root: string, display: string): Holder | null {
   const dir = stateDir(root, display, false);
-  if (!dir) return;
-  const shown = `${display}/${STATE_DIR}/lock`;
-  const text = lockText(join(dir, 'lock'), shown);
+  if (!dir) return null;
+  const text = lockText(join(dir, 'lock'), `${display}/${STATE_DIR}/lock`);
   const holder = text === null ? null : parseHolder(text);
-  if (holder && !ownerless(holder)) throw new MemfixError(`memfix (pid ${holder.pid}) ${DOING[holder.doing] ?? DOING.apply!} this tree; try again when it is done`, shown);
+  return holder && !ownerless(holder) ? holder : null;
 }
 
 /**
- * Run `read` (a command that reads the tree, such as series) while no apply can change it: under
- * the tree's lock, or, when the tree is not writable (no apply can run there either), after
- * checking that no apply holds it. An interrupted apply's journal is refused (exit 2).
+ * Run `read` (series: a command that reads the tree and writes nothing there) on a tree no apply
+ * is changing: it waits while an apply holds the tree (up to MEMFIX_LOCK_WAIT seconds, then
+ * refuses), refuses an interrupted apply's journal (exit 2), and reads again when an apply
+ * changed the tree while it read (seen by the lock, the journal, or the files' inodes).
  */
-export async function readTreeLocked<T>(root: string, display: string, read: () => Promise<T>): Promise<T> {
+export async function readTreeSettled<T>(root: string, display: string, read: () => Promise<T>): Promise<T> {
   checkRoot(root, display);
-  let writable = true;
-  try { accessSync(root, constants.W_OK); } catch { writable = false; }
-  if (!writable) {
-    assertNotLocked(root, display);
+  const waitMs = Number(process.env.MEMFIX_LOCK_WAIT ?? 30) * 1000;
+  const start = Date.now();
+  let told = false;
+  for (let attempt = 1; ; attempt++) {
+    for (let h = liveHolder(root, display); h; h = liveHolder(root, display)) {
+      const who = `memfix (pid ${h.pid}${h.host !== hostname() ? ` on ${h.host}` : ''})`;
+      const act = DOING[h.doing] ?? DOING.apply!;
+      if (Date.now() - start >= waitMs) throw new MemfixError(`${who} ${act} this tree; try again when it is done (waited ${Math.round(waitMs / 1000)} s; MEMFIX_LOCK_WAIT sets how long)`, `${display}/${STATE_DIR}/lock`);
+      if (!told) { process.stderr.write(`memfix: waiting for ${who}, which ${act} ${display}\n`); told = true; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     notePendingJournal(root, display, true);
-    return read();
+    const before = treeSignature(root);
+    const result = await read();
+    if (!liveHolder(root, display) && !pendingJournal(root) && treeSignature(root) === before) return result;
+    if (attempt >= 5) throw new MemfixError('the tree kept changing while memfix read it (an apply ran meanwhile); run memfix again', display);
   }
-  const lock = await lockTree(root, display, 'series');
-  try {
-    notePendingJournal(root, display, true);
-    return await read();
-  } finally {
-    lock.release();
-  }
+}
+
+/**
+ * For a command that reads the tree without locking it (check): no apply holds the tree, and no
+ * interrupted apply left it half done; else exit 2.
+ */
+export function assertTreeSettled(root: string, display: string): void {
+  assertNotLocked(root, display);
+  notePendingJournal(root, display, true);
 }
 
 // --------------------------------------------------------------- the journal

@@ -239,6 +239,23 @@ describe('locks', { concurrency: 2 }, () => {
     c.check('empty lock, three applies');
   });
 
+  test('while an apply holds the tree: series waits for it (then refuses), check refuses at once', async () => {
+    const d = copy();
+    const patches = join(tmp.root, `p${++n}`);
+    const s0 = await memfix(seriesArgs(copy(), patches));
+    assert.equal(s0.code, 0, show(s0));
+    mkdirSync(join(d, '.memfix'));
+    writeFileSync(join(d, '.memfix', 'lock'), `${process.pid} ${hostname()} ${Date.now()} apply\n`);
+    const out = join(tmp.root, `out${++n}`);
+    const s = await memfix(seriesArgs(d, out), { env: { MEMFIX_LOCK_WAIT: '1' } });
+    assert.equal(s.code, 2, show(s));
+    assert.match(s.stderr, /waiting for memfix \(pid \d+\), which is applying fixes to/, show(s));
+    assert.ok(!existsSync(out), 'no series folder');
+    const ch = await memfix(['check', d, '--patches', patches]);
+    assert.equal(ch.code, 2, show(ch));
+    assert.match(assertOneLineError(ch, 'check'), new RegExp(`^memfix: ${d}/\\.memfix/lock: memfix \\(pid ${process.pid}\\) is applying fixes to this tree`));
+  });
+
   test('a lock that is a symbolic link: refused, exit 2, its target untouched', async () => {
     const d = copy();
     const c = canary();

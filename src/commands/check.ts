@@ -11,7 +11,7 @@ import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
-import { notePendingJournal } from '../transaction.ts';
+import { assertTreeSettled } from '../transaction.ts';
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -57,7 +57,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   const order = readSeriesOrder(seriesText, names);
   if (!order.length) throw new MemfixError('no patches in the folder', o.patches);
   const root = resolve(dir);
-  notePendingJournal(root, dir, true); // never judge a series on a tree an interrupted apply left half done
+  assertTreeSettled(root, dir); // never judge a series on a tree an apply is writing, or an interrupted one left half done
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
   const texts = new Map(order.map((n) => [n, readFileSync(join(pdir, n), 'utf8')]));

@@ -8,7 +8,7 @@ import { MemfixError } from '../errors.ts';
 import { renderSeries } from '../series.ts';
 import { isStuck, stepLine } from '../report.ts';
 import { lockSeriesFolder, writeSeriesFolder } from '../series-folder.ts';
-import { readTreeLocked } from '../transaction.ts';
+import { readTreeSettled } from '../transaction.ts';
 import { head, headContents, uncommitted, workTree, type Head, type WorkTree } from '../git.ts';
 import { plan } from '../engine.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
@@ -77,8 +77,8 @@ export function renderFiles(s: PlannedSeries, o: { author?: string; date?: strin
 export async function series(dir: string, o: Options): Promise<void> {
   const { fix, added } = withDependencies(o.fix);
   if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
-  // read under the tree's lock: never a tree an apply is writing, nor one an interrupted apply left half done
-  const built = await readTreeLocked(resolve(dir), dir, () => planSeries(dir, { fix, base: 'head' }));
+  // never from a tree an apply is writing, nor one an interrupted apply left half done
+  const built = await readTreeSettled(resolve(dir), dir, () => planSeries(dir, { fix, base: 'head' }));
   if (built.dirty.length) {
     const names = built.dirty.slice(0, 3).join(', ') + (built.dirty.length > 3 ? ', ...' : '');
     process.stderr.write(`memfix: ${dir}: uncommitted changes to ${names}: the series is made from HEAD (${built.headCommit!.sha.slice(0, 12)}), the base-commit it names; those changes are not in it\n`);
