@@ -144,6 +144,18 @@ describe('the journal is untrusted', { concurrency: 2 }, () => {
     c.check('tmp link');
   });
 
+  test('a journal cut short while it was written (no file touched yet) is dropped, and the apply goes on', async () => {
+    for (const text of ['', 'memfix apply jou', `memfix apply journal 1\n{"path":"${HEADER}","tm`]) {
+      const d = copy();
+      mkdirSync(join(d, '.memfix'));
+      writeFileSync(join(d, '.memfix', 'journal'), text);
+      const r = await memfix(['apply', d, '--yes']);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stderr, /rolled back/, show(r));
+      assertSameTree(snapshot(d), fixed, `journal ${JSON.stringify(text)}`);
+    }
+  });
+
   test('a genuine interrupted journal (files renamed in part) is still finished', async () => {
     const d = copy();
     const entries = TARGETS.map((p) => ({ path: p, tmp: tempOf(p), before: sha(original.get(p)!), after: sha(fixed.get(p)!) }));
