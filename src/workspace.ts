@@ -4,10 +4,10 @@
  * A folder on disk is walked once; its files are read group by group (a folder and its
  * `interfaces/`), so memory holds one group's files at a time whatever the tree's size.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MemfixError } from './errors.ts';
 import { parseSource, type SourceFile } from './source.ts';
 import { compareRoots, groupRoot, passes, tokenNames, type Problem, type TokenTest } from './roles.ts';
@@ -73,11 +73,35 @@ function walkTree(dir: string): { files: string[]; links: string[] } {
 /**
  * A symbolic link with a candidate's name, as a target would be: memfix never edits through a
  * link (nor leaves the fixes half made in the other files). A link to a file inside the tree is
- * read there (through its real path) and is a problem when it passes the role's token test; a
- * link that leads out of the tree (or nowhere) is not read at all, and is a problem when a file of
- * its group passed a token test (planDir: `outwardLinks`).
+ * read there and is a problem when it passes the role's token test; a link that leads out of the
+ * tree (or nowhere, or through another link) is not read at all, and is a problem when its group
+ * misses a target it could be (planDir: `outwardLinks`); beside a group that has them all, it is
+ * no target.
  */
 const LINK_MESSAGE = 'is a symbolic link: memfix edits a target only as a regular file, never through a link; replace the link by a copy of the file';
+
+/**
+ * The regular file a symbolic link in the tree points to, when it is one inside the tree reached
+ * through real folders (found from the link's text and lstat of each folder below root: nothing
+ * outside the tree is ever named to the system); null otherwise (out of the tree, nowhere, through
+ * another link).
+ */
+function linkInside(root: string, link: string): string | null {
+  let text: string;
+  try { text = readlinkSync(link); } catch { return null; }
+  const target = resolve(dirname(link), text);
+  const rel = relative(root, target);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return null;
+  let at = root;
+  const parts = rel.split(sep);
+  for (let i = 0; i < parts.length; i++) {
+    at = join(at, parts[i]!);
+    let st;
+    try { st = lstatSync(at); } catch { return null; }
+    if (i < parts.length - 1 ? !st.isDirectory() : !st.isFile()) return null;
+  }
+  return at;
+}
 
 /** Text of a file's bytes, or why it is no text: a NUL byte (binary) or bytes that are not UTF-8. */
 export function decode(buf: Buffer): { text: string } | { line: number; message: string } {
@@ -177,7 +201,6 @@ export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource
   const { files, links } = walkTree(dir);
   const linked = new Set(links);
   const outwardLinks: string[] = [];
-  let realRoot: string | undefined;
   return {
     groups: byGroup([...files, ...links]),
     original: (path) => texts.get(path),
@@ -187,12 +210,9 @@ export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource
       seen.add(path);
       let abs = join(dir, path);
       if (linked.has(path)) {
-        let real: string | null = null;
-        try { real = realpathSync(abs); } catch { /* leads nowhere */ }
-        realRoot ??= realpathSync(dir);
-        if (real === null || !real.startsWith(realRoot + sep) || !statSync(real).isFile()) { outwardLinks.push(path); return null; }
-        const st = statSync(real);
-        const passed = st.size > maxBytes ? largeFileTokens(real, test) !== null : passes(readFileSync(real), test);
+        const real = linkInside(dir, abs);
+        if (real === null) { outwardLinks.push(path); return null; }
+        const passed = statSync(real).size > maxBytes ? largeFileTokens(real, test) !== null : passes(readFileSync(real), test);
         if (passed) problems.push({ file: path, message: `${LINK_MESSAGE} (${relative(dir, real).split(sep).join('/')})` });
         return null;
       }

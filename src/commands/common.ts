@@ -44,9 +44,9 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
   const planned = await plan(files, mods, { only, decide });
   // no target at all is bad input too (a mistyped folder must not pass CI), unless a file that
   // looked like one was reported already
-  // a link with a target's name leading out of the tree, in a folder whose files passed a token test: refused, unread
-  const groupsRead = new Set([...planned.original.keys()].map(groupRoot));
-  const links = (files.outwardLinks ?? []).filter((l) => groupsRead.has(groupRoot(l))).map((l) => ({ file: l, message: `${LINK_MESSAGE} (it leads out of the tree, or nowhere: not read)` }));
+  // a link with a target's name leading out of the tree (never read), in a group that misses a target it could be: refused
+  const missing = new Set(planned.steps.filter((s) => s.outcome.status === 'missing').map((s) => s.group));
+  const links = (files.outwardLinks ?? []).filter((l) => missing.has(groupRoot(l))).map((l) => ({ file: l, message: `${LINK_MESSAGE} (it leads out of the tree, or nowhere: not read)` }));
   const found = [...planned.problems, ...links];
   const problems = planned.found || found.length ? found : [{ file: '', message: NO_TARGET }];
   return {
