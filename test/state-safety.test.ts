@@ -106,7 +106,8 @@ describe('the journal is untrusted', { concurrency: 2 }, () => {
         assert.match(line, message);
         assertSameTree(snapshot(d), tree, `${what}: the tree (journal included) as it was`);
         c.check(what);
-        // series and check refuse the half-applied tree too
+        if (!committed) return;
+        // series refuses the half-applied tree too
         const s = await memfix(seriesArgs(d, join(tmp.root, `out${++n}`)));
         assert.equal(s.code, 2, show(s));
         assert.match(s.stderr, /\.memfix\/journal: an interrupted apply .*run memfix apply/, show(s));
@@ -342,7 +343,7 @@ describe('interruptions and concurrent runs', { concurrency: 1, timeout: 300_000
     const results: string[] = [];
     for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       // early (planning), and near the end (the transaction, or just after it)
-      for (const delay of [400, 900, Math.round(took * 0.9), Math.round(took * 0.97)]) {
+      for (const delay of [500, Math.round(took * 0.9), Math.round(took * 0.97)]) {
         const d = copy(big);
         const c = canary();
         const child = spawn(process.execPath, [BIN, 'apply', d, '--yes'], { env: baseEnv(), stdio: 'ignore' });
