@@ -143,6 +143,18 @@ for (const id of folders) {
     }
     assert.deepEqual(bad, []);
   });
+
+  test(`${id}: imports from src/ only src/sdk.ts`, () => {
+    const bad: string[] = [];
+    for (const file of tsFiles(dir)) {
+      for (const spec of importSpecifiers(file)) {
+        if (!spec.startsWith('.') && !spec.startsWith('/') && !spec.startsWith('file:')) continue;
+        const target = resolve(dirname(file), spec.replace(/^file:\/\//, ''));
+        if (inside(srcDir, target) && target !== join(srcDir, 'sdk.ts')) bad.push(`${relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, [], 'a codemod uses memfix through src/sdk.ts (add what it needs there)');
+  });
 }
 
 test('dependsOn names existing codemods, and there is no dependency cycle', () => {
@@ -208,4 +220,16 @@ test('no source in src/ names a particular codemod', () => {
     for (const id of folders) if (new RegExp(`['"\`/]${id}['"\`/]`).test(text)) bad.push(`${relative(repoRoot, file)} names ${id}`);
   }
   assert.deepEqual(bad, []);
+});
+
+test('test/tiers.json names test files that exist, each in one tier', () => {
+  const tiers = JSON.parse(readFileSync(join(ourRoot, 'test', 'tiers.json'), 'utf8')) as Record<string, string[]>;
+  const seen = new Set<string>();
+  for (const [tier, files] of Object.entries(tiers)) {
+    for (const f of files) {
+      assert.ok(existsSync(join(ourRoot, 'test', `${f}.test.ts`)), `${tier}: test/${f}.test.ts does not exist`);
+      assert.ok(!seen.has(f), `test/${f}.test.ts is in two tiers`);
+      seen.add(f);
+    }
+  }
 });
