@@ -96,7 +96,10 @@ export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
 
 /**
  * A signal ends the run between two steps, never inside one: memfix writes files synchronously, so
- * a handler runs only when no write is half done (and a lock is released on the way out).
+ * a handler runs only when no write is half done (and a lock is released on the way out). The
+ * engine lets the event loop run between two fixes, so a signal ends a long plan promptly; one
+ * that comes during apply's transaction ends the run once the transaction is done (exit 130 or
+ * 143 all the same).
  */
 function exitOnSignals(): void {
   for (const [sig, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
@@ -116,6 +119,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     checkEnvironment();
     await program.parseAsync(argv, { from: 'user' });
+    // a signal that came while the command's last synchronous work ran (apply's transaction) is
+    // handled now: the run ends as interrupted, whatever it finished
+    await new Promise((r) => setImmediate(r));
     return Number(process.exitCode ?? 0);
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };

@@ -102,6 +102,13 @@ class History {
 /** The plan of a group whose files could be targets, kept to be moved onto a group with the same files. */
 interface Planned { root: string; paths: string[]; steps: Step[]; problems: Problem[]; warnings: Problem[]; found: boolean }
 
+/**
+ * Let the event loop run, so that a signal (Ctrl-C, SIGTERM) ends the run now rather than when
+ * the whole plan is done: planning is synchronous work, and node runs a signal's handler only
+ * between two turns of its event loop.
+ */
+const signalsNow = () => new Promise<void>((r) => setImmediate(r));
+
 /** Plan (and with `decide`, choose) the fixes on a tree in memory or on a folder's files. */
 export async function plan(input: Tree | FileSource, mods: Codemod[], opts: PlanOptions = {}): Promise<Plan> {
   const files = input instanceof Map ? treeSource(input) : input;
@@ -118,6 +125,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   const planned = new Map<string, Planned>();
   let found = 0;
   for (const { root, paths } of files.groups) {
+    await signalsNow();
     const readProblems: Problem[] = [];
     const groupProblems: Problem[] = [];
     const texts = new Map<string, Read>();
@@ -293,6 +301,7 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
     return r ? group.files[r] : group.members?.find((m) => m.path === path);
   };
   for (const mod of mods) {
+    await signalsNow();
     const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
     const hasTargets = missingRoles(mod, group).length === 0;
     let outcome: Outcome;

@@ -10,7 +10,7 @@ import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
-import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
+import { commitChanges, lockTree, notePendingJournal, pendingJournal, recover, type Lock } from '../transaction.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
@@ -49,13 +49,17 @@ export async function apply(dir: string, o: Options): Promise<void> {
 
   const root = resolve(dir);
   checkDir(dir); // before the lock: apply creates nothing but DIR/.memfix, and only in a DIR that exists
-  let lock: TreeLock | undefined;
+  let lock: Lock | undefined;
   if (o.dryRun) {
-    if (pendingJournal(root)) process.stderr.write(`memfix: ${dir}: an interrupted apply left ${STATE_DIR}/journal; the next memfix apply finishes or undoes it\n`);
+    notePendingJournal(root, dir, false);
   } else {
     lock = await lockTree(root, dir);
-    const recovered = recover(root, dir);
-    if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+    if (pendingJournal(root)) {
+      // the journal is untrusted: it may name only files memfix would write, which a plan of the tree says
+      const writable = new Set((await planDir(dir)).tree.keys());
+      const recovered = recover(root, dir, writable);
+      if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+    }
   }
   try {
     await applyLocked(dir, o, fix, interactive);

@@ -13,6 +13,7 @@ import { emit, FORMATS, parseFormats } from '../render/index.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
 import { checkDir } from '../workspace.ts';
+import { assertTreeSettled } from '../transaction.ts';
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -99,6 +100,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   checkDir(dir);
   const { order, texts } = readPatches(o.patches);
   const root = resolve(dir);
+  assertTreeSettled(root, dir); // never judge a series on a tree an apply is writing, or an interrupted one left half done
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
   const parsed = order.map((n) => parseMbox(join(o.patches, n), texts.get(n)!));

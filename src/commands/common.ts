@@ -4,8 +4,8 @@ import { join, posix, resolve } from 'node:path';
 import { MemfixError, ioError } from '../errors.ts';
 import { loadCodemods } from '../registry.ts';
 import { plan, type Plan, type PlanOptions, type Step } from '../engine.ts';
-import { decode, folderSource, type Problem, type Tree } from '../workspace.ts';
-import { looksLikeHeader } from '../roles.ts';
+import { decode, folderSource, LINK_MESSAGE, type Problem, type Tree } from '../workspace.ts';
+import { groupRoot, looksLikeHeader } from '../roles.ts';
 import type { Codemod } from '../codemod.ts';
 import { problemLine } from '../render/text.ts';
 
@@ -45,7 +45,10 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
   const files = folderSource(root);
   const { mods, only } = await codemodsFor(fix);
   const planned = await plan(files, mods, { only, decide });
-  const problems = planProblems(root, planned);
+  // a link with a target's name leading out of the tree (never read), in a group that misses a target it could be: refused
+  const missing = new Set(planned.steps.filter((s) => s.outcome.status === 'missing').map((s) => s.group));
+  const links = (files.outwardLinks ?? []).filter((l) => missing.has(groupRoot(l))).map((l) => ({ file: l, message: `${LINK_MESSAGE} (it leads out of the tree, or nowhere: not read)` }));
+  const problems = planProblems(root, planned, links);
   return {
     root,
     steps: planned.steps,
@@ -62,9 +65,10 @@ export async function planDir(dir: string, fix?: string[], decide?: PlanOptions[
  * not pass CI), unless a file that looked like one was reported already; so is a group whose
  * header is not there to be fixed.
  */
-export function planProblems(root: string, planned: Plan): Problem[] {
-  if (!planned.found && !planned.problems.length) return [{ file: '', message: NO_TARGET }];
-  if (planned.problems.length) return planned.problems;
+export function planProblems(root: string, planned: Plan, links: Problem[] = []): Problem[] {
+  const found = [...planned.problems, ...links];
+  if (!planned.found && !found.length) return [{ file: '', message: NO_TARGET }];
+  if (found.length) return found;
   return headerlessGroups(root, planned.steps, planned.original);
 }
 

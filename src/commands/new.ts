@@ -127,17 +127,20 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   // stage each top folder beside its destination, then rename: all or nothing
   const stamp = `.memfix-new-${process.pid}-${Date.now()}`;
   const staged = roots.map((r) => ({ final: join(project, r), tmp: join(project, dirname(r), `.${id}${stamp}`) }));
+  const made: string[] = [];
   try {
+    // the staging folders are new (mkdir fails on anything at their name) and their files too
+    for (const s of staged) { mkdirSync(s.tmp); made.push(s.tmp); }
     for (const [path, text] of files) {
       const root = roots.findIndex((r) => path.startsWith(r + '/'));
       const target = join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
       if (path.endsWith('/')) { mkdirSync(target, { recursive: true }); continue; }
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, text);
+      writeFileSync(target, text, { flag: 'wx' });
     }
     for (const s of staged) renameSync(s.tmp, s.final);
   } catch (e) {
-    for (const s of staged) { rmSync(s.tmp, { recursive: true, force: true }); }
+    for (const t of made) rmSync(t, { recursive: true, force: true });
     if (e instanceof MemfixError) throw e;
     throw new MemfixError(`cannot write the scaffold: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing written`, project);
   }

@@ -5,11 +5,13 @@ import { base, needsWork, outcomeOf, ruleOf, type ScanReport } from '../render/r
 import { emit, FORMATS, needsTop, parseFormats } from '../render/index.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import { planDir } from './common.ts';
+import { notePendingJournal } from '../transaction.ts';
 
 export async function scan(dir: string, o: { fix?: string[]; format?: string[] }): Promise<void> {
   const targets = parseFormats(o.format, FORMATS, 'scan');
   const { fix, added } = withDependencies(o.fix);
   if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
+  notePendingJournal(resolve(dir), dir, false);
   const planned = await planDir(dir, fix);
   const wt = needsTop(targets) ? workTree(planned.root) : null;
   const shown = fix ? planned.steps.filter((s) => fix.includes(s.codemod.meta.id)) : planned.steps;

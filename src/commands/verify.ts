@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { checkDir, readTree } from '../workspace.ts';
+import { notePendingJournal } from '../transaction.ts';
 import { codemodsFor, planProblems, reportProblems } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
@@ -73,6 +74,7 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   checkDir(dir);
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
+  notePendingJournal(resolve(dir), dir, false);
   const tree = readTree(resolve(dir));
   // a tree scan would refuse (no target, a broken header, a syntax error where the fixes read or write) is not built
   const { mods } = await codemodsFor();
