@@ -488,7 +488,8 @@ export function parseCMakeLists(text: string, file: string): BuildFlags {
   /** the words of a command's arguments, each with the line of its argument */
   const wordsOf = (cmd: Command, unknown: string[]) => cmd.args.flatMap((a) => {
     const t = expand(a.text, unknown);
-    return (a.quoted ? shellWords(t) : t.split(';').flatMap((x) => shellWords(x))).map((word) => ({ word, at: `${file}:${a.line}` }));
+    // a generator expression is decided when CMake generates the build: left out (noted)
+    return (a.quoted ? shellWords(t) : t.split(';').flatMap((x) => shellWords(x))).filter((w) => !w.includes('$<')).map((word) => ({ word, at: `${file}:${a.line}` }));
   });
 
   for (const cmd of cmakeCommands(text)) {

@@ -84,10 +84,10 @@ export interface CompileReport {
 const CXX_FILE = /\.(c|cc|cpp|cxx|c\+\+|h|hh|hpp|hxx|h\+\+|ipp)$/i;
 
 /** The first error of a compiler's output: where in the tree, and what. */
-export function firstErrorAt(stderr: string, treeDir: string, tu: string): { file?: string; line?: number; message: string } {
+export function firstErrorAt(stderr: string, treeDir: string, tu: string | null): { file?: string; line?: number; message: string } {
   const lines = stderr.split('\n');
   const rel = (f: string) => (f === tu ? 'memfix-glue' : f.startsWith(treeDir + '/') ? f.slice(treeDir.length + 1) : f);
-  const clean = (s: string) => s.split(treeDir + '/').join('').split(tu).join('memfix-glue').trim();
+  const clean = (s: string) => (tu ? s.split(tu).join('memfix-glue') : s).split(treeDir + '/').join('').trim();
   const i = lines.findIndex((l) => /^.*?:\d+:(?:\d+:)? (?:fatal )?error: /.test(l));
   if (i < 0) return { message: clean(lines.find((l) => /\berror\b/.test(l)) ?? lines[0] ?? 'unknown error') };
   const m = /^(.*?):(\d+):(?:\d+:)? (?:fatal )?error: /.exec(lines[i]!)!;
@@ -166,7 +166,7 @@ export async function compileTree(tree: Tree, sets: FlagSet[], o: { compilers?: 
       let r = await runCompiler(j.argv);
       if (r.error) throw new MemfixError(`cannot compile: ${j.cxx} not found (${r.error}); install with: apt-get install -y g++ clang`);
       if (r.status === 0) { writeFileSync(okFile(j.key), ''); return; }
-      let at = firstErrorAt(r.stderr, treeDir, j.argv.at(-1)!);
+      let at = firstErrorAt(r.stderr, treeDir, j.unit === 'glue' ? j.argv.at(-1)! : null);
       // a setter SWIG drops is never compiled by the real build: without it, does the glue compile?
       const dropped = j.unit === 'glue' && glue && at.file && glue.droppedLines.find((d) => d.file === at.file && d.from <= at.line! && at.line! <= d.to);
       if (dropped) {
