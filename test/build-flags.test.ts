@@ -20,6 +20,11 @@ import { renderText } from '../src/render/text.ts';
 import { renderGithub } from '../src/render/github.ts';
 import { readTree } from '../src/workspace.ts';
 import { repoRoot } from './scenario-lib.ts';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+
+const Ajv = createRequire(import.meta.url)('ajv').default as typeof import('ajv').default;
+const validateReport = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(repoRoot, 'docs/report.schema.json'), 'utf8')));
 
 const taken = (f: { std: { flag: string; at: string }; flags: { flag: string; at: string }[] }) => [f.std, ...f.flags].map((x) => `${x.flag} @${x.at}`);
 
@@ -244,6 +249,7 @@ test('the compile step: a header only ABI 1 accepts fails with the Makefile\'s f
     assert.match(text, /not taken from lt\/Makefile: -O2/);
     assert.match(renderGithub(report), /::error file=lt\/memory_disk_io\.hpp,line=10/);
     const json = JSON.parse(JSON.stringify(report));
+    assert.ok(validateReport(json), JSON.stringify(validateReport.errors, null, 2));
     assert.equal(json.build.file, 'lt/Makefile');
     assert.deepEqual(json.build.flags, [{ flag: '-DTORRENT_ABI_VERSION=3', at: 'lt/Makefile:1' }]);
     const goodReport = verifyReport('t', [{ title: 'result', verdict: none, compile: compileColumn(good) }], 'c++14', buildReport(bf, set, 'c++14'));

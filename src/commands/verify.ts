@@ -9,9 +9,9 @@ import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
-import { completeGroup, verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
+import { cflags, completeGroup, verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { defaultFlags, readBuildFlags, stdOf, type BuildFlags } from '../verify/build-flags.ts';
-import { changedCppFiles, compileTree, failureLine, treeSet, type CompileReport, type FlagSet } from '../verify/compile-step.ts';
+import { abiOf, changedCppFiles, compileTree, failureLine, treeSet, type CompileReport, type FlagSet } from '../verify/compile-step.ts';
 import type { Tree } from '../workspace.ts';
 import { readTree } from '../workspace.ts';
 import { codemodsFor } from './common.ts';
@@ -91,15 +91,21 @@ export function buildFlagsOf(root: string, tree: Tree): BuildFlags {
 }
 
 export function buildReport(bf: BuildFlags, set: FlagSet, sanitizerStd: string): BuildReport {
-  return { source: bf.source, ...(bf.file ? { file: bf.file } : {}), std: bf.std, flags: bf.flags, ignored: bf.ignored, notes: bf.notes, compile: { name: set.name, args: set.args }, sanitizerStd };
+  const sanitizer = [`-std=${sanitizerStd}`, '-pedantic-errors', ...cflags()];
+  return {
+    source: bf.source, ...(bf.file ? { file: bf.file } : {}), std: bf.std, flags: bf.flags, ignored: bf.ignored, notes: bf.notes,
+    compile: { name: set.name, args: set.args },
+    sanitizer: { name: `pkg-config's flags, ABI ${abiOf(sanitizer)}`, args: sanitizer },
+  };
 }
 
 /** Progress of the compile step on stderr (a terminal only), and its wall time. */
-async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: unknown): Promise<CompileColumn> {
+async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: (p: VerifyProgress) => void): Promise<CompileColumn> {
   if (onProgress) process.stderr.write(`${pc.dim(`[${label}]`)} compiling with g++ and clang++ (${set.name}) ...\n`);
   const r = await compileTree(tree, [set], { files });
   const col = compileColumn(r);
-  col.notes.push(`compile step: ${r.compiles} compile(s) (${r.cached} known to pass), ${(r.ms / 1000).toFixed(1)} s`);
+  onProgress?.({ kind: 'scenario', label, name: COMPILE_ROW.name, pass: col.pass, summary: col.summary });
+  col.notes.push(`the compile step took ${(r.ms / 1000).toFixed(1)} s (${r.compiles} compiler runs, ${r.cached} known to pass already)`);
   return col;
 }
 

@@ -117,8 +117,8 @@ export interface BuildReport {
   notes: string[];
   /** the compile step's flags (besides -fsyntax-only and the include paths): the tree's, with pkg-config's */
   compile: { name: string; args: string[] };
-  /** the sanitizer build's standard: the system libtorrent's ABI (pkg-config's flags), the tree's standard */
-  sanitizerStd: string;
+  /** the sanitizer builds' flags: the tree's standard, pkg-config's flags (the ABI of the system libtorrent they link against) */
+  sanitizer: { name: string; args: string[] };
 }
 
 /** One mutant of the fixed tree (a fix undone in one place) and whether a scenario killed it. */

@@ -93,7 +93,7 @@ export function buildText(b: NonNullable<VerifyReport['build']>): string[] {
   if (ignored.length) out.push(...wrapped(`not taken from ${b.file}: ${[...new Set(ignored)].join(' ')} (only -std, -D, -U, -f[no-]exceptions and -f[no-]rtti are)`, '  '));
   for (const n of b.notes) out.push(...wrapped(n, '  '));
   out.push(...wrapped(`compile step: ${b.compile.name}: ${b.compile.args.join(' ')}`, '  '));
-  out.push(...wrapped(`sanitizer builds: -std=${b.sanitizerStd} with pkg-config's flags (the system libtorrent's ABI, which they link against)`, '  '));
+  out.push(...wrapped(`sanitizer builds: ${b.sanitizer.name} (the system libtorrent's, which they link against): ${b.sanitizer.args.join(' ')}`, '  '));
   return out;
 }
 
