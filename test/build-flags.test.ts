@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, parseCMakeLists, parseMakefile, readBuildFlags, shellWords } from '../src/verify/build-flags.ts';
-import { abiOf, compileTree, failureLine, flagSets, treeSet } from '../src/verify/compile-step.ts';
+import { abiOf, changedCppFiles, compileTree, failureLine, flagSets, noLongerCompiles, treeSet } from '../src/verify/compile-step.ts';
 import { buildReport, verifyReport, compileColumn } from '../src/commands/verify.ts';
 import { renderText } from '../src/render/text.ts';
 import { renderGithub } from '../src/render/github.ts';
@@ -248,7 +248,7 @@ test('the compile step: a header only ABI 1 accepts fails with the Makefile\'s f
     assert.match(text, /flags of lt\/Makefile: -std=c\+\+14 \(lt\/Makefile:1\) -DTORRENT_ABI_VERSION=3 \(lt\/Makefile:1\)/);
     assert.match(text, /not taken from lt\/Makefile: -O2/);
     assert.match(renderGithub(report), /::error file=lt\/memory_disk_io\.hpp,line=10/);
-    const json = JSON.parse(JSON.stringify(report));
+    const json = JSON.parse(JSON.stringify(report)) as { build: { file: string; flags: unknown[] } };
     assert.ok(validateReport(json), JSON.stringify(validateReport.errors, null, 2));
     assert.equal(json.build.file, 'lt/Makefile');
     assert.deepEqual(json.build.flags, [{ flag: '-DTORRENT_ABI_VERSION=3', at: 'lt/Makefile:1' }]);
@@ -260,14 +260,24 @@ test('the compile step: a header only ABI 1 accepts fails with the Makefile\'s f
   }
 });
 
-test('the compile step names a C++ file of the tree that does not compile, and a glue error by its .i file and line', { skip, timeout: 600_000 }, async () => {
-  const tree = new Map([
+test('the compile step names a C++ file memfix changed that no longer compiles (an inline main), and a glue error by its .i file and line', { skip, timeout: 600_000 }, async () => {
+  const before = new Map([
     ['lt/memory_disk_io.hpp', header('static_cast<std::size_t>(static_cast<std::uint32_t>(s))')],
-    ['lt/example.cpp', '#include "memory_disk_io.hpp"\ninline int main() { return 0; }\n'],
+    ['lt/example.cpp', '#include "memory_disk_io.hpp"\nint main() { return 0; }\n'],
   ]);
+  const after = new Map(before).set('lt/example.cpp', '#include "memory_disk_io.hpp"\ninline int main() { return 0; }\n');
   const sets = flagSets(parseMakefile(MAKEFILE, 'lt/Makefile')).slice(1);
-  const r = await compileTree(tree, sets, { files: ['lt/example.cpp'] });
+  const files = changedCppFiles(before, after);
+  assert.deepEqual(files, ['lt/example.cpp']);
+  const was = await compileTree(before, sets, { files });
+  const r = await compileTree(after, sets, { files });
+  assert.deepEqual(was.failures, []);
   assert.deepEqual(r.failures.map((f) => `${f.compiler} ${f.unit} ${f.file}:${f.line}`), ['g++ lt/example.cpp lt/example.cpp:2', 'clang++ lt/example.cpp lt/example.cpp:2']);
+  const named = noLongerCompiles(before, after, was, r);
+  assert.equal(named.length, 1);
+  assert.match(named[0]!, /^memfix changed lt\/example\.cpp, which compiled before and no longer does: lt\/example\.cpp:2: g\+\+ \(Makefile's flags, ABI 3\): .*main/);
+  // a file that did not compile before either is not memfix's doing
+  assert.deepEqual(noLongerCompiles(before, after, r, r), []);
   // the glue's #line directives name the .i file: an error in a %{ %} body of the sample's disk_interface.i
   const sample = readTree(join(repoRoot, 'fixtures/sample'));
   const di = 'upgrade_2.0.x/libtorrent-go/interfaces/disk_interface.i';

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { cflags, completeGroup, verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { defaultFlags, readBuildFlags, stdOf, type BuildFlags } from '../verify/build-flags.ts';
-import { abiOf, changedCppFiles, compileTree, failureLine, treeSet, type CompileReport, type FlagSet } from '../verify/compile-step.ts';
+import { abiOf, changedCppFiles, compileTree, failureLine, noLongerCompiles, treeSet, type CompileReport, type FlagSet } from '../verify/compile-step.ts';
 import type { Tree } from '../workspace.ts';
 import { readTree } from '../workspace.ts';
 import { codemodsFor } from './common.ts';
@@ -100,13 +100,13 @@ export function buildReport(bf: BuildFlags, set: FlagSet, sanitizerStd: string):
 }
 
 /** Progress of the compile step on stderr (a terminal only), and its wall time. */
-async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: (p: VerifyProgress) => void): Promise<CompileColumn> {
+async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: (p: VerifyProgress) => void): Promise<CompileColumn & { report: CompileReport }> {
   if (onProgress) process.stderr.write(`${pc.dim(`[${label}]`)} compiling with g++ and clang++ (${set.name}) ...\n`);
   const r = await compileTree(tree, [set], { files });
   const col = compileColumn(r);
   onProgress?.({ kind: 'scenario', label, name: COMPILE_ROW.name, pass: col.pass, summary: col.summary });
   col.notes.push(`the compile step took ${(r.ms / 1000).toFixed(1)} s (${r.compiles} compiler runs, ${r.cached} known to pass already)`);
-  return col;
+  return Object.defineProperty(col, 'report', { value: r, enumerable: false }) as CompileColumn & { report: CompileReport };
 }
 
 /** Progress on stderr, only when it is a terminal: each build as it starts, each scenario as it finishes. */
@@ -150,8 +150,7 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   if (fixed) {
     const afterCompile = await compileStep('after', fixed, set, files, onProgress);
     // a file memfix changed that compiled before and does not now: named
-    const broken = afterCompile.pass || !afterCompile.file || beforeCompile.file === afterCompile.file ? null : afterCompile.file;
-    if (broken && tree.get(broken) !== fixed.get(broken)) afterCompile.notes.unshift(`memfix changed ${broken}, which no longer compiles with ${set.name}`);
+    afterCompile.notes.unshift(...noLongerCompiles(tree, fixed, beforeCompile.report, afterCompile.report));
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress }), compile: afterCompile });
   }
   const report = verifyReport(dir, columns, std, build);

@@ -201,3 +201,17 @@ export function changedCppFiles(before: Tree, after: Tree): string[] {
   try { header = completeGroup(after).files.header?.path; } catch { /* no target: nothing to name */ }
   return [...after.keys()].filter((p) => before.get(p) !== after.get(p) && p !== header && CXX_FILE.test(p)).sort();
 }
+
+/**
+ * The files memfix changed that no longer compile: a failure after the change, in a file the
+ * change touched, where the same unit, compiler and flags compiled before it. One line per file.
+ */
+export function noLongerCompiles(before: Tree, after: Tree, was: CompileReport, now: CompileReport): string[] {
+  const out = new Map<string, string>();
+  for (const f of now.failures) {
+    if (!f.file || out.has(f.file) || before.get(f.file) === after.get(f.file) || !after.has(f.file)) continue;
+    if (was.failures.some((x) => x.unit === f.unit && x.compiler === f.compiler && x.set === f.set)) continue;
+    out.set(f.file, `memfix changed ${f.file}, which compiled before and no longer does: ${failureLine(f)}`);
+  }
+  return [...out.values()];
+}
