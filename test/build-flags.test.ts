@@ -62,6 +62,9 @@ test('Makefile: variables, +=, continuation lines, platform conditionals; only w
   // := expands at once, = when used
   const g = parseMakefile('A = -DLATE=1\nB := $(A)\nA = -DLATER=2\nCXXFLAGS = $(B) $(A)\n', 'Makefile');
   assert.deepEqual(g.flags.map((x) => x.flag), ['-DLATE=1', '-DLATER=2']);
+  // what a variable could not know is said where it reaches the flags
+  const h = parseMakefile('DEPS := $(shell pkg-config --cflags x)\nCXXFLAGS = -DA $(DEPS)\nCXXFLAGS += $(DEPS)\n', 'Makefile');
+  assert.deepEqual(h.notes.filter((n) => /pkg-config/.test(n)), ['Makefile:2: $(shell pkg-config --cflags x) is not run (line 1)', 'Makefile:3: $(shell pkg-config --cflags x) is not run (line 1)']);
   assert.match(g.notes.join('\n'), /no -std=: memfix's default -std=c\+\+14/);
   assert.equal(g.std.at, 'memfix default');
 });

@@ -139,7 +139,7 @@ export function shellWords(s: string): string[] {
 
 // ---- Makefile ----
 
-interface Part { text: string; line: number; expanded: boolean }
+interface Part { text: string; line: number; expanded: boolean; /** what its expansion could not know (a simple variable's, at its definition) */ unknown?: string[] }
 interface Var { parts: Part[]; simple: boolean }
 
 const MAX_DEPTH = 32;
@@ -186,7 +186,11 @@ export function parseMakefile(text: string, file: string): BuildFlags {
   const valueOf = (name: string, unknown: string[], depth: number): string => {
     const v = vars.get(name);
     if (!v) return '';
-    return v.parts.map((p) => (p.expanded ? p.text : expand(p.text, unknown, depth + 1))).join(' ');
+    return v.parts.map((p) => {
+      if (!p.expanded) return expand(p.text, unknown, depth + 1);
+      for (const u of p.unknown ?? []) unknown.push(`${u} (line ${p.line})`);
+      return p.text;
+    }).join(' ');
   };
   const args = (s: string) => {
     // split a function's arguments at top-level commas
@@ -281,13 +285,13 @@ export function parseMakefile(text: string, file: string): BuildFlags {
     }
     if (op === '?=' && v) return;
     if (op === '+=' && v) {
-      v.parts.push(v.simple ? { text: expand(rhs, unknown), line, expanded: true } : { text: rhs, line, expanded: false });
+      v.parts.push(v.simple ? { text: expand(rhs, unknown), line, expanded: true, unknown } : { text: rhs, line, expanded: false });
     } else if (op === ':=' || op === '::=' || op === ':::=') {
-      vars.set(name, { parts: [{ text: expand(rhs, unknown), line, expanded: true }], simple: true });
+      vars.set(name, { parts: [{ text: expand(rhs, unknown), line, expanded: true, unknown }], simple: true });
     } else {
       vars.set(name, { parts: [{ text: rhs, line, expanded: false }], simple: false });
     }
-    if (FLAG_VARS.has(name)) for (const u of unknown) note(line, u);
+    if (FLAG_VARS.has(name) && (op === ':=' || op === '::=' || op === ':::=' || v?.simple)) for (const u of unknown) note(line, u);
   };
 
   for (const { text: raw, line } of lines) {
@@ -353,7 +357,7 @@ export function parseMakefile(text: string, file: string): BuildFlags {
     for (const p of v?.parts ?? []) {
       const unknown: string[] = [];
       const t = p.expanded ? p.text : expand(p.text, unknown);
-      for (const u of unknown) note(p.line, u);
+      for (const u of p.expanded ? [] : unknown) note(p.line, u);
       for (const word of shellWords(t)) words.push({ word, at: `${file}:${p.line}` });
     }
   }

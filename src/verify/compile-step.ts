@@ -37,10 +37,10 @@ export function abiOf(args: string[]): string {
 }
 
 /**
- * The flag sets: pkg-config's (the system libtorrent's, as the sanitizer build uses), and the
- * tree's when it declares any -D/-U/-f flag: pkg-config's (without the macros the tree sets itself,
- * which it defines after them, as upstream's Makefile puts pkg-config last... and would warn of a
- * redefinition otherwise) plus the tree's. Both take the tree's standard unless `std` is given.
+ * The flag sets: pkg-config's (the system libtorrent's, as the sanitizer builds use), and the
+ * tree's when it declares any -D/-U/-f flag: pkg-config's (for the include paths and the macros
+ * the tree leaves alone; a macro the tree sets itself is left out, not defined twice) followed by
+ * the tree's. Both take the tree's standard unless `std` is given.
  */
 export function flagSets(bf: BuildFlags, std?: string): FlagSet[] {
   const lt = cflags();
