@@ -26,12 +26,12 @@ export { formatTable, type Table } from '../render/table.ts';
 /** The compile step's verdict on one column: its first failure (file:line), or pass. */
 export interface CompileColumn { pass: boolean; summary: string; file?: string; line?: number; notes: string[] }
 
-export function compileColumn(r: CompileReport, extra: string[] = []): CompileColumn {
+export function compileColumn(r: CompileReport): CompileColumn {
   const f = r.failures[0];
   const more = r.failures.length > 1 ? ` (and ${r.failures.length - 1} more)` : '';
   return f
-    ? { pass: false, summary: failureLine(f) + more, ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), notes: [...extra, ...r.notes] }
-    : { pass: true, summary: 'pass', notes: [...extra, ...r.notes] };
+    ? { pass: false, summary: failureLine(f) + more, ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), notes: [...r.notes] }
+    : { pass: true, summary: 'pass', notes: [...r.notes] };
 }
 
 /** The compile step as a row of the verify table (it proves the tree builds as its own build does). */
@@ -99,14 +99,14 @@ export function buildReport(bf: BuildFlags, set: FlagSet, sanitizerStd: string):
   };
 }
 
-/** Progress of the compile step on stderr (a terminal only), and its wall time. */
-async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: (p: VerifyProgress) => void): Promise<CompileColumn & { report: CompileReport }> {
+/** The compile step on one tree: its column, with its wall time, and progress on a terminal. */
+async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: (p: VerifyProgress) => void): Promise<{ col: CompileColumn; report: CompileReport }> {
   if (onProgress) process.stderr.write(`${pc.dim(`[${label}]`)} compiling with g++ and clang++ (${set.name}) ...\n`);
-  const r = await compileTree(tree, [set], { files });
-  const col = compileColumn(r);
+  const report = await compileTree(tree, [set], { files });
+  const col = compileColumn(report);
   onProgress?.({ kind: 'scenario', label, name: COMPILE_ROW.name, pass: col.pass, summary: col.summary });
-  col.notes.push(`the compile step took ${(r.ms / 1000).toFixed(1)} s (${r.compiles} compiler runs, ${r.cached} known to pass already)`);
-  return Object.defineProperty(col, 'report', { value: r, enumerable: false }) as CompileColumn & { report: CompileReport };
+  col.notes.push(`the compile step took ${(report.ms / 1000).toFixed(1)} s (${report.compiles} compiler runs, ${report.cached} known to pass already)`);
+  return { col, report };
 }
 
 /** Progress on stderr, only when it is a terminal: each build as it starts, each scenario as it finishes. */
@@ -146,12 +146,12 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
     if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
     return { scenarios: [], results: [], buildError: e.message } as TreeVerdict;
   });
-  const columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[] = [{ title: o.compare ? 'before' : 'result', verdict: before, compile: beforeCompile }];
+  const columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[] = [{ title: o.compare ? 'before' : 'result', verdict: before, compile: beforeCompile.col }];
   if (fixed) {
     const afterCompile = await compileStep('after', fixed, set, files, onProgress);
     // a file memfix changed that compiled before and does not now: named
-    afterCompile.notes.unshift(...noLongerCompiles(tree, fixed, beforeCompile.report, afterCompile.report));
-    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress }), compile: afterCompile });
+    afterCompile.col.notes.unshift(...noLongerCompiles(tree, fixed, beforeCompile.report, afterCompile.report));
+    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress }), compile: afterCompile.col });
   }
   const report = verifyReport(dir, columns, std, build);
   emit(report, targets, resolve(dir));
@@ -180,7 +180,7 @@ export function mutantsVerdict(report: MutantsReport): { mutants: NonNullable<Ve
 async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], onProgress: ((p: VerifyProgress) => void) | undefined, set: FlagSet, build: BuildReport): Promise<void> {
   const { mods } = await codemodsFor();
   // the fixed tree, as the mutants' baseline: it must compile with the tree's flags too
-  const compile = await compileStep('fixed', (await plan(tree, mods)).tree, set, [], onProgress);
+  const { col: compile } = await compileStep('fixed', (await plan(tree, mods)).tree, set, [], onProgress);
   const report = await runMutants(tree, mods, {
     std: o.std,
     onProgress,
