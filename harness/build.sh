@@ -48,8 +48,10 @@ read -r -a LT_LIBS <<< "$(pkg-config --libs libtorrent-rasterbar)"
 FLAGS=("-std=$STD" -pedantic-errors -g -fno-omit-frame-pointer "-fsanitize=$SANITIZE")
 # boost.asio's atomic_thread_fence makes g++ 12 warn under TSan; only noise
 case $SANITIZE in *thread*) FLAGS+=(-Wno-tsan) ;; esac
-if [ -n "${PREFIX_MAP:-}" ]; then FLAGS+=("-ffile-prefix-map=$PREFIX_MAP"); fi
 GLUE_FLAGS=("${FLAGS[@]}" "${GLUE_OPT:--O0}" "${LT_CFLAGS[@]}" -I "$HEADER_DIR" -I "$HERE/shim")
+# only the glue includes the tree's files: scenarios.cpp and session.cpp keep one
+# object per sanitizer and standard, wherever the tree was written
+if [ -n "${PREFIX_MAP:-}" ]; then GLUE_FLAGS+=("-ffile-prefix-map=$PREFIX_MAP"); fi
 HARNESS_FLAGS=("${FLAGS[@]}" -O1 "${LT_CFLAGS[@]}")
 
 # compile SRC with FLAGS... into OBJ, or, with CACHE_DIR, reuse the object
