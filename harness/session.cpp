@@ -930,6 +930,10 @@ void sc_teardown()
         Tracker tr;
         tr.peers = {seeder.get(), leecher.get()};
         Tracked& l = tr.track(*leecher, add(*leecher, t, "."), t, "teardown");
+        // reads only at the teardown (with a memory limit, a piece read as it
+        // finishes may be evicted already: that is session-stream's business)
+        l.read_on_piece = false;
+        l.read_after_finish = false;
         connect(l.h, *seeder);
         if (!tr.until([&] { return int(l.piece_finished.size()) >= cuts[i]; }, 20s,
             "waiting for " + std::to_string(cuts[i]) + " pieces before the teardown"))
