@@ -13,9 +13,9 @@ import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
 import { declareQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
-import { analyseHeader, analyseSwig, declareRoleQueries, findHeaderClasses, headerClassStarts, headerTokens, isHeaderPath, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { declareRoleQueries, discoverGroup, findHeaderClasses, headerClassStarts, refindHeaderClasses, stillPlays, type Problem, type TargetGroup } from './roles.ts';
 import { flawsOf, inRegion, type Flaw } from './flaws.ts';
-import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
+import { treeSource, type FileSource, type Tree } from './workspace.ts';
 
 export type Outcome = Result | { status: 'blocked'; reason: string; needs: string };
 
@@ -116,57 +116,25 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const histories = new Map<string, History>();
-  /** what a header text holds, by digest: copies of a file are parsed for discovery once */
-  const headers = new Map<string, HeaderInfo>();
   let found = 0;
   for (const { root, paths } of files.groups) {
     await signalsNow();
     const readProblems: Problem[] = [];
     const groupProblems: Problem[] = [];
-    const texts = new Map<string, Read>();
-    const parsed = new Map<string, SourceFile>();
-    // the header first: its class names the SWIG files
-    let header: { path: string; className: string } | undefined;
-    for (const path of paths.filter((p) => !isSwig(p))) {
-      const r = files.read(path, headerTokens, readProblems);
-      if (!r) continue;
-      texts.set(path, r);
-      if (!isHeaderPath(path)) continue; // a member at most (see isHeaderPath)
-      let info = headers.get(r.digest);
-      if (!info) {
-        const src = parseSource(path, r.text);
-        parsed.set(path, src);
-        headers.set(r.digest, (info = analyseHeader(src)));
-      }
-      if (info.problem) groupProblems.push({ file: path, ...info.problem });
-      else if (info.className && !header) header = { path, className: info.className };
-    }
-    const names = swigNames(header);
-    const swig = paths.filter(isSwig);
-    for (const path of swig) {
-      const r = files.read(path, names.test, readProblems);
-      if (r) texts.set(path, r);
-    }
-    problems.push(...readProblems);
-    if (texts.size === 0) continue;
-    const group: TargetGroup = { root, files: {}, className: header?.className };
-    if (header) group.files.header = parsed.get(header.path) ?? parseSource(header.path, texts.get(header.path)!.text);
-    // the group's other files that passed a token test: a fix may follow a name into them (filesNaming)
-    const members: SourceFile[] = [];
-    for (const [path, r] of texts) if (!isSwig(path) && path !== header?.path) members.push(parsed.get(path) ?? parseSource(path, r.text));
-    parsed.clear();
+    /** the files read (they passed a role's token test) */
+    const read: string[] = [];
     /** where each file's role is (the header's class, a SWIG file's lambda, pointer, setters): regions the fixes read */
     const anchors = new Map<string, [number, number][]>();
-    for (const path of swig) {
-      const r = texts.get(path);
-      if (!r) continue;
-      const src = parseSource(path, r.text);
-      const info = analyseSwig(src, names);
-      if (info.problem) groupProblems.push({ file: path, ...info.problem });
-      else if (info.role && !group.files[info.role]) { group.files[info.role] = src; anchors.set(path, (info.nodes ?? []).map((n) => [n.startIndex, n.endIndex])); }
-      else members.push(src);
-    }
-    group.members = members;
+    const open = (path: string, test: Parameters<FileSource['read']>[1]) => {
+      const r = files.read(path, test, readProblems);
+      if (!r) return null;
+      read.push(path);
+      return parseSource(path, r.text);
+    };
+    const group: TargetGroup = discoverGroup(root, paths, open, groupProblems, anchors) ?? { root, files: {}, members: [] };
+    const members = group.members ?? [];
+    problems.push(...readProblems);
+    if (read.length === 0) continue;
     const has = Object.keys(group.files).length > 0;
     const first = steps.length;
     const groupWarnings: Problem[] = [];
@@ -198,7 +166,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
         if (judge()) {
           // no verdict on a group broken where the fixes read or write: its steps and edits go
           steps.splice(first);
-          for (const path of texts.keys()) histories.delete(path);
+          for (const path of read) histories.delete(path);
         }
       }
     }
