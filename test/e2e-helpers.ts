@@ -19,8 +19,8 @@ export const LTGO = 'upgrade_2.0.x/libtorrent-go';
 export const HEADER = `${LTGO}/memory_disk_io.hpp`;
 export const DISK_I = `${LTGO}/interfaces/disk_interface.i`;
 export const SESSION_I = `${LTGO}/interfaces/session.i`;
-/** Every fix, in series order: the analysis' four, then the two beyond it. */
-export const IDS = ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation', 'atomic-state', 'release-accounting'] as const;
+/** Every fix, in series order: upstream-build (upstream's own build, first), the analysis' four, then the two beyond it. */
+export const IDS = ['upstream-build', 'free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation', 'atomic-state', 'release-accounting'] as const;
 
 /** Fixed identity and dates for git, and no user or system git config. */
 export const GIT_ENV: Record<string, string> = {

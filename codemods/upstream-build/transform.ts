@@ -28,6 +28,7 @@ import { declaredName, functionName, ofType, parameters } from '../../src/cst.ts
 import type { Edit } from '../../src/edits.ts';
 import { findConstructorLambdas, findGlobalPointers } from '../../src/roles.ts';
 import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { fill, loadTemplate } from '../../src/template.ts';
 
 /**
  * libtorrent 2.0's public strong typedefs (units.hpp, storage_defs.hpp, ...) and how their
@@ -235,6 +236,10 @@ function setterEdits(ctx: Context, di: SourceFile | undefined, session: SourceFi
   }
 }
 
+/** The operand, converted to its strong typedef's underlying type first (one line: the template's newline dropped). */
+let underlying: string | undefined;
+const UNDERLYING_TEMPLATE = () => (underlying ??= loadTemplate('upstream-build/underlying.cpp').replace(/\r?\n$/, ''));
+
 export function transform(ctx: Context): Result {
   const header = ctx.files.header;
   if (!header) return { status: 'missing', reason: 'no memory_disk_io header' };
@@ -245,7 +250,7 @@ export function transform(ctx: Context): Result {
   for (const src of files) {
     const found = abi3Conversions(ctx, src);
     for (const c of found) {
-      edits.push({ file: src.path, start: c.value.startIndex, end: c.value.endIndex, text: `static_cast<${c.typedefText}::underlying_type>(${textOf(src, c.value)})` });
+      edits.push({ file: src.path, start: c.value.startIndex, end: c.value.endIndex, text: fill(UNDERLYING_TEMPLATE(), { typedef: c.typedefText, value: textOf(src, c.value) }, 'templates/upstream-build/underlying.cpp') });
       at.push(loc(src, c.cast.startIndex));
     }
     if (found.length) notes.push(`${src.path}: ${found.length} conversion(s) of a ${[...new Set(found.map((c) => c.typedef))].join('/')} to another integer type, which ABI 3 does not allow (${found.map((c) => `line ${loc(src, c.cast.startIndex).line}`).join(', ')})`);
