@@ -149,6 +149,18 @@ const ownNodes = (node: SyntaxNode, type: string) => ofType(node, type).filter((
   return true;
 });
 
+/** A comment just above a declaration that still speaks of shared ownership: said in a note, left as it is. */
+function staleComment(src: SourceFile, decl: SyntaxNode, notes: string[]): void {
+  // past a declaration or two (the mutex beside the global), then the comment lines above
+  let c = decl.previousNamedSibling;
+  while (c?.type === 'declaration' && c.endIndex > decl.startIndex - 200) c = c.previousNamedSibling;
+  for (; c?.type === 'comment'; c = c.previousNamedSibling) {
+    if (!/shar/i.test(textOf(src, c))) continue;
+    notes.push(`${src.path}:${loc(src, c.startIndex).line}: the comment there still speaks of shared ownership`);
+    return;
+  }
+}
+
 /** HEAD's shared_ptr disk_io_constructor (see the header comment, 2): edits, or nothing when the lambda makes a unique_ptr. */
 function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes: string[]): void {
   const session = ctx.files.session;
@@ -173,6 +185,7 @@ function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes
     const declType = decl!.childForFieldName('type')!;
     if (!localNode || !(textOf(session, declType) === 'auto' || /\bshared_ptr\s*</.test(textOf(session, declType)))) stop(session, decl!.startIndex, expected);
     for (const x of ofType(declType, 'type_identifier').filter((y) => y.text === 'shared_ptr')) edits.push({ file: session.path, start: x.startIndex, end: x.endIndex, text: 'unique_ptr' });
+    staleComment(session, decl!, notes);
     const L = localNode!.text;
     const setters = new Set<string>();
     for (const ref of ownNodes(body, 'identifier').filter((x) => x.text === L && x.id !== localNode!.id)) {
@@ -219,6 +232,7 @@ function setterEdits(ctx: Context, di: SourceFile | undefined, session: SourceFi
       return stop(di, g.startIndex, `\`std::shared_ptr<${C}> <name>;\` (one declarator, no initialiser)`);
     edits.push({ file: di.path, start: type.startIndex, end: declarator.endIndex, text: `${textOf(di, gPointee)}* ${G.text} = nullptr` });
     notes.push(`${di.path}:${loc(di, g.startIndex).line}: ${G.text} holds a raw ${C}* again, as before it became a std::shared_ptr`);
+    staleComment(di, g, notes);
     for (const ref of ofType(di.root, 'identifier').filter((x) => x.text === G.text && x.id !== G.id)) {
       const e = ref.parent?.type === 'qualified_identifier' ? ref.parent : ref;
       const q = e.parent!;
@@ -253,7 +267,7 @@ export function transform(ctx: Context): Result {
       edits.push({ file: src.path, start: c.value.startIndex, end: c.value.endIndex, text: fill(UNDERLYING_TEMPLATE(), { typedef: c.typedefText, value: textOf(src, c.value) }, 'templates/upstream-build/underlying.cpp') });
       at.push(loc(src, c.cast.startIndex));
     }
-    if (found.length) notes.push(`${src.path}: ${found.length} conversion(s) of a ${[...new Set(found.map((c) => c.typedef))].join('/')} to another integer type, which ABI 3 does not allow (${found.map((c) => `line ${loc(src, c.cast.startIndex).line}`).join(', ')})`);
+    if (found.length) notes.push(`${found.length} conversion(s) of a ${[...new Set(found.map((c) => c.typedef))].join('/')} to another integer type, which ABI 3 does not allow: ${found.map((c) => `${src.path}:${loc(src, c.cast.startIndex).line}`).join(', ')}`);
   }
   if (ctx.className) {
     try {
