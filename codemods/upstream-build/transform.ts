@@ -194,12 +194,13 @@ function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes
       if (p.type === 'field_expression' && p.childForFieldName('argument')?.id === ref.id && (p.child(1)?.text === '->' || p.childForFieldName('field')?.text === 'get')) continue;
       if (p.type === 'argument_list' && p.namedChildCount === 1 && p.parent?.type === 'call_expression') {
         const fn = p.parent.childForFieldName('function')!;
+        // `return std::move(dio);`
+        if (lastName(textOf(session, fn)) === 'move' && p.parent.parent?.type === 'return_statement') continue;
         if (fn.type !== 'identifier' && fn.type !== 'qualified_identifier') stop(session, ref.startIndex, expected);
         setters.add(lastName(textOf(session, fn)));
         edits.push({ file: session.path, start: ref.endIndex, end: ref.endIndex, text: '.get()' });
         continue;
       }
-      if (p.type === 'call_expression' && lastName(textOf(session, p.childForFieldName('function')!)) === 'move' && p.parent?.type === 'return_statement') continue;
       stop(session, ref.startIndex, expected);
     }
     for (const name of setters) setterEdits(ctx, di, session, C, name, edits, notes);
