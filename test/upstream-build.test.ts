@@ -5,8 +5,9 @@
  * -pedantic-errors, in ABI 3 and in pkg-config's ABI 1:
  * - each upstream shape's header fails in ABI 3 before the series (upstream's own errors), and
  *   HEAD's glue fails in any ABI;
- * - after upstream-build alone (the first patch), and after the whole series, the header and the
- *   glue compile in both ABIs;
+ * - after upstream-build alone (the first patch) and after the whole series, the header and the
+ *   glue compile in both ABIs, and after every patch between in ABI 3 (test/compile.test.ts
+ *   compiles every prefix in ABI 1);
  * - a .cpp target shaped like libtorrent's custom storage example compiles after atomic-state,
  *   and after `apply --yes`.
  */
@@ -79,8 +80,8 @@ async function compile(tree: Tree, cxx: string, abi: Abi, what: 'header' | 'glue
 }
 
 /** Every compiler and ABI at once; fails naming each one that does not compile. */
-async function assertCompiles(what: string, tree: Tree, tu: 'header' | 'glue' | { file: string } = 'glue'): Promise<void> {
-  const runs = COMPILERS.flatMap((cxx) => (['abi1', 'abi3'] as Abi[]).map((abi) => ({ cxx, abi })));
+async function assertCompiles(what: string, tree: Tree, tu: 'header' | 'glue' | { file: string } = 'glue', abis: Abi[] = ['abi1', 'abi3']): Promise<void> {
+  const runs = COMPILERS.flatMap((cxx) => abis.map((abi) => ({ cxx, abi })));
   const errors = await Promise.all(runs.map(({ cxx, abi }) => compile(tree, cxx, abi, tu)));
   const failed = runs.map((r, i) => (errors[i] ? `${r.cxx} ${r.abi}: ${errors[i]}` : '')).filter(Boolean);
   assert.deepEqual(failed, [], `${what} does not compile`);
@@ -102,10 +103,13 @@ for (const shape of SHAPES) {
     }
   });
 
-  test(`${shape}: after upstream-build (patch 1) and after the whole series, the header and the glue compile in ABI 1 and 3, g++ and clang++`, { skip, timeout: 900_000 }, async () => {
+  test(`${shape}: after upstream-build (patch 1), after each later patch and after the whole series, the header and the glue compile in ABI 3 (and ABI 1), g++ and clang++`, { skip, timeout: 1_800_000 }, async () => {
     const prefixes = await seriesPrefixes(readTree(join(repoRoot, shape)), mods);
     assert.equal(prefixes[0]!.after, 'upstream-build');
+    assert.equal(prefixes.length, mods.length, 'every fix applies');
+    // ABI 1 for each prefix is test/compile.test.ts's; here both ABIs after the first and the last patch
     await assertCompiles(`${shape} after upstream-build`, prefixes[0]!.tree);
+    for (const p of prefixes.slice(1, -1)) await assertCompiles(`${shape} after ${p.after}`, p.tree, 'glue', ['abi3']);
     await assertCompiles(`${shape} after the series`, prefixes.at(-1)!.tree);
   });
 }
