@@ -282,7 +282,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
   test('d shows the whole-file diff through $PAGER; then q aborts', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
     const d = copy(SAMPLE);
     const paged = join(tmp.root, `paged-${n}`);
-    const r = await underPty(['apply', d], (id, times) => (id === 'upstream-build' ? 'y\r' : times === 1 ? 'd\r' : 'q\r'), { PAGER: `cat > ${JSON.stringify(paged)}` });
+    const r = await underPty(['apply', d], (id, times) => (id === 'upstream-build' ? (times === 1 ? 'y\r' : null) : times === 1 ? 'd\r' : 'q\r'), { PAGER: `cat > ${JSON.stringify(paged)}` });
     assert.equal(r.code, 1, r.plain);
     const text = readFileSync(paged, 'utf8');
     const lines = readFileSync(join(d, HEADER), 'utf8').split('\n');
