@@ -22,13 +22,13 @@ test('heldBack: a fix with an edit in a file where another selected fix drifts i
   assert.equal(outcome('free-disk-buffer'), 'apply');
   assert.equal(outcome('copy-on-read'), 'drift');
   const held = heldBack(steps);
-  assert.deepEqual([...held.keys()].map((k) => k.split('\0')[1]), ['free-disk-buffer']);
-  assert.match(held.values().next().value!, /^copy-on-read drifts at custom_storage\.cpp:\d+$/);
+  assert.deepEqual([...held.keys()].map((k) => k.split('\0')[1]), ['free-disk-buffer', 'atomic-state']);
+  assert.match(held.values().next().value!, /^copy-on-read drifts at scratch_disk_io\.hpp:\d+$/);
   // a drift of a fix that is not selected does not count
   assert.equal(heldBack(steps, new Set(['free-disk-buffer'])).size, 0);
 });
 
-test('apply --yes on the custom-storage .cpp, where copy-on-read and release-accounting drift, writes nothing', async () => {
+test('apply --yes on the custom storage example, where copy-on-read and release-accounting drift in its header, writes nothing', async () => {
   const t = tempRoot('memfix-apply-drift-');
   try {
     const dir = copyTree(join(repoRoot, 'fixtures/shapes/custom-storage'), t.dir('cs'));
@@ -36,7 +36,8 @@ test('apply --yes on the custom-storage .cpp, where copy-on-read and release-acc
     const r = await memfix(['apply', dir, '--yes']);
     assert.equal(r.code, 1, show(r));
     assert.deepEqual(snapshot(dir), before, 'a file where a fix drifts was written');
-    assert.match(r.stdout, /free-disk-buffer.*not written: copy-on-read drifts at custom_storage\.cpp:\d+/, show(r));
+    assert.match(r.stdout, /free-disk-buffer.*not written: copy-on-read drifts at scratch_disk_io\.hpp:\d+/, show(r));
+    assert.match(r.stdout, /atomic-state.*not written: copy-on-read drifts at scratch_disk_io\.hpp:\d+/, show(r));
     assert.match(r.stdout, /nothing to change/, show(r));
   } finally {
     t.cleanup();

@@ -23,12 +23,10 @@
  * returns a shared_ptr. Drift: a shared_ptr lambda whose disk I/O goes anywhere but a setter
  * the fix can follow, or a global whose uses a raw pointer does not support.
  */
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { declaredName, functionName, ofType, parameters } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import { findConstructorLambdas, findGlobalPointers } from '../../src/roles.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
-import { fill, loadTemplate } from '../../src/template.ts';
+import {
+  declaredName, drift, fill, findConstructorLambdas, findGlobalPointers, functionName, loadTemplate, loc, matchAll, ofType, parameters, textOf,
+  type Context, type Edit, type Loc, type Result, type SourceFile, type SyntaxNode,
+} from '../../src/sdk.ts';
 
 /**
  * libtorrent 2.0's public strong typedefs (units.hpp, storage_defs.hpp, ...) and how their

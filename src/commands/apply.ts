@@ -11,12 +11,12 @@ import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
-import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
+import { commitChanges, lockTree, notePendingJournal, pendingJournal, recover, type Lock } from '../transaction.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import { heldBack, stepKey, type Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
-import { importModule } from '../importer.ts';
+import { checkDir } from '../workspace.ts';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
@@ -49,13 +49,18 @@ export async function apply(dir: string, o: Options): Promise<void> {
   if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
 
   const root = resolve(dir);
-  let lock: TreeLock | undefined;
+  checkDir(dir); // before the lock: apply creates nothing but DIR/.memfix, and only in a DIR that exists
+  let lock: Lock | undefined;
   if (o.dryRun) {
-    if (pendingJournal(root)) process.stderr.write(`memfix: ${dir}: an interrupted apply left ${STATE_DIR}/journal; the next memfix apply finishes or undoes it\n`);
+    notePendingJournal(root, dir, false);
   } else {
     lock = await lockTree(root, dir);
-    const recovered = recover(root, dir);
-    if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+    if (pendingJournal(root)) {
+      // the journal is untrusted: it may name only files memfix would write, which a plan of the tree says
+      const writable = new Set((await planDir(dir)).tree.keys());
+      const recovered = recover(root, dir, writable);
+      if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+    }
   }
   try {
     await applyLocked(dir, o, fix, interactive);
@@ -66,7 +71,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
 
 async function applyLocked(dir: string, o: Options, fix: string[] | undefined, interactive: boolean): Promise<void> {
   // the prompt library is loaded only when there is a question to ask
-  const ask = interactive ? (await importModule<typeof import('@inquirer/prompts')>('@inquirer/prompts')).expand : undefined;
+  const ask = interactive ? (await import('@inquirer/prompts')).expand : undefined;
   let mode: 'ask' | 'all' | 'stop' = interactive ? 'ask' : 'all';
   let aborted = false;
   const decide = async (step: Step): Promise<boolean> => {
@@ -106,8 +111,8 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
     const trial = await planDir(dir, fix, (s) => !held.has(stepKey(s)));
     for (const [k, why] of heldBack(trial.steps, fix && new Set(fix))) if (!held.has(k)) { held.set(k, why); more = true; }
   }
-  const { root, tree, steps, after, problems } = await planDir(dir, fix, (s) => !held.has(stepKey(s)) && decide(s));
-  if (reportProblems(dir, problems)) return; // a file that looks like a target cannot be read: write nothing
+  const { root, tree, steps, after, problems, warnings } = await planDir(dir, fix, (s) => !held.has(stepKey(s)) && decide(s));
+  if (reportProblems(dir, problems, warnings)) return; // a file that looks like a target cannot be read: write nothing
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   const verdict = (s: Step) => {
     if (s.outcome.status !== 'apply') return '';

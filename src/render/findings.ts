@@ -3,7 +3,8 @@
  * the SARIF, GitHub and JUnit renderers. Paths are from the repository's top (the report's prefix
  * added), as code scanning and workflow annotations expect.
  */
-import type { CheckReport, FixOutcome, Location, Report, ScanReport } from './report.ts';
+import type { CheckReport, FixOutcome, Location, Problem, Report, ScanReport } from './report.ts';
+import { refusedText } from './text.ts';
 
 export interface Finding {
   /** the codemod the finding is about ('memfix' when none) */
@@ -37,7 +38,12 @@ export function fixFinding(r: ScanReport | CheckReport, f: FixOutcome): Finding 
 /** Everything that needs attention, in report order: problems, then patches (check), then fixes. */
 export function findings(r: Report): Finding[] {
   // a problem with the whole tree (no target in it) has no file to point at
-  const out: Finding[] = r.problems.map((p) => ({ rule: 'memfix', level: 'error', message: p.message, locations: p.file ? [{ file: r.prefix + p.file, line: p.line ?? 1 }] : [] }));
+  // a syntax error or conflict marker is a rule of its own (memfix/parse-error ...): not drift, not "cannot run"
+  const where = (p: Problem) => (p.file ? [{ file: r.prefix + p.file, line: p.line ?? 1 }] : []);
+  const out: Finding[] = [
+    ...r.problems.map((p): Finding => ({ rule: p.kind ? `memfix/${p.kind}` : 'memfix', level: 'error', message: p.message, locations: where(p) })),
+    ...(r.warnings ?? []).map((p): Finding => ({ rule: p.kind ? `memfix/${p.kind}` : 'memfix', level: 'warning', message: p.message, locations: where(p) })),
+  ];
   if (r.command === 'verify') {
     for (const c of r.columns) if (c.buildError) out.push({ rule: 'memfix', level: 'error', message: `${c.title}: ${c.buildError}`, locations: [] });
     const last = r.columns.length - 1;
@@ -56,7 +62,8 @@ export function findings(r: Report): Finding[] {
   if (r.command === 'check') {
     for (const p of r.results) {
       const where = p.file ? [{ file: p.file, line: p.line ?? 1 }] : [];
-      if (p.status === 'fails') out.push({ rule: p.fix ?? 'memfix', level: 'error', message: `${p.name} does not apply: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}.`, locations: where });
+      if (p.status === 'refused') out.push({ rule: 'memfix', level: 'error', message: `${p.name} is refused (line ${p.patchLine}): ${refusedText(p)}; memfix did not apply it.`, locations: [] });
+      else if (p.status === 'fails') out.push({ rule: p.fix ?? 'memfix', level: 'error', message: `${p.name} does not apply: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}.`, locations: where });
       else if (p.stale) out.push({ rule: p.fix ?? 'memfix', level: 'warning', message: `${p.name} is stale: the codemods now produce a different change for this fix; run memfix series again.`, locations: where });
     }
     for (const id of r.missingFromSeries) {
