@@ -38,6 +38,8 @@ test('apply --yes on the custom storage example, where copy-on-read and release-
     assert.deepEqual(snapshot(dir), before, 'a file where a fix drifts was written');
     assert.match(r.stdout, /free-disk-buffer.*not written: copy-on-read drifts at scratch_disk_io\.hpp:\d+/, show(r));
     assert.match(r.stdout, /atomic-state.*not written: copy-on-read drifts at scratch_disk_io\.hpp:\d+/, show(r));
+    // copy-on-read is blocked now (free-disk-buffer is held back), and still says where it drifts
+    assert.match(r.stdout, /blocked\s+copy-on-read\s.*its own target drifts too: scratch_disk_io\.hpp:\d+/, show(r));
     assert.match(r.stdout, /nothing to change/, show(r));
   } finally {
     t.cleanup();

@@ -106,15 +106,19 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
   // back the fixes that would write such a file, plan again (what needs them is blocked then),
   // until nothing more is held; then the run that asks, about the others only
   const held = new Map<string, string>();
+  /** the drifts of the first plan: a fix blocked once another is held back still says its own */
+  const drifts = new Map<string, string>();
   for (let more = true; more;) {
     more = false;
     const trial = await planDir(dir, fix, (s) => !held.has(stepKey(s)));
+    if (!drifts.size) for (const s of trial.steps) if (s.outcome.status === 'drift') drifts.set(stepKey(s), `${s.outcome.at.file}:${s.outcome.at.line}`);
     for (const [k, why] of heldBack(trial.steps, fix && new Set(fix))) if (!held.has(k)) { held.set(k, why); more = true; }
   }
   const { root, tree, steps, after, problems, warnings } = await planDir(dir, fix, (s) => !held.has(stepKey(s)) && decide(s));
   if (reportProblems(dir, problems, warnings)) return; // a file that looks like a target cannot be read: write nothing
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   const verdict = (s: Step) => {
+    if (s.outcome.status === 'blocked' && drifts.has(stepKey(s))) return pc.dim(`  (its own target drifts too: ${drifts.get(stepKey(s))})`);
     if (s.outcome.status !== 'apply') return '';
     if (held.has(stepKey(s))) return pc.dim(`  → not written: ${held.get(stepKey(s))}, and no fix writes a file where one drifts`);
     if (!s.taken || aborted) return pc.dim('  → skipped');
