@@ -25,6 +25,11 @@ export interface Meta {
   /** one paragraph: what the fix does */
   what: string;
   dependsOn: string[];
+  /**
+   * Comes before every other fix in the series (dependencies still come before their dependents):
+   * for a fix that makes upstream's own code build, so that every prefix of the series compiles.
+   */
+  first?: boolean;
   /** roles the fix needs; a fix reports missing when one is absent */
   targets: Role[];
   commit: { subject: string; body: string };

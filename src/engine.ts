@@ -379,3 +379,27 @@ export function describeStatus(o: Outcome): string {
     case 'blocked': return `blocked (${o.reason})`;
   }
 }
+
+/** A step's key in a plan: its group and its fix. */
+export const stepKey = (s: Pick<Step, 'group' | 'codemod'>) => `${s.group}\0${s.codemod.meta.id}`;
+
+/**
+ * apply's rule on a tree where a fix drifts: a file in which a selected fix reports drift holds a
+ * shape memfix does not fully know, so no fix writes it. A fix with an edit in such a file is held
+ * back (the fixes that need it are then blocked); a fix whose edits are all in other files (which
+ * it fully owns) is written. Returns, by stepKey, why each step that would apply is held back.
+ */
+export function heldBack(steps: Step[], only?: Set<string>): Map<string, string> {
+  const drifted = new Map<string, string>();
+  for (const s of steps) {
+    if (s.outcome.status !== 'drift' || (only && !only.has(s.codemod.meta.id))) continue;
+    if (!drifted.has(s.outcome.at.file)) drifted.set(s.outcome.at.file, `${s.codemod.meta.id} drifts at ${s.outcome.at.file}:${s.outcome.at.line}`);
+  }
+  const held = new Map<string, string>();
+  for (const s of steps) {
+    if (s.outcome.status !== 'apply') continue;
+    const file = s.outcome.edits.map((e) => e.file).find((f) => drifted.has(f));
+    if (file) held.set(stepKey(s), drifted.get(file)!);
+  }
+  return held;
+}

@@ -20,6 +20,7 @@ function checkMeta(m: Meta, dir: string): void {
     throw new MemfixError('meta.analysis.fix must be the analysis\' fix number, or null with a finding', where);
   }
   if (!Array.isArray(m.dependsOn)) throw new MemfixError('meta.dependsOn must be a list', where);
+  if (m.first !== undefined && typeof m.first !== 'boolean') throw new MemfixError('meta.first must be true or false', where);
   if (!Array.isArray(m.targets) || m.targets.some((t) => !ROLES.includes(t))) throw new MemfixError(`meta.targets must list roles of ${ROLES.join(', ')}`, where);
   if (!m.commit || !str(m.commit.subject) || !str(m.commit.body)) throw new MemfixError('meta.commit needs subject and body', where);
 }
@@ -92,7 +93,7 @@ export async function loadCodemods(dir = codemodsDir): Promise<Codemod[]> {
   }));
 }
 
-/** Topological order; ties keep folder (alphabetical) order. Unknown or cyclic dependencies are errors. */
+/** Topological order (a fix marked `first` leads); ties keep folder (alphabetical) order. Unknown or cyclic dependencies are errors. */
 export function orderByDependency<T extends Pick<Codemod, 'meta'>>(mods: T[]): T[] {
   const byId = new Map(mods.map((m) => [m.meta.id, m]));
   const out: T[] = [];
@@ -110,8 +111,10 @@ export function orderByDependency<T extends Pick<Codemod, 'meta'>>(mods: T[]): T
     state.set(m.meta.id, 'done');
     out.push(m);
   };
-  // analysis order first (fix numbers; fixes beyond the analysis after those), then id
-  const rank = (m: T) => m.meta.analysis.fix ?? Number.MAX_SAFE_INTEGER;
+  // a fix marked `first` (one that makes upstream's own code build, so every prefix of the series
+  // compiles) before all others; then analysis order (fix numbers; fixes beyond the analysis after
+  // those), then id
+  const rank = (m: T) => (m.meta.first ? 0 : m.meta.analysis.fix ?? Number.MAX_SAFE_INTEGER);
   const start = [...mods].sort((a, b) => rank(a) - rank(b) || (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0));
   for (const m of start) visit(m, []);
   return out;

@@ -14,6 +14,6 @@ export {
   renderBlock, statements,
 } from './cppedit.ts';
 export { indentAt, lineStart } from './text.ts';
-export { loadTemplate, render } from './template.ts';
+export { fill, loadTemplate, render } from './template.ts';
 export type { HeaderClass } from './roles.ts';
 export { findConstructorLambdas, findGlobalPointers, findHeaderClasses } from './roles.ts';

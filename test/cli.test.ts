@@ -199,12 +199,12 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
   });
 
   const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout.includes('util-linux');
-  test('interactive apply under a pty: n to free-disk-buffer, a to the rest', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
+  test('interactive apply under a pty: y to upstream-build, n to free-disk-buffer, a to the rest', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
     const d = copy(SAMPLE);
     const before = snapshot(d);
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} apply ${JSON.stringify(d)}`;
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: baseEnv({ TERM: 'xterm', COLUMNS: '200', LINES: '50' }), stdio: ['pipe', 'pipe', 'pipe'] });
-    const answers: [RegExp, string][] = [[/Apply free-disk-buffer\?/, 'n'], [/Apply guarded-global\?/, 'a']];
+    const answers: [RegExp, string][] = [[/Apply upstream-build\?/, 'y'], [/Apply free-disk-buffer\?/, 'n'], [/Apply guarded-global\?/, 'a']];
     const asked: string[] = [];
     let all = '';
     let pending = '';
@@ -227,7 +227,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     child.stdin.destroy();
     // eslint-disable-next-line no-control-regex
     const plain = all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-    assert.deepEqual(asked, ['free-disk-buffer', 'guarded-global'], `questions asked (copy-on-read and storage-generation are blocked)\n${plain}`);
+    assert.deepEqual(asked, ['upstream-build', 'free-disk-buffer', 'guarded-global'], `questions asked (copy-on-read and storage-generation are blocked)\n${plain}`);
     assert.match(plain, /^\s+apply\s+free-disk-buffer\s.*→ skipped/m, plain);
     assert.match(plain, /^\s+blocked\s+copy-on-read\s+needs free-disk-buffer/m, plain);
     assert.match(plain, /^\s+apply\s+guarded-global\s.*→ applied/m, plain);
@@ -282,7 +282,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
   test('d shows the whole-file diff through $PAGER; then q aborts', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
     const d = copy(SAMPLE);
     const paged = join(tmp.root, `paged-${n}`);
-    const r = await underPty(['apply', d], (_id, times) => (times === 1 ? 'd\r' : 'q\r'), { PAGER: `cat > ${JSON.stringify(paged)}` });
+    const r = await underPty(['apply', d], (id, times) => (id === 'upstream-build' ? (times === 1 ? 'y\r' : null) : times === 1 ? 'd\r' : 'q\r'), { PAGER: `cat > ${JSON.stringify(paged)}` });
     assert.equal(r.code, 1, r.plain);
     const text = readFileSync(paged, 'utf8');
     const lines = readFileSync(join(d, HEADER), 'utf8').split('\n');

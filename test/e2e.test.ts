@@ -150,10 +150,10 @@ describe('e2e', { concurrency: 3 }, () => {
       writeFileSync(file, text.slice(0, at) + 'storage_error err; // read status' + text.slice(at + 'storage_error err;'.length));
       const r = await memfix(['check', D, '--patches', P]);
       assert.equal(r.code, 1, show(r));
-      const line = patchLine(r.stdout, '0002-copy-on-read.patch');
+      const line = patchLine(r.stdout, PATCHES[IDS.indexOf('copy-on-read')]!);
       assert.match(line, /^\s+fails\s/, show(r));
       assert.ok(line.includes('upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'), `the failing line names the file\n${show(r)}`);
-      assert.match(patchLine(r.stdout, '0001-free-disk-buffer.patch'), /^\s+applies\s/, 'the first patch does not touch that line');
+      assert.match(patchLine(r.stdout, PATCHES[IDS.indexOf('free-disk-buffer')]!), /^\s+applies\s/, 'the patch before it does not touch that line');
     });
 
     test('tree changed so the regenerated patches differ but still apply: exit 1, stale', async () => {

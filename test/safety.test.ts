@@ -196,9 +196,9 @@ describe('series writes its folder without losing anything', { concurrency: 2, t
     const first = await memfix(args(d, out, '--fix', 'guarded-global'));
     assert.equal(first.code, 0, show(first));
     const earlier = snapshot(out);
-    const r = await straced('write:error=ENOSPC', args(d, out), 'write', ['-P', join(out, '.0002-copy-on-read.patch.memfix.tmp')]);
+    const r = await straced('write:error=ENOSPC', args(d, out), 'write', ['-P', join(out, '.0003-copy-on-read.patch.memfix.tmp')]);
     assert.equal(r.code, 2, show(r));
-    assert.ok(assertOneLineError(r, 'ENOSPC in the series folder').includes('0002-copy-on-read.patch: cannot write: no space left on device'), show(r));
+    assert.ok(assertOneLineError(r, 'ENOSPC in the series folder').includes('0003-copy-on-read.patch: cannot write: no space left on device'), show(r));
     for (const [name, bytes] of earlier) if (name !== '.memfix-series.json') assert.ok(readFileSync(join(out, name)).equals(bytes), `${name} intact`);
     assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.memfix.tmp')), []);
     const again = await memfix(args(d, out));

@@ -8,7 +8,11 @@
  * - Class-template static data members (`template <typename Unused = void> struct X { static T
  *   value; }` and its out-of-class definition): the C++14 way to define one object program-wide
  *   in a header. Safe when T is std::atomic<...>.
- * - Namespace-scope functions the header defines without `inline` (the same rule).
+ * - Namespace-scope functions a header file (.h, .hh, .hpp, .hxx, .h++, .ipp, .tpp) defines without
+ *   `inline` (the same rule), except those with internal linkage (`static`, in an unnamed
+ *   namespace), `main`, and templates (not matched: a template's definition is a
+ *   template_declaration). A .cpp is one translation unit: its functions are left alone, as
+ *   are SWIG's `%{ %}` bodies (SWIG copies them into the one wrapper .cxx it generates).
  * - The data members that the disk I/O class's abort() writes: read by other threads' jobs, so
  *   std::atomic.
  */
@@ -72,12 +76,25 @@ export interface HeaderState {
   members: StateMember[];
 }
 
+/** A header file: several translation units include it, so what it defines at namespace scope must be inline. */
+export const isHeaderPath = (path: string) => /\.(h|hh|hpp|hxx|h\+\+|ipp|tpp)$/i.test(path);
+
+/** A namespace-scope function definition that `inline` keeps to one definition program-wide. */
+function needsInline(src: SourceFile, fn: SyntaxNode): boolean {
+  if (!isHeaderPath(src.path)) return false;
+  const name = declaredName(fn.childForFieldName('declarator'));
+  if (!name || name.text === 'main' || name.text === '::main') return false;
+  // internal linkage: every enclosing namespace must have a name
+  for (let p = fn.parent; p; p = p.parent) if (p.type === 'namespace_definition' && !p.childForFieldName('name')) return false;
+  return true;
+}
+
 export function headerState(ctx: Context, src: SourceFile): HeaderState {
   const state: HeaderState = { variables: [], unknown: [], functions: [], members: [] };
   for (const { item } of matchAll(ctx.query('namespace-scope'), src.root) as { item: SyntaxNode }[]) {
     const spec = specifiers(item);
     if (item.type === 'function_definition') {
-      if (!spec.some((s) => ['inline', 'static', 'constexpr'].includes(s)) && item.childForFieldName('body')) state.functions.push(item);
+      if (!spec.some((s) => ['inline', 'static', 'constexpr'].includes(s)) && item.childForFieldName('body') && needsInline(src, item)) state.functions.push(item);
       continue;
     }
     const declarators = item.childrenForFieldName('declarator');

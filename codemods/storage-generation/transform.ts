@@ -372,7 +372,19 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     return false;
   };
   if (!holders.length || holders.some((h) => !held(h.ret))) throw new Drift(holders.find((h) => !held(h.ret))?.ret ?? newTorrent.method, `new_torrent returning storage_holder(<slot>, *this) while it holds ${mutex}`);
-  for (const h of holders) edits.push(insertLinesBefore(src, h.ret.startIndex, renderAt(src, h.ret.startIndex, T('grow.cpp'), { ...vars, slot: h.slot })));
+  // ... before it fills the slot, so that an allocation failure while growing leaves no filled
+  // slot behind: before each statement that stores into the slot or appends to the slots'
+  // container; when new_torrent fills nothing itself, before it returns the slot
+  const slots = new Set(holders.map((h) => h.slot));
+  const fills = slots.size === 1 ? fillStatements(src, newTorrent.body, holders[0]!.slot) : [];
+  for (const f of fills) {
+    const block = f.parent!;
+    const later = block.namedChildren.filter((c) => c.startIndex > f.startIndex);
+    const chosenAfter = later.some((c) => ofType(c, 'assignment_expression').some((a) => a.childForFieldName('left')?.text === holders[0]!.slot));
+    if (chosenAfter || !held(f)) throw new Drift(f, `new_torrent choosing ${holders[0]!.slot} before it fills that slot, while it holds ${mutex}`);
+    edits.push(insertLinesBefore(src, f.startIndex, renderAt(src, f.startIndex, T('grow.cpp'), { ...vars, slot: holders[0]!.slot })));
+  }
+  if (!fills.length) for (const h of holders) edits.push(insertLinesBefore(src, h.ret.startIndex, renderAt(src, h.ret.startIndex, T('grow.cpp'), { ...vars, slot: h.slot })));
   if (removeLock) {
     edits.push(insertLinesAfter(src, removeLock.decl.endIndex, renderAt(src, removeLock.decl.startIndex, T('remove.cpp'), { ...vars, slot })));
   } else {
@@ -384,6 +396,36 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
   }
   for (const op of ops) edits.push(...patchOperation(src, op, vars, memberNames));
   return { status: 'apply', edits, at: ops.map((op) => loc(src, op.fn.method.startIndex)), notes: [] };
+}
+
+/**
+ * The statements of new_torrent that fill a slot: `X[slot] = ...`, and `X.emplace_back(...)` /
+ * `X.push_back(...)` on such an X (on any container when nothing is stored at the slot).
+ */
+function fillStatements(src: SourceFile, body: SyntaxNode, slot: string): SyntaxNode[] {
+  const statementsOf = ofType(body, 'expression_statement').filter((st) => !enclosingLambda(st, body));
+  const containers = new Set<string>();
+  const stores = statementsOf.filter((st) => {
+    const e = st.namedChildren[0];
+    const left = e?.type === 'assignment_expression' ? e.childForFieldName('left') : null;
+    if (left?.type !== 'subscript_expression') return false;
+    const index = (left.childForFieldName('indices') ?? left.childForFieldName('index'))?.text.replace(/^\[|\]$/g, '').trim();
+    if (index !== slot) return false;
+    containers.add(textOf(src, left.childForFieldName('argument')!).replace(/\s+/g, ''));
+    return true;
+  });
+  const appends = statementsOf.filter((st) => {
+    const e = st.namedChildren[0];
+    const f = e?.type === 'call_expression' ? e.childForFieldName('function') : null;
+    if (f?.type !== 'field_expression' || !['emplace_back', 'push_back'].includes(f.childForFieldName('field')?.text ?? '')) return false;
+    return !containers.size || containers.has(textOf(src, f.childForFieldName('argument')!).replace(/\s+/g, ''));
+  });
+  return [...stores, ...appends].filter((st) => st.parent?.type === 'compound_statement').sort((a, b) => a.startIndex - b.startIndex);
+}
+
+function enclosingLambda(node: SyntaxNode, stop: SyntaxNode): boolean {
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.type === 'lambda_expression') return true;
+  return false;
 }
 
 /** Record the generation on submission; capture it in the completion and check it first. */

@@ -1,6 +1,7 @@
 /**
  * Interactive (or --yes) application. Fixes are offered in dependency order, each on the tree as
- * the accepted ones leave it; skipping a fix blocks the fixes that need it. The tree is locked
+ * the accepted ones leave it; skipping a fix blocks the fixes that need it. A fix that would write
+ * a file where a selected fix drifts is not offered (src/engine.ts heldBack). The tree is locked
  * for the whole run, and the accepted fixes are written at the end as one transaction
  * (src/transaction.ts): every file or none, even if the run is killed. Nothing is reported as
  * applied before it is written.
@@ -12,7 +13,7 @@ import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
 import { commitChanges, lockTree, notePendingJournal, pendingJournal, recover, type Lock } from '../transaction.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
-import type { Step } from '../engine.ts';
+import { heldBack, stepKey, type Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
 import { checkDir } from '../workspace.ts';
@@ -101,11 +102,25 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
       return false;
     }
   };
-  const { root, tree, steps, after, problems, warnings } = await planDir(dir, fix, decide);
+  // a file where a selected fix drifts is written by no fix (heldBack, src/engine.ts): plan, hold
+  // back the fixes that would write such a file, plan again (what needs them is blocked then),
+  // until nothing more is held; then the run that asks, about the others only
+  const held = new Map<string, string>();
+  /** the drifts of the first plan: a fix blocked once another is held back still says its own */
+  const drifts = new Map<string, string>();
+  for (let more = true; more;) {
+    more = false;
+    const trial = await planDir(dir, fix, (s) => !held.has(stepKey(s)));
+    if (!drifts.size) for (const s of trial.steps) if (s.outcome.status === 'drift') drifts.set(stepKey(s), `${s.outcome.at.file}:${s.outcome.at.line}`);
+    for (const [k, why] of heldBack(trial.steps, fix && new Set(fix))) if (!held.has(k)) { held.set(k, why); more = true; }
+  }
+  const { root, tree, steps, after, problems, warnings } = await planDir(dir, fix, (s) => !held.has(stepKey(s)) && decide(s));
   if (reportProblems(dir, problems, warnings)) return; // a file that looks like a target cannot be read: write nothing
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   const verdict = (s: Step) => {
+    if (s.outcome.status === 'blocked' && drifts.has(stepKey(s))) return pc.dim(`  (its own target drifts too: ${drifts.get(stepKey(s))})`);
     if (s.outcome.status !== 'apply') return '';
+    if (held.has(stepKey(s))) return pc.dim(`  → not written: ${held.get(stepKey(s))}, and no fix writes a file where one drifts`);
     if (!s.taken || aborted) return pc.dim('  → skipped');
     return pc.green(o.dryRun ? '  → would apply' : '  → applied');
   };

@@ -7,5 +7,8 @@ struct {{name}}{{suffix}}
 {
     static std::atomic<{{type}}> {{member}};
 };
+// memfix(atomic-state): the old name keeps working for code outside this tree: a
+// reference, in each translation unit, to that one object
+static std::atomic<{{type}}>& {{name}} = {{name}}{{suffix}}<>::{{member}};
 template <typename Unused>
 std::atomic<{{type}}> {{name}}{{suffix}}<Unused>::{{member}}{{init}};

@@ -1,2 +1,2 @@
-// memfix(storage-generation): the slot has a generation before anything can use it
+// memfix(storage-generation): the slot has a generation before it is filled
 {{grow}}({{slot}});

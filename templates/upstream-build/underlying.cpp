@@ -1,0 +1,1 @@
+static_cast<{{typedef}}::underlying_type>({{value}})
