@@ -435,12 +435,8 @@ public:
     void async_release_files(storage_index_t storage
         , std::function<void()> handler) override
     {
-        {
-            std::lock_guard<std::mutex> l(m_mutex);
-            if (storage < m_torrents.end_index()
-                && m_torrents[storage])
-                m_torrents[storage]->forget_all(); // all pieces
-        }
+        // nothing to close in RAM: the pieces stay
+        (void)storage;
         if (handler) post(m_ioc, handler);
     }
 

@@ -445,12 +445,11 @@ public:
     void async_release_files(storage_index_t storage
         , std::function<void()> handler) override
     {
-        {
-            std::lock_guard<std::mutex> l(m_mutex);
-            if (storage < m_torrents.end_index()
-                && m_torrents[storage])
-                m_torrents[storage]->drop_all_pieces(); // all pieces
-        }
+        // memfix(release-accounting): libtorrent releases a torrent's files to close them
+        // and flush caches (the torrent finished, flush_cache, save_resume_data with
+        // flush_disk_cache, force_recheck), not to drop its data: in RAM there is nothing
+        // to close or flush, so every piece stays. async_delete_files and remove_torrent
+        // are what free pieces.
         if (handler) post(m_ioc, handler);
     }
 
