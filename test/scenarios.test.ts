@@ -1,12 +1,14 @@
 /**
- * Every codemod's scenarios: the outcomes they name, the output byte for byte, and idempotency
- * (a second run over the output changes nothing and reports every taken fix as applied).
+ * Every codemod's scenarios: the outcomes they name, the output tree (the input with
+ * expected.diff applied, or expected/), and idempotency (a second run over the output changes
+ * nothing and reports every taken fix as applied). A wrong output fails with the diff between
+ * what was expected and what the codemods wrote.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCodemods } from '../src/registry.ts';
 import { plan } from '../src/engine.ts';
-import { loadScenarios, runScenario } from './scenario-lib.ts';
+import { loadScenarios, runScenario, treeDiff } from './scenario-lib.ts';
 
 const mods = await loadCodemods();
 
@@ -22,16 +24,12 @@ for (const mod of mods) {
         if (want === 'drift' && s.driftAt && step.outcome.status === 'drift')
           assert.equal(`${step.outcome.at.file}:${step.outcome.at.line}`, s.driftAt);
       }
-      // output: the expected files differ as given, every other file is untouched
-      for (const [path, text] of output) {
-        const want = s.expected.get(path) ?? s.input.get(path);
-        assert.ok(want !== undefined, `unexpected file ${path}`);
-        if (text !== want) assert.fail(`${path} differs from ${s.expected.has(path) ? 'expected/' : 'input (it must not change)'}${path}`);
-      }
-      for (const path of s.expected.keys()) assert.ok(output.has(path), `expected file ${path} missing from the output`);
+      const wrong = treeDiff(s.expected, output);
+      if (wrong) assert.fail(`the output is not what ${s.expectedForm === 'diff' ? 'expected.diff' : s.expectedForm === 'folder' ? 'expected/' : 'the input (nothing may change)'} says; expected -> written:\n${wrong}`);
       // idempotent
       const again = await plan(output, mods, { only: new Set(s.take) });
-      for (const [path, text] of again.tree) assert.equal(text, output.get(path), `second run changed ${path}`);
+      const moved = treeDiff(output, again.tree);
+      if (moved) assert.fail(`a second run changed the output:\n${moved}`);
       for (const st of again.steps) {
         if (steps.find((x) => x.codemod.meta.id === st.codemod.meta.id)?.taken)
           assert.equal(st.outcome.status, 'applied', `second run: ${st.codemod.meta.id} is ${st.outcome.status}`);

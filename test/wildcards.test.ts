@@ -7,15 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type Parser from 'tree-sitter';
 import { language, parseSource, patternsOf, type SourceFile } from '../src/source.ts';
 import { filterTyped, relaxQuery } from '../src/wildcards.ts';
 import { readTree } from '../src/workspace.ts';
-import { loadCodemodInfo } from '../src/registry.ts';
-import { repoRoot } from './scenario-lib.ts';
+import { loadScenarios, repoRoot } from './scenario-lib.ts';
+import { loadCodemodInfo, loadCodemods } from '../src/registry.ts';
 
 const require = createRequire(import.meta.url);
 const TreeSitter = require('tree-sitter') as typeof Parser;
@@ -29,24 +29,21 @@ function queryTexts(): [string, string][] {
   return dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.scm')).map((f): [string, string] => [join(d, f), readFileSync(join(d, f), 'utf8')]));
 }
 
-/** Every C++ and SWIG file of the fixtures and of every scenario (input and expected). */
-function sources(): SourceFile[] {
-  const roots = ['fixtures/sample', 'fixtures/shapes/early', 'fixtures/shapes/head'].map((f) => join(repoRoot, f));
-  for (const mod of readdirSync(join(repoRoot, 'codemods'))) {
-    const dir = join(repoRoot, 'codemods', mod, 'scenarios');
-    if (!existsSync(dir)) continue;
-    for (const s of readdirSync(dir)) for (const part of ['input', 'expected']) if (existsSync(join(dir, s, part))) roots.push(join(dir, s, part));
-  }
+/** Every C++ and SWIG file of the fixtures and of every scenario (input and expected output). */
+async function sources(): Promise<SourceFile[]> {
+  const trees = ['fixtures/sample', 'fixtures/shapes/early', 'fixtures/shapes/head'].map((f) => readTree(join(repoRoot, f)));
+  const mods = await loadCodemods();
+  for (const mod of mods) for (const s of loadScenarios(mod, mods)) trees.push(s.input, s.expected);
   const out: SourceFile[] = [];
-  for (const root of roots) for (const [path, text] of readTree(root)) if (/\.(hpp|h|cpp|cc|i)$/.test(path)) out.push(parseSource(path, text));
+  for (const tree of trees) for (const [path, text] of tree) if (/\.(hpp|h|cpp|cc|i)$/.test(path)) out.push(parseSource(path, text));
   return out;
 }
 
 const show = (ms: Parser.QueryMatch[]) => ms.map((m) => `${m.pattern} ${m.captures.map((c) => `${c.name}=${c.node.type}@${c.node.startIndex}-${c.node.endIndex}`).join(' ')}`);
 
-test('the relaxed queries find what the written ones find, match for match, on every file memfix has', () => {
+test('the relaxed queries find what the written ones find, match for match, on every file memfix has', async () => {
   const texts = queryTexts();
-  const files = sources();
+  const files = await sources();
   assert.ok(files.length > 50, `${files.length} files`);
   let relaxedParents = 0;
   let compared = 0;

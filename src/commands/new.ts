@@ -151,6 +151,6 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   out('     target.scm and transform.ts; until then the transform reports missing ("not implemented")');
   out(`  2. put the C++ the fix inserts in ${rel(`templates/${id}`)}/`);
   out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing),`);
-  out(`     then npm run scenarios:update ${id} and review every expected/ file`);
+  out(`     then npm run scenarios:update ${id} and review every expected.diff`);
   out('  4. npm run build (the memfix command runs the compiled dist/), then npm test');
 }
