@@ -42,7 +42,8 @@ export function mutants(ctx: Context): Mutant[] {
     out.push({
       id: 'allocation-not-recorded',
       description: `${functionName(m)} hands out a buffer it does not record (free_disk_buffer then ignores it: a leak)`,
-      edits: [{ file: src.path, start: record.call.startIndex, end: record.call.endIndex, text: `${owner}.release()` }],
+      // the owner (a unique_ptr or a vector) is moved into a heap object nothing frees
+      edits: [{ file: src.path, start: record.call.startIndex, end: record.call.endIndex, text: `(void)new auto(std::move(${owner}))` }],
     });
     break;
   }

@@ -1,5 +1,6 @@
 /**
- * free-disk-buffer: a recording allocator and a free_disk_buffer that frees only what it recorded.
+ * free-disk-buffer: a recording allocator and a free_disk_buffer that frees only what it recorded;
+ * freed block-sized buffers wait in a small pool for the next reads.
  * Unsafe shapes: an empty free_disk_buffer (analysed code) or one that delete[]s its argument
  * unconditionally (later upstream). Safe shape: free_disk_buffer looks its argument up in a
  * member container (erase/find/count) before anything is released.
@@ -13,6 +14,10 @@ import type { Edit } from '../../src/edits.ts';
 export const ALLOC = 'allocate_read_buffer';
 const BUFFERS = 'm_read_buffers';
 const MUTEX = 'm_read_buffers_mutex';
+const POOL = 'm_read_buffer_pool';
+const POOLED = 'm_read_buffers_pooled';
+/** freed block-sized buffers the pool keeps (32 × 16 KiB: 512 KiB at most per disk I/O) */
+const POOL_MAX = '32';
 
 export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
@@ -37,9 +42,10 @@ export function transform(ctx: Context): Result {
     return drift(src, body.startIndex, 'free_disk_buffer with an empty body, or one that only delete[]s its argument');
 
   const taken = new Set(dataMembers(cls.body).flatMap((d) => ofType(d, 'field_identifier').map((n) => n.text)));
-  if (taken.has(BUFFERS) || taken.has(MUTEX)) return drift(src, cls.classNode.startIndex, `no existing members named ${BUFFERS} or ${MUTEX}`);
-  const vars = { buf: param.name ?? 'buf', alloc: ALLOC, buffers: BUFFERS, mutex: MUTEX };
-  const edits: Edit[] = [...ensureIncludes(src, ['memory', 'mutex', 'unordered_map'])];
+  const ours = [BUFFERS, MUTEX, POOL, POOLED];
+  if (ours.some((n) => taken.has(n))) return drift(src, cls.classNode.startIndex, `no existing members named ${ours.join(', ')}`);
+  const vars = { buf: param.name ?? 'buf', alloc: ALLOC, buffers: BUFFERS, mutex: MUTEX, pool: POOL, pooled: POOLED, pool_max: POOL_MAX };
+  const edits: Edit[] = [...ensureIncludes(src, ['array', 'memory', 'mutex', 'unordered_map', 'vector'])];
   if (!param.name) edits.push({ file: src.path, start: param.node.endIndex, end: param.node.endIndex, text: ' buf' });
   edits.push({ file: src.path, start: body.startIndex, end: body.endIndex, text: renderBlock(src, body, 'free-disk-buffer/free_disk_buffer.cpp', vars) });
   edits.push(insertLinesAfter(src, method.endIndex, renderAt(src, method.startIndex, 'free-disk-buffer/allocate.cpp', vars)));
