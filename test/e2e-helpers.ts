@@ -20,7 +20,7 @@ export const HEADER = `${LTGO}/memory_disk_io.hpp`;
 export const DISK_I = `${LTGO}/interfaces/disk_interface.i`;
 export const SESSION_I = `${LTGO}/interfaces/session.i`;
 /** Every fix, in series order: the analysis' four, then the two beyond it. */
-export const IDS = ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation', 'atomic-state', 'release-accounting'] as const;
+export const IDS = ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation', 'atomic-state', 'release-accounting', 'v2-block-hash'] as const;
 
 /** Fixed identity and dates for git, and no user or system git config. */
 export const GIT_ENV: Record<string, string> = {
