@@ -7,11 +7,7 @@
  * guard: with the accounting right no LRU entry is ever stale, so no scenario can tell (the
  * guard is what turns the mutants below from a hang into a wrong count).
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import type { Edit } from '../../src/edits.ts';
-import { matchAll, type SourceFile, type SyntaxNode } from '../../src/source.ts';
-import { ofType } from '../../src/cst.ts';
-import { indentAt, lineStart } from '../../src/text.ts';
+import { indentAt, lineStart, matchAll, ofType, type Context, type Edit, type Mutant, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 import { Drift, RELEASE, classMethods, dropsWithAccounting, findStorage, mapCalls, type Method } from './shape.ts';
 
 const DELETE = 'async_delete_files';

@@ -18,12 +18,7 @@
  * stale LRU entry itself (`<lru>.erase(...)` in the loop), or the remove method erases the LRU
  * entry before it can return without removing anything.
  */
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { endOfLine, insertLinesAfter, insertLinesBefore, renderAt } from '../../src/cppedit.ts';
-import { ofType } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import type { SourceFile, SyntaxNode } from '../../src/source.ts';
-import { lineStart } from '../../src/text.ts';
+import { drift, endOfLine, insertLinesAfter, insertLinesBefore, lineStart, loc, ofType, renderAt, type Context, type Edit, type Loc, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 import { Drift, RELEASE, classMethods, dropAllCalls, dropsWithAccounting, findStorage, mapCalls, releaseDrops, trimIsSafe, zeroed } from './shape.ts';
 
 const ID = 'release-accounting';

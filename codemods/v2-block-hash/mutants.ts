@@ -4,8 +4,7 @@
  * size was). v2-block-hashes must then fail: the last block of a file that is not a multiple of
  * 16 KiB hashes over pad bytes.
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { textOf } from '../../src/source.ts';
+import { textOf, type Context, type Mutant } from '../../src/sdk.ts';
 import { blockHashes, V2_SIZE } from './shape.ts';
 
 export function mutants(ctx: Context): Mutant[] {

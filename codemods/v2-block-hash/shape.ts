@@ -4,10 +4,7 @@
  * what bounds each `<length>`: the stored buffer's `.size()` (the bug: at the end of a file the
  * stored piece is the v1 piece, pad bytes included) or the piece's v2 size, `piece_size2`.
  */
-import type { Context } from '../../src/codemod.ts';
-import { dataMembers } from '../../src/cppedit.ts';
-import { declaredName, ofType } from '../../src/cst.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { dataMembers, declaredName, matchAll, ofType, textOf, type Context, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export const V2_SIZE = 'piece_size2';
 

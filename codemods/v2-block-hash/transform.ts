@@ -16,10 +16,7 @@
  * class's file_storage member and the method's piece parameter), converted to `std::size_t`
  * unless it is cast right away, and says why in a comment above the statement.
  */
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { insertLinesBefore, renderAt } from '../../src/cppedit.ts';
-import type { Edit } from '../../src/edits.ts';
-import type { SyntaxNode } from '../../src/source.ts';
+import { drift, insertLinesBefore, loc, renderAt, type Context, type Edit, type Loc, type Result, type SyntaxNode } from '../../src/sdk.ts';
 import { blockHashes, v2Size, V2_SIZE } from './shape.ts';
 
 const ID = 'v2-block-hash';
