@@ -114,8 +114,12 @@ test('series --verify: every prefix compiles, the cover letter carries the befor
     const r = cli(['series', join(dir, 'tree'), '-o', join(dir, 'p'), '--verify', '--author', 'T <t@example.com>', '--date', '2026-01-01T00:00:00Z']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     for (const id of ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation']) assert.match(r.stdout, new RegExp(`compiles after ${id}: yes`));
-    assert.match(r.stdout, /compiles before the series: yes/);
+    // the sample's Makefile says ABI 3, where its unpatched header (as upstream's) does not compile: the series fixes that
+    assert.match(r.stdout, /^build flags of upgrade_2\.0\.x\/libtorrent-go\/Makefile: -std=c\+\+14 \(upgrade_2\.0\.x\/libtorrent-go\/Makefile:\d+\) .*-DTORRENT_ABI_VERSION=3 \(upgrade_2\.0\.x\/libtorrent-go\/Makefile:\d+\)/m);
+    assert.match(r.stdout, /compiles before the series: no \(upgrade_2\.0\.x\/libtorrent-go\/memory_disk_io\.hpp:\d+: g\+\+ \(Makefile's flags, ABI 3\)/);
+    assert.match(r.stdout, /^compile checks: \d+ compiler run\(s\) \(pkg-config's flags, ABI 1; Makefile's flags, ABI 3; g\+\+ and clang\+\+\) in [\d.]+ s$/m);
     const cover = readFileSync(join(dir, 'p', '0000-cover-letter.patch'), 'utf8');
+    assert.match(cover.replace(/\s+/g, ' '), /compiled \(-fsyntax-only -pedantic-errors\) with g\+\+ and clang\+\+ and pkg-config's flags, ABI 1 and Makefile's flags, ABI 3 \(upgrade_2\.0\.x\/libtorrent-go\/Makefile: -std=c\+\+14 .*-DTORRENT_ABI_VERSION=3/);
     assert.match(cover, /scenario\s+proves\s+before\s+after/);
     assert.match(cover, /read-clear-piece\s+copy-on-read\s+AddressSanitizer: heap-use-after-free\s+pass/);
     assert.match(cover, /global-after-destroy\s+guarded-global\s+AddressSanitizer: heap-use-after-free\s+pass/);

@@ -12,6 +12,8 @@ import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
+import { checkDir } from '../workspace.ts';
+import { assertTreeSettled } from '../transaction.ts';
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -95,8 +97,10 @@ function loadPatchFiles(p: ParsedPatch, root: string, prefix: string, tree: Tree
 
 export async function check(dir: string, o: { patches: string; format?: string[] }): Promise<void> {
   const targets = parseFormats(o.format, FORMATS, 'check');
+  checkDir(dir);
   const { order, texts } = readPatches(o.patches);
   const root = resolve(dir);
+  assertTreeSettled(root, dir); // never judge a series on a tree an apply is writing, or an interrupted one left half done
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
   const parsed = order.map((n) => parseMbox(join(o.patches, n), texts.get(n)!));
@@ -153,6 +157,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     fixes: regenerated.steps.map(outcomeOf),
   };
   report.problems.push(...regenerated.problems);
+  report.warnings.push(...regenerated.warnings);
   const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
   const failed = results.some((r) => r.status === 'fails' || r.stale) || report.missingFromSeries.length > 0;
   report.exitCode = report.problems.length || refused.size ? 2 : failed || drifted ? 1 : 0;

@@ -19,7 +19,7 @@ import { out } from './common.ts';
 export interface NewOptions { title?: string; finding?: string; dir?: string }
 
 /** The outcomes a codemod's scenarios must cover (see codemods/README.md). */
-const OUTCOMES = ['apply', 'applied', 'drift', 'missing'] as const;
+const OUTCOMES = ['apply', 'applied', 'drift', 'missing', 'error'] as const;
 
 const isMemfixCheckout = (d: string): boolean => {
   try {
@@ -127,17 +127,20 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   // stage each top folder beside its destination, then rename: all or nothing
   const stamp = `.memfix-new-${process.pid}-${Date.now()}`;
   const staged = roots.map((r) => ({ final: join(project, r), tmp: join(project, dirname(r), `.${id}${stamp}`) }));
+  const made: string[] = [];
   try {
+    // the staging folders are new (mkdir fails on anything at their name) and their files too
+    for (const s of staged) { mkdirSync(s.tmp); made.push(s.tmp); }
     for (const [path, text] of files) {
       const root = roots.findIndex((r) => path.startsWith(r + '/'));
       const target = join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
       if (path.endsWith('/')) { mkdirSync(target, { recursive: true }); continue; }
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, text);
+      writeFileSync(target, text, { flag: 'wx' });
     }
     for (const s of staged) renameSync(s.tmp, s.final);
   } catch (e) {
-    for (const s of staged) { rmSync(s.tmp, { recursive: true, force: true }); }
+    for (const t of made) rmSync(t, { recursive: true, force: true });
     if (e instanceof MemfixError) throw e;
     throw new MemfixError(`cannot write the scaffold: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing written`, project);
   }
@@ -148,7 +151,7 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   out(`  1. fill in ${rel(`codemods/${id}`)}/meta.json (title, why, what, analysis, dependsOn, targets, commit),`);
   out('     target.scm and transform.ts; until then the transform reports missing ("not implemented")');
   out(`  2. put the C++ the fix inserts in ${rel(`templates/${id}`)}/`);
-  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing),`);
+  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing; error: broken where it reads, with errorAt),`);
   out(`     then npm run scenarios:update ${id} and review every expected.diff`);
   out('  4. npm run build (the memfix command runs the compiled dist/), then npm test');
 }

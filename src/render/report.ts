@@ -13,8 +13,12 @@ export const REPORT_FORMAT = 1;
 
 export interface Location { file: string; line: number }
 
-/** Something that keeps memfix from doing its job on a file (no target, a file it cannot parse ...): exit 2. */
-export interface Problem { /** relative to DIR; '' for DIR itself */ file: string; line?: number; message: string }
+/**
+ * Something that keeps memfix from doing its job on a file (no target, a file it cannot parse ...):
+ * exit 2. `kind`: a syntax error or a git conflict marker in code the fixes read or write (the
+ * group gets no verdict). As a warning (report.warnings), the same outside that code.
+ */
+export interface Problem { /** relative to DIR; '' for DIR itself */ file: string; line?: number; message: string; kind?: 'parse-error' | 'conflict-marker' }
 
 /** One codemod: what SARIF calls a rule. */
 export interface FixRule {
@@ -50,6 +54,8 @@ interface ReportBase {
   /** DIR relative to the top of its git work tree ('' when DIR is the top or not in one): prefix + path names a file from the top */
   prefix: string;
   problems: Problem[];
+  /** what memfix judged without (a syntax error outside the code the fixes read or write); no effect on the exit code */
+  warnings: Problem[];
   /** the exit code the command ends with */
   exitCode: number;
 }
@@ -97,8 +103,33 @@ export interface ScenarioReport {
   /** the fix it proves (a codemod id, or `all`) */
   fix: string;
   description: string;
-  /** one per column, in column order; null when the column did not build */
-  results: ({ pass: boolean; summary: string } | null)[];
+  /**
+   * one per column, in column order; null when the column did not build. The `compile` row (fix
+   * `build`) has a result in every column, and names the file and line of the first error.
+   */
+  results: ({ pass: boolean; summary: string; file?: string; line?: number } | null)[];
+}
+
+/** A flag of the tree's build, and where it is declared (`path:line`, or `memfix default`). */
+export interface BuildFlagReport { flag: string; at: string }
+
+/** The build flags verify compiles with: what the tree declares, and what each step used. */
+export interface BuildReport {
+  /** where the flags come from: the tree's Makefile, its CMakeLists.txt, or memfix's defaults */
+  source: 'Makefile' | 'CMakeLists.txt' | 'default';
+  /** the file read, relative to DIR */
+  file?: string;
+  std: BuildFlagReport;
+  /** the -D, -U and -f flags taken from it, in order */
+  flags: BuildFlagReport[];
+  /** what the file declares that memfix does not take (include paths, optimisation, ...), and why */
+  ignored: (BuildFlagReport & { why: string })[];
+  /** what memfix could not decide or did not follow */
+  notes: string[];
+  /** the compile step's flags (besides -fsyntax-only and the include paths): the tree's, with pkg-config's */
+  compile: { name: string; args: string[] };
+  /** the sanitizer builds' flags: the tree's standard, pkg-config's flags (the ABI of the system libtorrent they link against) */
+  sanitizer: { name: string; args: string[] };
 }
 
 /** One mutant of the fixed tree (a fix undone in one place) and whether a scenario killed it. */
@@ -118,11 +149,13 @@ export interface VerifyReport extends ReportBase {
   command: 'verify';
   /** the C++ standard of the build (always -pedantic-errors) */
   std: string;
+  /** the flags the tree's build declares, and the flags each step used */
+  build?: BuildReport;
   /**
    * `result`, or `before` and `after` with --compare, or `fixed` with --mutants; the last column is
    * the verdict. `glue`: how the SWIG files were glued (which setter SWIG keeps, what was left out).
    */
-  columns: { title: string; buildError?: string; glue?: string[] }[];
+  columns: { title: string; buildError?: string; glue?: string[]; /** what the compile step found besides its verdict */ compile?: string[] }[];
   scenarios: ScenarioReport[];
   /**
    * With --mutants: every mutant of the fixed tree, in codemod order; `killed` of `results.length`
@@ -134,7 +167,7 @@ export interface VerifyReport extends ReportBase {
 export type Report = ScanReport | CheckReport | VerifyReport;
 
 export function base(dir: string, prefix: string): Omit<ReportBase, 'exitCode'> & { exitCode: number } {
-  return { memfix: version, format: REPORT_FORMAT, dir, prefix, problems: [], exitCode: 0 };
+  return { memfix: version, format: REPORT_FORMAT, dir, prefix, problems: [], warnings: [], exitCode: 0 };
 }
 
 export function ruleOf(m: Meta): FixRule {

@@ -34,7 +34,7 @@ export function outcomeLine(f: FixOutcome): string {
 }
 
 /** `memfix: DIR/file:line: what`: the file as the user names it. */
-export const problemLine = (dir: string, p: Problem) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${p.message}`;
+export const problemLine = (dir: string, p: Problem, warning = false) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${warning ? 'warning: ' : ''}${p.message}`;
 
 function scanText(r: ScanReport): string[] {
   const out: string[] = [];
@@ -68,18 +68,34 @@ function checkText(r: CheckReport): string[] {
 export function verifyTable(r: VerifyReport): Table {
   return {
     header: ['scenario', 'proves', ...r.columns.map((c) => c.title)],
-    rows: r.scenarios.map((s) => [s.name, s.fix, ...s.results.map((x, i) => (r.columns[i]!.buildError ? 'does not build' : x ? x.summary : '-'))]),
+    rows: r.scenarios.map((s) => [s.name, s.fix, ...s.results.map((x, i) => (x ? x.summary : r.columns[i]!.buildError ? 'does not build' : '-'))]),
   };
 }
 
 function verifyText(r: VerifyReport, colour: boolean): string[] {
+  if (!r.columns.length) return []; // nothing was built: the problems say why
   const out = [formatTable(verifyTable(r), { colour })];
   for (const c of r.columns) if (c.buildError) out.push(`${c.title}: ${c.buildError}`);
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
   for (const c of r.columns) for (const g of c.glue ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  '));
+  // the flags: where they come from, what each step used
+  if (r.build) out.push(...buildText(r.build));
+  for (const c of r.columns) for (const g of c.compile ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  '));
   const last = r.scenarios.map((s) => s.results.at(-1));
   if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}${r.std === 'c++14' ? '' : ` (built with -std=${r.std})`}`);
   if (r.mutants) out.push('', ...mutantsText(r.mutants, colour));
+  return out;
+}
+
+/** Where verify's flags come from (file:line each), what it left out, what each step used. */
+export function buildText(b: NonNullable<VerifyReport['build']>): string[] {
+  const taken = [b.std, ...b.flags].map((f) => `${f.flag} (${f.at})`).join(' ');
+  const out = wrapped(b.source === 'default' ? `flags: memfix's defaults (${b.std.flag}): the tree has no Makefile or CMakeLists.txt` : `flags of ${b.file}: ${taken}`, '  ');
+  const ignored = b.ignored.map((f) => f.flag);
+  if (ignored.length) out.push(...wrapped(`not taken from ${b.file}: ${[...new Set(ignored)].join(' ')} (only -std, -D, -U, -f[no-]exceptions and -f[no-]rtti are)`, '  '));
+  for (const n of b.notes) out.push(...wrapped(n, '  '));
+  out.push(...wrapped(`compile step: ${b.compile.name}: ${b.compile.args.join(' ')}`, '  '));
+  out.push(...wrapped(`sanitizer builds: ${b.sanitizer.name} (the system libtorrent's, which they link against): ${b.sanitizer.args.join(' ')}`, '  '));
   return out;
 }
 
@@ -109,5 +125,5 @@ export const refusedText = (p: PatchCheckReport) => `refused: ${JSON.stringify(p
 export function renderText(r: Report, colour = pc.isColorSupported): { stdout: string; stderr: string } {
   const lines = r.command === 'scan' ? scanText(r) : r.command === 'check' ? checkText(r) : verifyText(r, colour);
   const refused = r.command === 'check' ? r.results.filter((p) => p.status === 'refused').map((p) => `memfix: ${join(r.patches, p.name)}:${p.patchLine}: ${refusedText(p)}`) : [];
-  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...refused].map((l) => l + '\n').join('') };
+  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...refused, ...(r.warnings ?? []).map((p) => problemLine(r.dir, p, true))].map((l) => l + '\n').join('') };
 }

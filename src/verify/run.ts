@@ -142,7 +142,8 @@ export interface CompileOptions {
 }
 
 let ltCflags: string[] | undefined;
-function cflags(): string[] {
+/** pkg-config's flags for the system libtorrent. */
+export function cflags(): string[] {
   ltCflags ??= (spawnSync('pkg-config', ['--cflags', 'libtorrent-rasterbar'], { encoding: 'utf8' }).stdout ?? '').trim().split(/\s+/).filter(Boolean);
   return ltCflags;
 }
@@ -163,7 +164,7 @@ function versionOf(cmd: string, args: string[]): string {
  * A tree that compiled is remembered (like ccache), by a hash of everything that decides it: the
  * tree's C, C++ and SWIG files, the compiler and its version, the flags, libtorrent's version.
  */
-function compileKey(tree: Tree, cxx: string, argsWithoutPaths: string[]): string {
+export function compileKey(tree: Tree, cxx: string, argsWithoutPaths: string[]): string {
   const h = createHash('sha256');
   for (const [p, text] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(p).update('\0').update(text).update('\0');
   h.update(versionOf(cxx, ['--version'])).update(versionOf('pkg-config', ['--modversion', 'libtorrent-rasterbar']));
@@ -171,7 +172,7 @@ function compileKey(tree: Tree, cxx: string, argsWithoutPaths: string[]): string
   for (const dep of ['/usr/include/boost/version.hpp', '/usr/include/libtorrent/version.hpp']) if (existsSync(dep)) h.update(readFileSync(dep));
   return h.digest('hex').slice(0, 32);
 }
-const okFile = (key: string) => join(cacheDir(), `compiles-${key}`);
+export const okFile = (key: string) => join(cacheDir(), `compiles-${key}`);
 
 /** Write the TU to check; returns the command lines (one per compiler not known to pass already). */
 function prepareCompile(tree: Tree, o: CompileOptions): { work: string; commands: string[][]; keys: string[]; treeDir: string } {
