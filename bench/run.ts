@@ -14,6 +14,9 @@
  *             checkouts of our shapes, against ast-grep's structural search for async_read
  *             definitions (bench/ast-grep-rule.yml), with the peak RSS of both
  *   large     memfix scan of the sample with a 1 MB and a 4 MB header, against one parse of it
+ *   reads     the C++ the fixes leave: bursts of 16 KiB reads through memory_disk_io
+ *             (bench/reads.cpp, g++ -O2), upstream HEAD's shape (fixtures/shapes/head, which
+ *             already copies into new[]) against the same shape with every fix applied
  *
  * Options:
  *   --tree DIR       also measure the commands on a checkout (e.g. Elementum's repository)
@@ -21,17 +24,18 @@
  *                    as a "before" column (e.g. a worktree of main)
  *   --runs N         rounds per suite (default 7; real: --real-runs, default 3)
  *   --timeout S      a run longer than this is stopped and counted as this long (default 300)
- *   --only LIST      suites to run, comma-separated: commands,real,large
+ *   --only LIST      suites to run, comma-separated: commands,real,large,reads
  *   --keep           keep the generated trees (their folder is printed)
  *
  * Targets, checked at the end: series, scan and check on the upstream-shaped tree ≤ 3.5× the
  * floor (issue 22's guard); scan of the real tree ≤ 0.5× ast-grep's wall time with peak RSS
  * ≤ 300 MiB, exit 1 naming the three headers and printing no error (issue 23);
  * a 4 MB header ≤ 4× one parse of it, and growth from 1 MB to 4 MB linear (per-MB time at 4 MB
- * within 1.25× of that at 1 MB). Speed targets live here, never in timed tests.
+ * within 1.25× of that at 1 MB); a 16 KiB read with every fix ≤ 1.2× upstream HEAD's (issue 24).
+ * Speed targets live here, never in timed tests.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -48,7 +52,7 @@ const opts = (name: string) => argv.flatMap((a, i) => (a === name && argv[i + 1]
 const runs = Number(opt('--runs') ?? 7);
 const realRuns = Number(opt('--real-runs') ?? 3);
 const timeoutMs = Number(opt('--timeout') ?? 300) * 1000;
-const only = new Set((opt('--only') ?? 'commands,real,large').split(','));
+const only = new Set((opt('--only') ?? 'commands,real,large,reads').split(','));
 const compare = opt('--compare');
 const keep = argv.includes('--keep');
 
@@ -221,6 +225,44 @@ async function largeSuite(): Promise<void> {
   rows.push({ suite: 'header 1 → 4 MB', what: 'scan growth', ms: per['4 MB']!.scan, ratio: growth, against: `×4 in size (parse ×${floorGrowth.toFixed(2)})`, target: '≤ 5× (linear)', ok: growth <= 5 });
 }
 
+/**
+ * Bursts of 16 KiB reads (bench/reads.cpp) built against upstream HEAD's header and against it
+ * with every fix applied (by this memfix, and by --compare's): the time per read, as a ratio.
+ */
+async function readsSuite(): Promise<void> {
+  const BURSTS = 2000, BURST = 64;
+  const cflags = spawnSync('pkg-config', ['--cflags', 'libtorrent-rasterbar'], { encoding: 'utf8' });
+  const libs = spawnSync('pkg-config', ['--libs', 'libtorrent-rasterbar'], { encoding: 'utf8' });
+  if (cflags.status !== 0 || libs.status !== 0) throw new Error('reads: pkg-config libtorrent-rasterbar failed (apt-get install -y g++ pkg-config libtorrent-rasterbar-dev)');
+  const head = join(repoRoot, 'fixtures', 'shapes', 'head');
+  const build = (label: string, treeDir: string): string => {
+    const header = headerOf(treeDir);
+    const out = join(work, `reads-${label}`);
+    const r = spawnSync('g++', ['-std=c++14', '-O2', ...cflags.stdout.trim().split(/\s+/), '-I', dirname(header), join(repoRoot, 'bench', 'reads.cpp'), '-o', out, ...libs.stdout.trim().split(/\s+/), '-pthread'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`reads: building against ${header} failed:\n${r.stderr}`);
+    return out;
+  };
+  const fixed = (bin: string, label: string): string => {
+    const dir = join(work, `reads-tree-${label}`);
+    cpSync(head, dir, { recursive: true });
+    const r = spawnSync(node, [bin, 'apply', dir, '--yes'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`reads: ${label}: memfix apply failed: ${r.stderr}`);
+    return dir;
+  };
+  const args = [String(BURSTS), String(BURST)];
+  const entries: Entry[] = [
+    { label: 'upstream HEAD', cmd: [build('head', head), ...args] },
+    { label: 'every fix', cmd: [build('fixed', fixed(memfix, 'fixed')), ...args] },
+    ...(before ? [{ label: 'before: every fix', cmd: [build('before', fixed(before, 'before')), ...args] }] : []),
+  ];
+  const results = await rounds('reads', entries, runs);
+  record(`reads (${BURSTS} bursts of ${BURST} × 16 KiB)`, results, 'upstream HEAD', { 'every fix': 1.2 });
+  for (const r of results) {
+    const row = rows.find((x) => x.suite.startsWith('reads') && (x.what === r.label || x.what === `${r.label} (baseline)`));
+    if (row) row.note = `${((median(r.runs.map((x) => x.ms)) * 1000) / (BURSTS * BURST)).toFixed(2)} µs/read (whole process)${row.note ? `; ${row.note}` : ''}`;
+  }
+}
+
 /** ast-grep's native binary: the platform package's (its npm wrapper only links it there in a postinstall script). */
 function astGrep(): string {
   const require = createRequire(import.meta.url);
@@ -253,6 +295,7 @@ try {
   }
   if (only.has('real')) await realSuite();
   if (only.has('large')) await largeSuite();
+  if (only.has('reads')) await readsSuite();
 } finally {
   if (keep) console.log(`trees kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });

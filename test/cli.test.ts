@@ -212,7 +212,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     child.stdout.on('data', (chunk: Buffer) => {
       all += chunk.toString('utf8');
       pending += chunk.toString('utf8');
-      for (const q of pending.matchAll(/Apply ([a-z-]+)\?/g)) {
+      for (const q of pending.matchAll(/Apply ([a-z0-9-]+)\?/g)) {
         if (asked.includes(q[1]!)) continue;
         asked.push(q[1]!);
         const a = answers.find(([re]) => re.test(q[0]));
@@ -252,7 +252,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
       all += chunk.toString('utf8');
       // a new question is one more "Apply X?" than before (the prompt redraws on every keystroke: answer once per appearance in the plain text)
       const plain = all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-      const qs = [...plain.matchAll(/Apply ([a-z-]+)\? \(/g)];
+      const qs = [...plain.matchAll(/Apply ([a-z0-9-]+)\? \(/g)];
       for (const q of qs.slice(seen)) {
         const t = (asked.get(q[1]!) ?? 0) + 1;
         asked.set(q[1]!, t);

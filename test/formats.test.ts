@@ -141,7 +141,7 @@ describe('formats', { concurrency: 3, timeout: 300_000 }, () => {
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, IDS.length, r.stdout);
     for (const l of lines) {
-      const m = /^::error file=([^,]+),line=(\d+),title=memfix scan%3A ([a-z-]+)::(.+)$/.exec(l);
+      const m = /^::error file=([^,]+),line=(\d+),title=memfix scan%3A ([a-z0-9-]+)::(.+)$/.exec(l);
       assert.ok(m, l);
       assert.ok(lineAt(R, m[1]!, Number(m[2])) !== undefined, `${m[1]}:${m[2]} exists`);
       assert.ok(IDS.includes(m[3]!), l);
@@ -286,7 +286,7 @@ describe('the CLI contract', { concurrency: 3, timeout: 300_000 }, () => {
     assert.match(progress[0]!, /^\[tree\] compiling with g\+\+ and clang\+\+ \(Makefile's flags, ABI 3\) \.\.\.$/, progress.join('\n'));
     assert.ok(progress.some((l) => /^\[tree\] building with ASan\+UBSan \.\.\.$/.test(l)), progress.join('\n'));
     const scenarioLines = progress.slice(1).filter((l) => /^\[tree\] (pass|FAIL) /.test(l));
-    const names = stdout.split('\n').filter((l) => /^[a-z][a-z-]+(\s|$)/.test(l) && !l.startsWith('scenario')).map((l) => l.split(/\s+/)[0]);
+    const names = stdout.split('\n').filter((l) => /^[a-z][a-z0-9-]+\s{2,}\S/.test(l) && !l.startsWith('scenario')).map((l) => l.split(/\s+/)[0]);
     assert.ok(names.length >= 13, stdout);
     assert.deepEqual(scenarioLines.map((l) => l.split(' ')[2]!.replace(/:$/, '')).sort(), [...names].sort(), 'a progress line per scenario');
     for (const l of progress) assert.ok(l.length <= 120, `progress lines fit the terminal: ${l}`);

@@ -32,6 +32,18 @@ export function mutants(ctx: Context): Mutant[] {
     });
   }
 
+  // the allocation failure caught and reported through the handler: let it throw again
+  const guard = ofType(body, 'try_statement').find((t) => outside(t));
+  const tryBody = guard?.childForFieldName('body');
+  if (guard && tryBody) {
+    const inner = tryBody.namedChildren.filter((c) => c.type !== 'comment');
+    out.push({
+      id: 'alloc-failure-throws',
+      description: 'a failed allocation of the copy throws out of async_read instead of reaching the handler as not_enough_memory',
+      edits: [{ file: src.path, start: guard.startIndex, end: guard.endIndex, text: inner.map((c) => textOf(src, c)).join(' ') }],
+    });
+  }
+
   // the lock the copy is made under
   const lock = ofType(body, 'declaration').find((d) => outside(d) && /\b(lock_guard|unique_lock|scoped_lock)\b/.test(textOf(src, d.childForFieldName('type') ?? d)));
   if (lock) {

@@ -97,7 +97,7 @@ export function transform(ctx: Context): Result {
   ];
   return {
     status: 'apply',
-    edits: [...ensureIncludes(src, ['cstring']), { file: src.path, start: body.startIndex, end: body.endIndex, text }],
+    edits: [...ensureIncludes(src, ['cstring', 'new']), { file: src.path, start: body.startIndex, end: body.endIndex, text }],
     at: [loc(src, method.startIndex)],
     notes,
   };

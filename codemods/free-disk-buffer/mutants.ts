@@ -14,7 +14,9 @@ export function mutants(ctx: Context): Mutant[] {
     const body = found.body!;
     const param = parameters(found.method!, (n) => textOf(src, n))[0]?.name;
     // the statement that looks the pointer up and releases it
-    const release = statements(body).find((s) => memberCalls(s, ['erase']).some((c) => c.args.some((a) => a.text === param)));
+    // (or, with a pool, the statement that hands a recorded pointer to the method that releases it)
+    const release = statements(body).find((s) => memberCalls(s, ['erase']).some((c) => c.args.some((a) => a.text === param)))
+      ?? statements(body).find((s) => memberCalls(s, ['count', 'find', 'contains']).some((c) => c.args.some((a) => a.text === param)));
     if (release) {
       out.push({
         id: 'free-releases-nothing',
@@ -39,7 +41,8 @@ export function mutants(ctx: Context): Mutant[] {
     out.push({
       id: 'allocation-not-recorded',
       description: `${functionName(m)} hands out a buffer it does not record (free_disk_buffer then ignores it: a leak)`,
-      edits: [{ file: src.path, start: record.call.startIndex, end: record.call.endIndex, text: `${owner}.release()` }],
+      // the owner (a unique_ptr or a vector) is moved into a heap object nothing frees
+      edits: [{ file: src.path, start: record.call.startIndex, end: record.call.endIndex, text: `(void)new auto(std::move(${owner}))` }],
     });
     break;
   }

@@ -1,5 +1,6 @@
 /**
- * free-disk-buffer: a recording allocator and a free_disk_buffer that frees only what it recorded.
+ * free-disk-buffer: a recording allocator and a free_disk_buffer that frees only what it recorded;
+ * freed block-sized buffers wait in a small pool for the next reads.
  * Unsafe shapes: an empty free_disk_buffer (analysed code) or one that delete[]s its argument
  * unconditionally (later upstream). Safe shape: free_disk_buffer looks its argument up in a
  * member container (erase/find/count) before anything is released.
@@ -9,6 +10,11 @@ import { dataMembers, drift, ensureIncludes, headerClass, insertLinesAfter, loc,
 export const ALLOC = 'allocate_read_buffer';
 const BUFFERS = 'm_read_buffers';
 const MUTEX = 'm_read_buffers_mutex';
+const POOL = 'm_read_buffer_pool';
+const POOLED = 'm_read_buffers_pooled';
+const RECYCLE = 'recycle_read_buffer';
+/** freed block-sized buffers the pool keeps (32 × 16 KiB: 512 KiB at most per disk I/O) */
+const POOL_MAX = '32';
 
 export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
@@ -33,16 +39,18 @@ export function transform(ctx: Context): Result {
     return drift(src, body.startIndex, 'free_disk_buffer with an empty body, or one that only delete[]s its argument');
 
   const taken = new Set(dataMembers(cls.body).flatMap((d) => ofType(d, 'field_identifier').map((n) => n.text)));
-  if (taken.has(BUFFERS) || taken.has(MUTEX)) return drift(src, cls.classNode.startIndex, `no existing members named ${BUFFERS} or ${MUTEX}`);
-  const vars = { buf: param.name ?? 'buf', alloc: ALLOC, buffers: BUFFERS, mutex: MUTEX };
-  const edits: Edit[] = [...ensureIncludes(src, ['memory', 'mutex', 'unordered_map'])];
+  const ours = [BUFFERS, MUTEX, POOL, POOLED];
+  if (ours.some((n) => taken.has(n))) return drift(src, cls.classNode.startIndex, `no existing members named ${ours.join(', ')}`);
+  const vars = { buf: param.name ?? 'buf', alloc: ALLOC, buffers: BUFFERS, mutex: MUTEX, pool: POOL, pooled: POOLED, pool_max: POOL_MAX, recycle: RECYCLE };
+  const edits: Edit[] = [...ensureIncludes(src, ['array', 'memory', 'mutex', 'unordered_map', 'vector'])];
   if (!param.name) edits.push({ file: src.path, start: param.node.endIndex, end: param.node.endIndex, text: ' buf' });
   edits.push({ file: src.path, start: body.startIndex, end: body.endIndex, text: renderBlock(src, body, 'free-disk-buffer/free_disk_buffer.cpp', vars) });
-  edits.push(insertLinesAfter(src, method.endIndex, renderAt(src, method.startIndex, 'free-disk-buffer/allocate.cpp', vars)));
+  // the members and the allocator go together after the class's last data member, with no blank
+  // line between them (apart from free_disk_buffer, and with no line that could pair with a
+  // line of the code around: the patch then reads the same in git's diff and ours)
   const lastMember = dataMembers(cls.body).at(-1);
-  const memberLines = lastMember
-    ? insertLinesAfter(src, lastMember.endIndex, renderAt(src, lastMember.startIndex, 'free-disk-buffer/members.cpp', vars))
-    : insertLinesAfter(src, method.endIndex, renderAt(src, method.startIndex, 'free-disk-buffer/members.cpp', vars));
-  edits.push(memberLines);
+  const anchor = lastMember ?? method;
+  edits.push(insertLinesAfter(src, anchor.endIndex,
+    renderAt(src, anchor.startIndex, 'free-disk-buffer/members.cpp', vars) + src.style.eol + renderAt(src, anchor.startIndex, 'free-disk-buffer/allocate.cpp', vars).replace(/^\r?\n/, '')));
   return { status: 'apply', edits, at: [loc(src, method.startIndex)], notes: [] };
 }

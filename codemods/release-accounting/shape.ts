@@ -51,6 +51,21 @@ export function dropAllCalls(ctx: Context, node: SyntaxNode) {
   });
 }
 
+/** libtorrent's disk_interface method that releases a torrent's files (it must keep the data). */
+export const RELEASE = 'async_release_files';
+
+/**
+ * The calls in a disk I/O method that drop every piece of a storage: `<holder>-><data>.clear()`,
+ * or `<holder>-><method>()` for a storage method that clears the piece map (`clearing`).
+ */
+export function releaseDrops(ctx: Context, s: Storage, m: Method, clearing: string[]): SyntaxNode[] {
+  return matchAll(ctx.query('member-call'), m.body).flatMap((c) => {
+    if (c.fn!.text === 'clear' && c.object!.type === 'field_expression' && c.object!.childForFieldName('field')?.text === s.data && c.args!.namedChildCount === 0) return [c.call!];
+    if (clearing.includes(c.fn!.text) && c.args!.namedChildCount === 0) return [c.call!];
+    return [];
+  });
+}
+
 /** Decrements of an identifier: --x, x--, x -= 1. */
 function decremented(node: SyntaxNode): string[] {
   const out: string[] = [];

@@ -12,9 +12,22 @@
                 // memfix(copy-on-read): copy while the lock is held; the completion
                 // gets a buffer of its own, never a pointer into piece storage.
                 int const size = static_cast<int>({{data}}.size());
-                char* const copy = {{alloc}}(size);
-                std::memcpy(copy, {{data}}.data(), static_cast<std::size_t>(size));
-                {{buffer}} = disk_buffer_holder(*this, copy, size);
+                char* copy = nullptr;
+                try { copy = {{alloc}}(size); }
+                catch (std::bad_alloc const&) {}
+                if (copy == nullptr)
+                {
+                    // no memory for the copy: the handler hears it, as from libtorrent's
+                    // own disk I/O; async_read does not throw
+                    {{error}}.ec = boost::system::errc::make_error_code(
+                        boost::system::errc::not_enough_memory);
+                    {{error}}.operation = operation_t::alloc_cache_piece;
+                }
+                else
+                {
+                    std::memcpy(copy, {{data}}.data(), static_cast<std::size_t>(size));
+                    {{buffer}} = disk_buffer_holder(*this, copy, size);
+                }
             }
         }{{else}}
     }

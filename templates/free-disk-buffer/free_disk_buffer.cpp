@@ -3,5 +3,5 @@
     // Any other pointer (one into piece storage, say) is not ours to delete.
     if ({{buf}} == nullptr) return;
     std::lock_guard<std::mutex> lock({{mutex}});
-    {{buffers}}.erase({{buf}});
+    if ({{buffers}}.count({{buf}}) != 0) {{recycle}}({{buf}});
 }
