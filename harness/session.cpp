@@ -38,6 +38,8 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include <boost/asio/error.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -382,6 +384,10 @@ struct Tracked
     bool read_on_piece = true;
     bool read_after_finish = true;
     bool removed = false;
+    // a read may come back operation_aborted: what the memory disk I/O reports
+    // for a piece it evicted (libtorrent 2.0 still counts it as had); on_read
+    // gets it as a failed read and decides (see sc_stream)
+    bool gone_ok = false;
 
     int finished = 0;            // torrent_finished_alerts seen
     int rounds_done = 0;         // complete read-every-piece rounds after a finish
@@ -462,7 +468,9 @@ struct Tracker
             if (r->error)
             {
                 ++t->read_errors;
-                if (!quiet_reads)
+                if (t->gone_ok && r->error == boost::asio::error::operation_aborted)
+                    note(t->label + ": read_piece(" + std::to_string(piece) + "): the memory disk no longer holds it");
+                else if (!quiet_reads)
                     fail_while(t->label + ": read_piece(" + std::to_string(piece) + ") failed: " + r->error.message());
             }
             else
@@ -727,7 +735,10 @@ void sc_reseed()
 // the limit, as Elementum sizes it), each piece is read as it completes, and
 // once read it is no longer wanted, so the storage evicts it for the pieces
 // ahead. Then the player seeks back to pieces evicted long ago: they must come
-// back (the session must learn it lost them and download them again).
+// back. libtorrent 2.0 still counts them as had (a disk I/O cannot tell it
+// otherwise, docs/FIXES.md "Eviction"): the read reports operation_aborted, and
+// the player does what Elementum's Go side must do, force_recheck, after which
+// the session downloads what the priorities want again.
 void sc_stream()
 {
     Watchdog dog(60s);
@@ -747,10 +758,12 @@ void sc_stream()
     Tracked& l = tr.track(*leecher, add(*leecher, t, ".", lt::torrent_flags::sequential_download, prio), t, "stream");
     l.read_on_piece = false;
     l.read_after_finish = false;
+    l.gone_ok = true;
 
     // the player: read piece `want` once the session has it; a failed read
-    // (without an error state: that fails the scenario) is tried again once the
-    // piece is back
+    // (without an error state: that fails the scenario) makes the session
+    // forget what it had (force_recheck), and is tried again once the piece is
+    // back
     int want = 0;
     bool reading = false;
     int tries = 0;
@@ -762,6 +775,8 @@ void sc_stream()
             read_ok[std::size_t(piece)] = true;
         else if (++tries > 3)
             fail(l.label + ": piece " + std::to_string(piece) + " never read back after 3 tries");
+        else
+            l.h.force_recheck();
     };
     auto have = [&](int p) { return l.h.have_piece(lt::piece_index_t(p)); };
     auto play = [&](int p, std::string const& what) {
