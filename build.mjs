@@ -2,29 +2,16 @@
 //
 // esbuild bundles the command line into a few CommonJS files: a command loads three or four files
 // instead of about a hundred (each module file costs node a resolution, a read and a compilation:
-// with one file per module that was a fifth of a run on the upstream tree), and none is an ES
-// module, so that node does not start its ES module loader for a run (~12 ms of each here):
+// with one file per module that was a fifth of a run on the upstream tree):
 //   dist/src/cli.cjs               the bin's: argument parsing and dispatch
-//   dist/src/cli.v8cache           V8's code cache for it (see engine.v8cache below), with which
-//                                  the bin runs it through dist/src/script-loader.cjs
-//                                  (build/script-loader.cjs)
 //   dist/src/commands/list.cjs     list: metadata only (no parser, no engine)
 //   dist/src/commands/new.cjs      new: the scaffolder, with ts-morph
-//   dist/src/commands/engine.cjs   every command that runs the engine (src/commands/index.ts),
+//   dist/src/commands/index.cjs    every command that runs the engine (src/commands/index.ts),
 //                                  with the engine, magic-string, diff and every codemod's modules
 //                                  (transform, shape, mutants, ...), which it registers by source
 //                                  path when it loads (registry.ts: registerBuiltIn); a codemod
 //                                  folder added after the build is loaded from dist/codemods/<id>/
 //                                  if built there, else reported as not built
-//   dist/src/commands/index.cjs    what cli.cjs loads for those commands: runs engine.cjs with
-//                                  V8's code cache (build/engine-loader.cjs)
-//   dist/src/commands/engine.v8cache  that cache: V8's compiled code for the engine, taken after
-//                                  a scan, a series and a check of fixtures/sample here, so that
-//                                  a run compiles neither the bundle nor the functions those use
-//                                  (compiling them was ~40 ms of a run on the upstream-shaped
-//                                  tree). V8 checks it against the source, its own version and
-//                                  flags, and ignores it on any difference (a node upgraded after
-//                                  the build): the engine is then compiled as any script is
 // Each bundle holds its own copy of what it shares with the others (errors, paths, the
 // registry): MemfixError is recognised across copies (errors.ts).
 // The engine still never imports a particular codemod: the entry that registers them is written
@@ -34,9 +21,7 @@
 // (@inquirer/prompts for apply's prompt, ts-morph for `new`).
 // Type checking is `npm run typecheck` (esbuild only strips the types).
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,19 +52,6 @@ const commandsByPath = {
   },
 };
 
-// node:child_process takes ~5 ms to load. commander requires it as it loads, for subcommands that
-// are programs (memfix has none); the engine, to run git (which a run on a tree outside git, or a
-// run with --author and --date, never does). Both bundles get a stand-in that loads it when one of
-// its exports is first read (build/lazy-module.cjs)
-const { lazyModuleSource } = createRequire(import.meta.url)('./build/lazy-module.cjs');
-const lazyChildProcess = {
-  name: 'lazy-child-process',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (a.namespace === 'lazy' ? { path: 'node:child_process', external: true } : { path: 'child_process', namespace: 'lazy' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({ loader: 'js', contents: lazyModuleSource('node:child_process') }));
-  },
-};
-
 try {
   const common = {
     absWorkingDir: root,
@@ -103,21 +75,11 @@ try {
     outdir: 'dist',
     outExtension: { '.js': '.cjs' },
     external: outside,
-    plugins: [commandsByPath, lazyChildProcess],
+    plugins: [commandsByPath],
     // the commands' import(): a require() of the built file (no ES module loader)
     supported: { 'dynamic-import': false },
   });
-  await build({ ...common, entryPoints: [entry], outfile: 'dist/src/commands/engine.cjs', external: outside, plugins: [lazyChildProcess] });
+  await build({ ...common, entryPoints: [entry], outfile: 'dist/src/commands/index.cjs', external: outside });
 } finally {
   rmSync(entryDir, { recursive: true, force: true });
-}
-copyFileSync(join(root, 'build', 'script-loader.cjs'), join(root, 'dist', 'src', 'script-loader.cjs'));
-copyFileSync(join(root, 'build', 'engine-loader.cjs'), join(root, 'dist', 'src', 'commands', 'index.cjs'));
-
-// V8's code cache for the command line and the engine, taken after the runs a user makes most
-// (build/train.js): without them (fixtures/ not there, a run failing) the build stands, and both
-// are compiled at each run as before
-const train = spawnSync(process.execPath, [join(root, 'build', 'train.js')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-if (train.status !== 0 || !existsSync(join(root, 'dist', 'src', 'commands', 'engine.v8cache')) || !existsSync(join(root, 'dist', 'src', 'cli.v8cache'))) {
-  process.stderr.write(`build: no code cache for the command line and the engine (they are compiled at each run): ${(train.stderr || `exit ${train.status}`).trim().split('\n').pop()}\n`);
 }

@@ -9,10 +9,8 @@ const { join } = require('node:path');
 
 const dist = join(__dirname, '..', 'dist', 'src');
 const cli = join(dist, 'cli.cjs');
-const loader = join(dist, 'script-loader.cjs');
-if (!existsSync(cli) || !existsSync(loader)) {
-  // not built, or built by a memfix older than this bin (a checkout updated without a build)
-  process.stderr.write(`memfix: ${join(__dirname, '..')}: not built${existsSync(cli) ? ' by this version' : ''}: run \`npm run build\` there\n`);
+if (!existsSync(cli)) {
+  process.stderr.write(`memfix: ${join(__dirname, '..')}: not built: run \`npm run build\` there\n`);
   process.exit(2);
 }
 // The command is done, and what it wrote is written (memfix writes its files synchronously and
@@ -21,8 +19,7 @@ if (!existsSync(cli) || !existsSync(loader)) {
 // line of output on the upstream-shaped tree: end now, once stdout and stderr have handed over
 // all they hold (pipes and terminals may be asynchronous on some systems).
 const drained = (s) => (s.writableLength ? new Promise((resolve) => { s.once('drain', resolve); s.once('error', resolve); }) : undefined);
-// the command line, with V8's code cache for it (dist/src/script-loader.cjs)
-const { main } = require(loader).load(cli, join(dist, 'cli.v8cache')).exports;
+const { main } = require(cli);
 main(process.argv.slice(2)).then(async (code) => {
   process.exitCode = code;
   await Promise.all([drained(process.stdout), drained(process.stderr)]);

@@ -50,6 +50,8 @@ export interface ParsedFile {
   /** null for a file the patch deletes. */
   newPath: string | null;
   hunks: Hunk[];
+  /** 1-based line of its "diff --git" in the mbox file. */
+  line: number;
 }
 export interface ParsedPatch {
   fileName: string;
@@ -183,7 +185,7 @@ function parseFile(lines: string[], start: number, fail: Fail): { file: ParsedFi
     throw fail('the old and new paths differ, but there is no "rename" header', start);
   }
   const path = (newPath ?? oldPath)!;
-  return { file: { path, oldPath, newPath, hunks }, next: i };
+  return { file: { path, oldPath, newPath, hunks, line: start + 1 }, next: i };
 }
 
 function parseHunk(lines: string[], start: number, fail: Fail): { hunk: Hunk; next: number } {
@@ -361,6 +363,44 @@ function cleanSubject(s: string): string {
     s = s.replace(/^\s+/, '').replace(/^\[[^\]]*\]/, '').replace(/^re:/i, '');
   } while (s !== prev);
   return s.trim();
+}
+
+// ------------------------------------------------------------- unsafe paths
+
+/**
+ * Why `git apply` would refuse this path (after its a/ or b/ prefix is stripped) as unsafe, or
+ * null: git's verify_path() rules, which hold without --unsafe-paths. No absolute path, no empty,
+ * "." or ".." component, no ".git" component (any case; nor its NTFS aliases ".git." and "git~1",
+ * with "\\" as a separator too, as core.protectNTFS has it), and no NUL character (no file
+ * has one; it would end the path early for the system).
+ */
+export function unsafePath(path: string): string | null {
+  if (path === '') return 'an empty path';
+  if (path.startsWith('/')) return 'an absolute path';
+  if (path.includes('\0')) return 'a NUL character in the path';
+  for (const c of path.split('/')) {
+    if (c === '') return 'an empty path component ("//" or a trailing "/")';
+    if (c === '.' || c === '..') return `a "${c}" component`;
+  }
+  for (const c of path.split(/[/\\]/)) {
+    const ntfs = c.toLowerCase().replace(/[ .]+$/, '');
+    if (ntfs === '.git' || ntfs === 'git~1') return 'a ".git" component (git\'s own folder)';
+  }
+  return null;
+}
+
+/** A patch file that touches a path `git apply` would refuse: the path, the line naming it, why. */
+export interface Refusal { file: string; line: number; reason: string }
+
+/** The first path of the patch that git would refuse as unsafe, or null. Pure. */
+export function unsafePathOf(p: ParsedPatch): Refusal | null {
+  for (const f of p.files) {
+    for (const path of [f.oldPath, f.newPath]) {
+      const why = path === null ? null : unsafePath(path);
+      if (why) return { file: path!, line: f.line, reason: `${why}: git apply refuses such a path, which can lead outside the tree` };
+    }
+  }
+  return null;
 }
 
 // --------------------------------------------------------------------- apply

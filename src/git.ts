@@ -2,16 +2,46 @@
  * What memfix asks git, one process per question: is DIR in a work tree (and where), HEAD and
  * its date, the author identity, what is uncommitted, HEAD's content of some files. A folder
  * that is not in a git work tree (or a machine without git) is no error: every query says so.
+ *
+ * Questions only: git never writes. Every process runs with `--no-optional-locks`, so `git
+ * status` does not refresh (rewrite) `.git/index`. And git is asked about DIR, the folder memfix
+ * was given, whatever the environment says: the variables that tie git to one repository
+ * (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE ..., as a git hook sets them) are taken out of git's
+ * environment, as git itself does when it runs in another repository (a submodule's).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+/**
+ * git's own list of the variables that tie it to one repository (`git rev-parse
+ * --local-env-vars`), which it clears before working in another one.
+ */
+export const REPO_ENV_VARS = [
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT',
+  'GIT_OBJECT_DIRECTORY', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_IMPLICIT_WORK_TREE', 'GIT_GRAFT_FILE',
+  'GIT_INDEX_FILE', 'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_PREFIX',
+  'GIT_INTERNAL_SUPER_PREFIX', 'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
+];
+
+/** The environment of every git process: memfix's own, without REPO_ENV_VARS (and GIT_CONFIG_COUNT's KEY_n/VALUE_n), optional locks off. */
+export function gitEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, GIT_OPTIONAL_LOCKS: '0' };
+  for (const k of REPO_ENV_VARS) delete out[k];
+  for (const k of Object.keys(out)) if (/^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(k)) delete out[k];
+  return out;
+}
+
 /** Every git process memfix starts goes through here (tests count them with MEMFIX_TRACE_GIT). */
-function git(dir: string, args: string[], input?: string): { ok: boolean; stdout: string } {
+function gitRaw(dir: string, args: string[], input?: string): { ok: boolean; stdout: Buffer } {
   if (process.env.MEMFIX_TRACE_GIT) process.stderr.write(`memfix: git ${args.join(' ')}\n`);
-  const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8', input, maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
-  return { ok: !r.error && r.status === 0, stdout: r.stdout ?? '' };
+  const r = spawnSync('git', ['--no-optional-locks', '-C', dir, ...args], { env: gitEnv(), input, maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
+  return { ok: !r.error && r.status === 0, stdout: r.stdout ?? Buffer.alloc(0) };
+}
+
+function git(dir: string, args: string[], input?: string): { ok: boolean; stdout: string } {
+  const r = gitRaw(dir, args, input);
+  return { ok: r.ok, stdout: r.stdout.toString('utf8') };
 }
 
 export interface WorkTree {
@@ -31,10 +61,10 @@ function gitAbove(dir: string): boolean {
 
 /**
  * Where DIR sits in its git work tree, or null (not a work tree, no git). One git process, none
- * when no `.git` is in DIR or above it (and GIT_DIR does not name one elsewhere).
+ * when no `.git` is in DIR or above it (GIT_DIR does not count: see above).
  */
 export function workTree(dir: string): WorkTree | null {
-  if (!process.env.GIT_DIR && !process.env.GIT_WORK_TREE && !gitAbove(dir)) return null;
+  if (!gitAbove(dir)) return null;
   const r = git(dir, ['rev-parse', '--show-toplevel', '--show-prefix']);
   if (!r.ok) return null;
   const [top, prefix] = r.stdout.split('\n');
@@ -74,9 +104,7 @@ export function uncommitted(dir: string): string[] {
 export function headContents(dir: string, paths: string[]): Map<string, string | null> {
   const out = new Map<string, string | null>();
   if (!paths.length) return out;
-  const r = spawnSync('git', ['-C', dir, 'cat-file', '--batch'], { input: paths.map((p) => `HEAD:${p}\n`).join(''), maxBuffer: 256 * 1024 * 1024 });
-  if (process.env.MEMFIX_TRACE_GIT) process.stderr.write('memfix: git cat-file --batch\n');
-  const buf = r.stdout ?? Buffer.alloc(0);
+  const buf = gitRaw(dir, ['cat-file', '--batch'], paths.map((p) => `HEAD:${p}\n`).join('')).stdout;
   let at = 0;
   for (const p of paths) {
     const nl = buf.indexOf(10, at);

@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 import { dataPath, modulePath, packageRoot } from './paths.ts';
 import { MemfixError } from './errors.ts';
 import { ROLES, type Codemod, type Meta } from './codemod.ts';
-import { importModule } from './importer.ts';
 
 export const codemodsDir = dataPath('codemods') + '/';
 
@@ -59,7 +58,7 @@ export function loadCodemodInfo(dir = codemodsDir): CodemodInfo[] {
 }
 
 /**
- * Codemod modules built into the engine's bundle (dist/src/commands/engine.cjs registers them when
+ * Codemod modules built into the engine's bundle (dist/src/commands/index.cjs registers them when
  * it loads: see build.mjs), by their source path relative to the package root.
  */
 const builtIn = new Map<string, Record<string, unknown>>();
@@ -80,7 +79,7 @@ export async function loadModule(file: string): Promise<Record<string, unknown>>
   const mod = builtIn.get(packagePath(file));
   if (mod) return mod;
   if (!existsSync(modulePath(file))) throw new MemfixError(`not built: run \`npm run build\` in ${packageRoot}`, relative(process.cwd(), file) || file);
-  return importModule<Record<string, unknown>>(pathToFileURL(modulePath(file)).href);
+  return import(pathToFileURL(modulePath(file)).href) as Promise<Record<string, unknown>>;
 }
 
 /** Every codemod, its transform loaded (in the engine's own language). */

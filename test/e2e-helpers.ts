@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { loadCodemodInfo } from '../src/registry.ts';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO, 'bin', 'memfix.js');
@@ -19,8 +20,8 @@ export const LTGO = 'upgrade_2.0.x/libtorrent-go';
 export const HEADER = `${LTGO}/memory_disk_io.hpp`;
 export const DISK_I = `${LTGO}/interfaces/disk_interface.i`;
 export const SESSION_I = `${LTGO}/interfaces/session.i`;
-/** Every fix, in series order: the analysis' four, then the two beyond it. */
-export const IDS = ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation', 'atomic-state', 'release-accounting'] as const;
+/** Every fix, in series order, from the registry (a new codemod joins the end-to-end tests by itself). */
+export const IDS: readonly string[] = loadCodemodInfo().map((c) => c.meta.id);
 
 /** Fixed identity and dates for git, and no user or system git config. */
 export const GIT_ENV: Record<string, string> = {
@@ -146,7 +147,7 @@ export function stepLines(stdout: string): { status: string; id: string; line: s
 /** The status of each fix of IDS in the step lines (other codemods are ignored). */
 export function statusById(stdout: string): Record<string, string[]> {
   const res: Record<string, string[]> = {};
-  for (const s of stepLines(stdout)) if ((IDS as readonly string[]).includes(s.id)) (res[s.id] ??= []).push(s.status);
+  for (const s of stepLines(stdout)) if (IDS.includes(s.id)) (res[s.id] ??= []).push(s.status);
   return res;
 }
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, queryStats, reparseSource } from '../src/source.ts';
@@ -38,7 +38,7 @@ test('list loads no parser, no transform and no query', async () => {
   }
 });
 
-test('scan, series and check load neither the prompt library nor ts-morph (nor child_process, outside git)', async () => {
+test('scan, series and check load neither the prompt library nor ts-morph', async () => {
   const dir = copyTree(SAMPLE, tmp.dir('tree'));
   const patches = join(tmp.root, 'patches');
   const runs = { scan: ['scan', dir], series: ['series', dir, '-o', patches], check: ['check', dir, '--patches', patches] };
@@ -47,8 +47,6 @@ test('scan, series and check load neither the prompt library nor ts-morph (nor c
     assert.ok(has(mods, /tree-sitter-cpp/), `${name} parses`);
     assert.ok(!has(mods, /@inquirer/), `${name} loads @inquirer/prompts`);
     assert.ok(!has(mods, /ts-morph/), `${name} loads ts-morph`);
-    // the tree is no git checkout: nothing runs git, and child_process (~5 ms) is not loaded (build.mjs)
-    assert.ok(!has(mods, /^(node:)?child_process$/), `${name} loads child_process`);
     // the engine and every codemod come in one bundle (build.mjs): a handful of our files, not one per module
     const ours = mods.filter((m) => m.includes('/dist/'));
     assert.ok(ours.length <= 8, `${name} loads ${ours.length} files of dist/:\n${ours.join('\n')}`);
@@ -56,67 +54,12 @@ test('scan, series and check load neither the prompt library nor ts-morph (nor c
   }
 });
 
-test("build.mjs's stand-in for child_process loads it at the first read, and gives every export of it", async () => {
-  // the stand-in's getters are taken from node's module at build time: an export the code starts
-  // using later is there too, and the same object as the module's own
-  const { createRequire } = await import('node:module');
-  const req = createRequire(import.meta.url);
-  const { lazyModuleSource } = req('../build/lazy-module.cjs') as { lazyModuleSource: (name: string) => string };
-  const real = req('node:child_process') as Record<string, unknown>;
-  const loads: string[] = [];
-  const fakeRequire = (name: string) => (loads.push(name), real);
-  const standIn: Record<string, unknown> = {};
-  new Function('exports', 'require', lazyModuleSource('node:child_process'))(standIn, fakeRequire);
-  assert.deepEqual(loads, [], 'the stand-in loads the module as it is evaluated');
-  assert.deepEqual(Object.keys(standIn).sort(), Object.keys(real).sort());
-  assert.deepEqual(loads, [], 'listing the names loads the module');
-  for (const k of Object.keys(real)) assert.equal(standIn[k], real[k], k);
-  assert.deepEqual(loads, ['node:child_process'], 'the module is loaded once, at the first read');
-});
-
-test('the engine runs from the V8 code cache the build took, and without one', async () => {
-  // build.mjs trains the engine on fixtures/sample and keeps V8's compiled code (engine.v8cache):
-  // a run that compiled the bundle anew would be ~40 ms slower on the upstream tree, with no other sign
-  const loader = join(REPO, 'dist', 'src', 'commands', 'index.cjs');
-  const probe = `const m = require(${JSON.stringify(loader)}); console.log(m.codeCacheTaken, typeof m.scan);`;
-  const r = await run(process.execPath, ['-e', probe], { cwd: REPO });
-  assert.equal(r.stdout.trim(), 'true function', show(r));
-  // another node or other V8 flags: V8 refuses the cache, and the engine is compiled as usual
-  const other = await run(process.execPath, ['--no-opt', '-e', probe], { cwd: REPO });
-  assert.equal(other.stdout.trim(), 'false function', show(other));
-  const dir = copyTree(SAMPLE, tmp.dir('refused'));
-  const scan = await run(process.execPath, ['--no-opt', join(REPO, 'bin', 'memfix.js'), 'scan', dir]);
-  assert.equal(scan.code, 1, show(scan));
-  assert.match(scan.stdout, /apply\s+free-disk-buffer/);
-});
-
-test('the command line runs from the V8 code cache the build took, and without one', async () => {
-  // the bin loads dist/src/cli.cjs (commander and the command definitions) through
-  // dist/src/script-loader.cjs with dist/src/cli.v8cache, which the build takes with the engine's
-  const dist = join(REPO, 'dist', 'src');
-  const probe = `const { load } = require(${JSON.stringify(join(dist, 'script-loader.cjs'))}); const c = load(${JSON.stringify(join(dist, 'cli.cjs'))}, ${JSON.stringify(join(dist, 'cli.v8cache'))}); console.log(c.cacheTaken, typeof c.exports.main);`;
-  const r = await run(process.execPath, ['-e', probe], { cwd: REPO });
-  assert.equal(r.stdout.trim(), 'true function', show(r));
-  const other = await run(process.execPath, ['--no-opt', '-e', probe], { cwd: REPO });
-  assert.equal(other.stdout.trim(), 'false function', show(other));
-  // no cache at all (a build whose training failed): the bin still runs
-  const none = probe.replace('cli.v8cache', 'none.v8cache');
-  const bare = await run(process.execPath, ['-e', none], { cwd: REPO });
-  assert.equal(bare.stdout.trim(), 'undefined function', show(bare));
-});
-
-test('a checkout not built, or built by an older memfix than its bin: exit 2, one line saying to build', async () => {
+test('a checkout not built: exit 2, one line saying to build', async () => {
   const root = tmp.dir('unbuilt');
   cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
   const none = await run(process.execPath, [join(root, 'bin', 'memfix.js'), 'list']);
   assert.equal(none.code, 2, show(none));
   assert.match(assertOneLineError(none, 'no dist/'), /not built: run `npm run build` there$/);
-  // a dist/ from before the command line ran from a code cache: its cli.cjs, no script-loader.cjs
-  mkdirSync(join(root, 'dist', 'src'), { recursive: true });
-  copyFileSync(join(REPO, 'dist', 'src', 'cli.cjs'), join(root, 'dist', 'src', 'cli.cjs'));
-  const old = await run(process.execPath, [join(root, 'bin', 'memfix.js'), 'list']);
-  assert.equal(old.code, 2, show(old));
-  assert.match(assertOneLineError(old, 'an older dist/'), /not built by this version: run `npm run build` there$/);
 });
 
 test('every query file compiles, alone and with the others of its folder', () => {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { renderSeries, blobId, diffCounts, lineDiff, splitRecords, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
+import { renderSeries, blobId, splitRecords, type PatchSpec, type SeriesOptions, type FileChange } from '../src/series.ts';
 import { diffArrays, diffLines } from 'diff';
 import { MemfixError } from '../src/errors.ts';
 import { REPO } from './e2e-helpers.ts';
@@ -471,50 +471,4 @@ test('the line diff of records is diffLines of their text: the same parts, CRLF,
     const b = rnd(3) === 0 ? a.replace(/b/g, 'c') : text();
     assert.equal(shape(diffArrays(splitRecords(a), splitRecords(b))), shape(diffLines(a, b)), JSON.stringify([a, b]));
   }
-});
-
-test('lineDiff is jsdiff\'s diffArrays: the same runs, where several diffs are minimal too', () => {
-  // series.ts renders its hunks from lineDiff; git format-patch's output (the byte-for-byte tests
-  // above) was matched with jsdiff's choices among equal-cost diffs, which lineDiff must keep
-  let seed = 5;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
-  const shape = (parts: { count?: number; added?: boolean; removed?: boolean }[]) => parts.map((p) => `${p.added ? '+' : p.removed ? '-' : '='}${p.count}`).join(' ');
-  const recs = (n: number, alphabet: number) => Array.from({ length: n }, () => `l${rnd(alphabet)}\n`);
-  for (let i = 0; i < 5000; i++) {
-    // few distinct lines make many equal-cost paths; edits of one text keep long common runs
-    const a = recs(rnd(50), 1 + rnd(8));
-    const b = rnd(2) ? recs(rnd(50), 1 + rnd(8)) : a.flatMap((r) => (rnd(5) === 0 ? [] : rnd(6) === 0 ? [r, `new${rnd(3)}\n`] : [r]));
-    assert.equal(shape(lineDiff(a, b)), shape(diffArrays(a, b)), JSON.stringify([a, b]));
-  }
-  for (const [a, b] of [[[], []], [[], ['a\n']], [['a\n'], []], [['a\n'], ['a\n']], [['a\n', 'b'], ['b']]] as string[][][]) {
-    assert.equal(shape(lineDiff(a!, b!)), shape(diffArrays(a!, b!)), JSON.stringify([a, b]));
-  }
-  // a diff of thousands of edits (two unrelated texts) is left to jsdiff: the same runs
-  const a = Array.from({ length: 1200 }, (_, i) => `a${i}\n`);
-  const b = Array.from({ length: 1200 }, (_, i) => (i % 97 === 0 ? `a${i}\n` : `b${i}\n`));
-  assert.equal(shape(lineDiff(a, b)), shape(diffArrays(a, b)));
-});
-
-test('diffCounts: the counts of jsdiff\'s minimal line diff, for any records', () => {
-  let seed = 11;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
-  const counts = (a: string[], b: string[]) => {
-    let deleted = 0;
-    let added = 0;
-    for (const p of diffArrays(a, b)) {
-      if (p.added) added += p.count ?? 0;
-      else if (p.removed) deleted += p.count ?? 0;
-    }
-    return { deleted, added };
-  };
-  const recs = (n: number, alphabet: number) => Array.from({ length: n }, () => `l${rnd(alphabet)}\n`);
-  for (let i = 0; i < 3000; i++) {
-    // few distinct lines make many equal-cost paths; edits of one text keep long common runs
-    const a = recs(rnd(40), 1 + rnd(6));
-    const b = rnd(2) ? recs(rnd(40), 1 + rnd(6)) : a.flatMap((r) => (rnd(5) === 0 ? [] : rnd(6) === 0 ? [r, `new${rnd(3)}\n`] : [r]));
-    assert.deepEqual(diffCounts(a, b), counts(a, b), JSON.stringify([a, b]));
-  }
-  assert.deepEqual(diffCounts([], []), { deleted: 0, added: 0 });
-  assert.deepEqual(diffCounts([], ['a\n', 'b']), { deleted: 0, added: 2 });
-  assert.deepEqual(diffCounts(['a\n'], []), { deleted: 1, added: 0 });
 });

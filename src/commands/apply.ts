@@ -15,7 +15,6 @@ import { dependencyNote, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
-import { importModule } from '../importer.ts';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
@@ -65,7 +64,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
 
 async function applyLocked(dir: string, o: Options, fix: string[] | undefined, interactive: boolean): Promise<void> {
   // the prompt library is loaded only when there is a question to ask
-  const ask = interactive ? (await importModule<typeof import('@inquirer/prompts')>('@inquirer/prompts')).expand : undefined;
+  const ask = interactive ? (await import('@inquirer/prompts')).expand : undefined;
   let mode: 'ask' | 'all' | 'stop' = interactive ? 'ask' : 'all';
   let aborted = false;
   const decide = async (step: Step): Promise<boolean> => {

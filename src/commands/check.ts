@@ -3,10 +3,11 @@
  * the codemods: is the series stale (a regenerated patch differs), do the codemods still find
  * their targets? Exit 0 only when every patch applies (or is already in) and none is stale.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
-import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, type ParsedPatch, type Tree } from '../apply.ts';
+import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, unsafePathOf, type ParsedPatch, type Refusal, type Tree } from '../apply.ts';
+import { readInTree, readRegularFile } from '../read-safe.ts';
 import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from '../render/report.ts';
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
@@ -19,7 +20,7 @@ export function diffPart(patch: string): string {
   return start < 0 ? '' : patch.slice(start + 1, end > start ? end : undefined);
 }
 
-export type PatchStatus = 'applies' | 'already-applied' | 'fails';
+export type PatchStatus = 'applies' | 'already-applied' | 'fails' | 'refused';
 export interface PatchCheck { name: string; status: PatchStatus; file?: string; hunk?: number; hunkHeader?: string; reason?: string }
 
 /**
@@ -47,31 +48,70 @@ export function statusOnTree(tree: Tree, parsed: ParsedPatch[]): PatchCheck[] {
   return out;
 }
 
+/**
+ * The patches folder's series, in order, each read as an untrusted file (src/read-safe.ts): a
+ * patch or `series` file that is a symbolic link, a FIFO, a device, a folder or over the size
+ * limit is bad input (exit 2, the file named) before anything else is read.
+ */
+function readPatches(patches: string): { order: string[]; texts: Map<string, string> } {
+  const pdir = resolve(patches);
+  let isDir = false;
+  try { isDir = statSync(pdir).isDirectory(); } catch { /* reported below */ }
+  if (!isDir) throw new MemfixError('no such patch folder', patches);
+  const names = readdirSync(pdir).filter((f) => OURS.test(f) && f !== 'series');
+  const seriesText = readRegularFile(join(pdir, 'series'), join(patches, 'series'))?.toString('utf8') ?? null;
+  const order = readSeriesOrder(seriesText, names);
+  if (!order.length) throw new MemfixError('no patches in the folder', patches);
+  const texts = new Map<string, string>();
+  for (const n of order) {
+    const bytes = readRegularFile(join(pdir, n), join(patches, n));
+    if (!bytes) throw new MemfixError('no such file (removed while memfix read the folder?)', join(patches, n));
+    texts.set(n, bytes.toString('utf8'));
+  }
+  return { order, texts };
+}
+
+/**
+ * Why a patch is refused, or null: a path git apply would refuse (unsafePathOf), or one that
+ * leads through a symbolic link in DIR or names something there that is not a regular file.
+ * Reads into `tree` the files the patch names (paths from the repository top), and nothing else.
+ */
+function loadPatchFiles(p: ParsedPatch, root: string, prefix: string, tree: Tree): Refusal | null {
+  const unsafe = unsafePathOf(p);
+  if (unsafe) return unsafe;
+  const read = new Map<string, string>();
+  for (const f of p.files) {
+    for (const path of [f.oldPath, f.newPath]) {
+      if (!path || tree.has(path) || read.has(path)) continue;
+      const rel = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
+      const r = readInTree(root, rel);
+      if (r.kind === 'refused') return { file: path, line: f.line, reason: r.reason };
+      if (r.kind === 'file') read.set(path, r.bytes.toString('utf8'));
+    }
+  }
+  for (const [path, text] of read) tree.set(path, text);
+  return null;
+}
+
 export async function check(dir: string, o: { patches: string; format?: string[] }): Promise<void> {
   const targets = parseFormats(o.format, FORMATS, 'check');
-  const pdir = resolve(o.patches);
-  if (!existsSync(pdir) || !statSync(pdir).isDirectory()) throw new MemfixError('no such patch folder', o.patches);
-  const names = readdirSync(pdir).filter((f) => OURS.test(f) && f !== 'series');
-  const seriesText = existsSync(join(pdir, 'series')) ? readFileSync(join(pdir, 'series'), 'utf8') : null;
-  const order = readSeriesOrder(seriesText, names);
-  if (!order.length) throw new MemfixError('no patches in the folder', o.patches);
+  const { order, texts } = readPatches(o.patches);
   const root = resolve(dir);
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
-  const texts = new Map(order.map((n) => [n, readFileSync(join(pdir, n), 'utf8')]));
   const parsed = order.map((n) => parseMbox(join(o.patches, n), texts.get(n)!));
 
-  // an in-memory copy of the files the series touches, read from DIR (paths are from the repository top)
+  // an in-memory copy of the files the series touches, read from DIR (paths are from the
+  // repository top); a patch that names a path outside DIR is refused and not applied
   const tree: Tree = new Map();
-  for (const p of parsed) for (const f of p.files) {
-    for (const path of [f.oldPath, f.newPath]) {
-      if (!path || tree.has(path)) continue;
-      const rel = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
-      const abs = join(root, rel);
-      if (existsSync(abs)) tree.set(path, readFileSync(abs, 'utf8'));
-    }
+  const refused = new Map<string, Refusal>();
+  for (const p of parsed) {
+    const r = loadPatchFiles(p, root, prefix, tree);
+    if (r) refused.set(p.fileName, r);
   }
-  const statuses = statusOnTree(tree, parsed);
+  const usable = parsed.filter((p) => !refused.has(p.fileName));
+  const judged = new Map(statusOnTree(tree, usable).map((st) => [st.name, st]));
+  const statuses = parsed.map((p): PatchCheck => judged.get(p.fileName) ?? { name: p.fileName, status: 'refused' });
 
   // regenerate: same fixes, same slugs; compare what each patch changes (no author or date needed)
   const regenerated = await planSeries(dir, { base: 'worktree', wt });
@@ -84,6 +124,8 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     const st = statuses[i]!;
     const p = parsed[i]!;
     const slug = slugOf(name);
+    const no = refused.get(p.fileName);
+    if (no) return { name, fix: known.has(slug) ? slug : null, status: 'refused', file: no.file, patchLine: no.line, reason: no.reason, stale: false };
     const now = fresh.get(`${slug}.patch`);
     const stale = st.status !== 'already-applied' && (now === undefined || diffPart(now) !== diffPart(texts.get(name)!));
     // where the patch is about: the failing hunk, else its first hunk
@@ -113,7 +155,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   report.problems.push(...regenerated.problems);
   const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
   const failed = results.some((r) => r.status === 'fails' || r.stale) || report.missingFromSeries.length > 0;
-  report.exitCode = report.problems.length ? 2 : failed || drifted ? 1 : 0;
+  report.exitCode = report.problems.length || refused.size ? 2 : failed || drifted ? 1 : 0;
   emit(report, targets, wt?.top ?? root);
   process.exitCode = report.exitCode;
 }

@@ -8,5 +8,3 @@ export { apply } from './apply.ts';
 export { series } from './series.ts';
 export { check } from './check.ts';
 export { verify } from './verify.ts';
-// the built engine's loader hands over its import() (src/importer.ts)
-export { useImporter } from '../importer.ts';

@@ -4,6 +4,7 @@
  * added), as code scanning and workflow annotations expect.
  */
 import type { CheckReport, FixOutcome, Location, Report, ScanReport } from './report.ts';
+import { refusedText } from './text.ts';
 
 export interface Finding {
   /** the codemod the finding is about ('memfix' when none) */
@@ -56,7 +57,8 @@ export function findings(r: Report): Finding[] {
   if (r.command === 'check') {
     for (const p of r.results) {
       const where = p.file ? [{ file: p.file, line: p.line ?? 1 }] : [];
-      if (p.status === 'fails') out.push({ rule: p.fix ?? 'memfix', level: 'error', message: `${p.name} does not apply: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}.`, locations: where });
+      if (p.status === 'refused') out.push({ rule: 'memfix', level: 'error', message: `${p.name} is refused (line ${p.patchLine}): ${refusedText(p)}; memfix did not apply it.`, locations: [] });
+      else if (p.status === 'fails') out.push({ rule: p.fix ?? 'memfix', level: 'error', message: `${p.name} does not apply: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}.`, locations: where });
       else if (p.stale) out.push({ rule: p.fix ?? 'memfix', level: 'warning', message: `${p.name} is stale: the codemods now produce a different change for this fix; run memfix series again.`, locations: where });
     }
     for (const id of r.missingFromSeries) {

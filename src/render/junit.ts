@@ -5,6 +5,7 @@
  */
 import type { CheckReport, Report, ScanReport, VerifyReport } from './report.ts';
 import { fixFinding } from './findings.ts';
+import { refusedText } from './text.ts';
 
 // XML 1.0 has no place for most control characters, even escaped
 // eslint-disable-next-line no-control-regex
@@ -47,7 +48,8 @@ function fixCases(r: ScanReport | CheckReport, classname: string): Case[] {
 function checkSuites(r: CheckReport): string {
   const patches: Case[] = r.results.map((p) => {
     const c: Case = { classname: 'memfix.check.patches', name: p.name };
-    if (p.status === 'fails') c.failure = { type: 'fails', message: `${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}` };
+    if (p.status === 'refused') c.error = { message: `line ${p.patchLine}: ${refusedText(p)}` };
+    else if (p.status === 'fails') c.failure = { type: 'fails', message: `${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}` };
     else if (p.stale) c.failure = { type: 'stale', message: 'the codemods now produce a different change for this fix: run memfix series again' };
     else c.out = p.status === 'applies' ? 'applies' : 'already applied';
     return c;

@@ -65,12 +65,17 @@ export interface PatchCheckReport {
   name: string;
   /** the fix it carries (its slug), when memfix knows it */
   fix: string | null;
-  status: 'applies' | 'already-applied' | 'fails';
-  /** fails: the file (from the repository top), the hunk (1-based, 0 for the file itself), its header, the line it was meant for, and why */
+  /** refused: memfix did not apply it, as it names a path outside DIR or leading out of it (exit 2) */
+  status: 'applies' | 'already-applied' | 'fails' | 'refused';
+  /**
+   * fails: the file (from the repository top), the hunk (1-based, 0 for the file itself), its header, the line it was meant for, and why;
+   * refused: the path it names as written in the patch, the line of the patch file that names it, and why
+   */
   file?: string;
   hunk?: number;
   hunkHeader?: string;
   line?: number;
+  patchLine?: number;
   reason?: string;
   /** the codemods now produce a different diff for this fix */
   stale: boolean;

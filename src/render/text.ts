@@ -1,7 +1,7 @@
 /** The human-readable renderer: what a terminal user reads. Problems go to stderr, one `memfix: file:line: what` line each. */
 import { join } from 'node:path';
 import pc from 'picocolors';
-import type { CheckReport, FixOutcome, Problem, Report, ScanReport, VerifyReport } from './report.ts';
+import type { CheckReport, FixOutcome, PatchCheckReport, Problem, Report, ScanReport, VerifyReport } from './report.ts';
 import { formatTable, wrapCell, type Table } from './table.ts';
 
 /** A line of prose in at most `width` columns: continuation lines start with `indent`. */
@@ -52,6 +52,7 @@ function checkText(r: CheckReport): string[] {
   for (const p of r.results) {
     if (p.status === 'applies') out.push(`  ${pc.green('applies')}          ${path(p.name)}`);
     else if (p.status === 'already-applied') out.push(`  ${pc.green('already applied')}  ${path(p.name)}`);
+    else if (p.status === 'refused') out.push(`  ${pc.red('refused')}          ${path(p.name)}:${p.patchLine}: ${refusedText(p)}`);
     else out.push(`  ${pc.red('fails')}            ${path(p.name)}: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}`);
   }
   out.push('codemods:');
@@ -101,8 +102,12 @@ export function mutantsText(m: NonNullable<VerifyReport['mutants']>, colour = fa
   return out;
 }
 
-/** The text of a report for stdout; problems are returned apart, for stderr. */
+/** Why check refused a patch: the path it names and what is wrong with it. */
+export const refusedText = (p: PatchCheckReport) => `refused: ${JSON.stringify(p.file)}: ${p.reason}`;
+
+/** The text of a report for stdout; problems (and patches check refused) are returned apart, for stderr. */
 export function renderText(r: Report, colour = pc.isColorSupported): { stdout: string; stderr: string } {
   const lines = r.command === 'scan' ? scanText(r) : r.command === 'check' ? checkText(r) : verifyText(r, colour);
-  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: r.problems.map((p) => problemLine(r.dir, p) + '\n').join('') };
+  const refused = r.command === 'check' ? r.results.filter((p) => p.status === 'refused').map((p) => `memfix: ${join(r.patches, p.name)}:${p.patchLine}: ${refusedText(p)}`) : [];
+  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...refused].map((l) => l + '\n').join('') };
 }
