@@ -143,6 +143,18 @@ for (const id of folders) {
     }
     assert.deepEqual(bad, []);
   });
+
+  test(`${id}: imports from src/ only src/sdk.ts`, () => {
+    const bad: string[] = [];
+    for (const file of tsFiles(dir)) {
+      for (const spec of importSpecifiers(file)) {
+        if (!spec.startsWith('.') && !spec.startsWith('/') && !spec.startsWith('file:')) continue;
+        const target = resolve(dirname(file), spec.replace(/^file:\/\//, ''));
+        if (inside(srcDir, target) && target !== join(srcDir, 'sdk.ts')) bad.push(`${relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, [], 'a codemod uses memfix through src/sdk.ts (add what it needs there)');
+  });
 }
 
 test('dependsOn names existing codemods, and there is no dependency cycle', () => {

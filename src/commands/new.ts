@@ -79,9 +79,7 @@ export function transformStub(id: string, title: string): string {
     ' * never report `applied`, which would tell CI that the bug is fixed.',
     ' */',
   ].join('\n'));
-  file.addImportDeclaration({ moduleSpecifier: '../../src/codemod.ts', namedImports: [{ name: 'Context', isTypeOnly: true }, { name: 'Result', isTypeOnly: true }] });
-  file.addImportDeclaration({ moduleSpecifier: '../../src/cppedit.ts', namedImports: ['headerClass'] });
-  file.addImportDeclaration({ moduleSpecifier: '../../src/source.ts', namedImports: ['matchAll'] });
+  file.addImportDeclaration({ moduleSpecifier: '../../src/sdk.ts', namedImports: ['headerClass', 'matchAll', { name: 'Context', isTypeOnly: true }, { name: 'Result', isTypeOnly: true }] });
   file.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'ID', initializer: `'${id}'` }] });
   file.addFunction({
     name: 'transform',
@@ -95,7 +93,7 @@ export function transformStub(id: string, title: string): string {
       "const found = matchAll(ctx.query('target'), cls.body);",
       '// TODO: recognise the safe shape: return { status: \'applied\', at: [loc(src, node.startIndex)] };',
       '// the unsafe shapes: return { status: \'apply\', edits, at, notes: [] } (C++ from templates/<id>/);',
-      '// anything else: return drift(src, node.startIndex, \'what was expected\') (loc, drift: src/codemod.ts).',
+      '// anything else: return drift(src, node.startIndex, \'what was expected\') (loc, drift: src/sdk.ts).',
       "return { status: 'missing', reason: `${ID}: not implemented (target.scm matched ${found.length} place(s))` };",
     ],
   });
