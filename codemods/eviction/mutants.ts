@@ -4,11 +4,7 @@
  * evicted piece fails again, and libtorrent pauses the torrent. `unverified-kept` kills the
  * second: a piece is again evictable while it is being written, before libtorrent hashed it.
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { parameters } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import { textOf } from '../../src/source.ts';
-import { indentAt } from '../../src/text.ts';
+import { indentAt, parameters, textOf, type Context, type Edit, type Mutant } from '../../src/sdk.ts';
 import { Drift, findShape } from './shape.ts';
 import { GONE } from './transform.ts';
 

@@ -5,11 +5,7 @@
  * member its trim loop walks: a range-for inside a while loop), the statements that record a
  * piece's use in it, and the read method's error for a piece it does not hold.
  */
-import type { Context } from '../../src/codemod.ts';
-import { headerClass, statements } from '../../src/cppedit.ts';
-import { functionDeclarator, ofType, parameters } from '../../src/cst.ts';
-import type { HeaderClass } from '../../src/roles.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { headerClass, matchAll, ofType, parameters, statements, textOf, type Context, type HeaderClass, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export class Drift {
   constructor(public node: SyntaxNode, public expected: string) {}
@@ -125,7 +121,9 @@ export function findShape(ctx: Context, src: SourceFile): Shape | Drift | null {
     if (!lru) return new Drift(c.node, `an LRU trim loop in ${c.name}: while (...) { for (... : <lru map>) ... }`);
     const pieceParam = parameters(hash.node, (n) => textOf(src, n)).find((p) => /\bpiece_index_t\b/.test(p.type) && p.name);
     if (!pieceParam) return new Drift(hash.node, `${c.name}::${hash.name}() taking the piece as a piece_index_t parameter`);
-    const fd = functionDeclarator(hash.node);
+    // a method's declarator is its function_declarator (the qualifier `const` is a child of it)
+    const declarator = hash.node.childForFieldName('declarator');
+    const fd = declarator?.type === 'function_declarator' ? declarator : null;
     const constQualifier = fd?.namedChildren.find((n) => n.type === 'type_qualifier' && n.text === 'const') ?? null;
     return {
       io, storage: c.name, read, write, hash, lru,

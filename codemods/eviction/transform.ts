@@ -15,12 +15,7 @@
  * hand-written): the hash method records the piece in the LRU, the write method does not, and
  * the read method reports operation_aborted.
  */
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { insertLinesBefore, renderAt } from '../../src/cppedit.ts';
-import type { Edit } from '../../src/edits.ts';
-import { descendants } from '../../src/cst.ts';
-import type { SyntaxNode } from '../../src/source.ts';
-import { lineStart } from '../../src/text.ts';
+import { descendants, drift, insertLinesBefore, lineStart, loc, renderAt, type Context, type Edit, type Loc, type Result, type SyntaxNode } from '../../src/sdk.ts';
 import { Drift, finalReturn, findShape } from './shape.ts';
 
 const ID = 'eviction';
