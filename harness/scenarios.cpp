@@ -336,7 +336,9 @@ struct Env
     }
 };
 
-void write_piece(Env& env, Torrent const& t, int piece, std::string const& what = "write")
+// the blocks of a piece, written and not hashed yet: a piece libtorrent is
+// still downloading
+void write_blocks(Env& env, Torrent const& t, int piece, std::string const& what = "write")
 {
     for (int off = 0; off < kPieceLen; off += kBlock)
     {
@@ -348,6 +350,21 @@ void write_piece(Env& env, Torrent const& t, int piece, std::string const& what 
                     + " reported an error: " + ec.ec.message());
             });
     }
+}
+
+// the hash check libtorrent runs on a piece once all its blocks are written
+void hash_written(Env& env, lt::storage_index_t idx, int piece)
+{
+    env.dio->async_hash(idx, lt::piece_index_t(piece), lt::span<lt::sha256_hash>(),
+        lt::disk_interface::v1_hash,
+        [](lt::piece_index_t, lt::sha1_hash const&, lt::storage_error const&) {});
+}
+
+// a whole piece as libtorrent downloads it: its blocks, then its hash check
+void write_piece(Env& env, Torrent const& t, int piece, std::string const& what = "write")
+{
+    write_blocks(env, t, piece, what);
+    hash_written(env, t.index, piece);
 }
 
 bool is_aborted(lt::storage_error const& ec)
@@ -1514,6 +1531,8 @@ void write_tagged(Env& env, lt::storage_index_t idx, std::uint32_t tag, int piec
                     + " reported an error: " + ec.ec.message());
             });
     }
+    // then its hash check, as libtorrent runs it
+    hash_written(env, idx, piece);
 }
 
 // the pieces of a storage that read back, whole and exact, as written under
@@ -1661,6 +1680,54 @@ void sc_delete_then_write()
             env.dio->async_delete_files(t.index, lt::remove_flags_t{},
                 [](lt::storage_error const&) {});
         });
+}
+
+// eviction: with a memory limit of about three pieces, every piece written
+// and hashed (as libtorrent does): the first ones are evicted, and a read of
+// one must come back aborted (libtorrent reports it and goes on), never failed
+// (libtorrent pauses the torrent for a failed read).
+void sc_evicted_read_aborted()
+{
+    Env env(kPieceLen);
+    Torrent& t = env.add(1);
+    for (int p = 0; p < kPieces; ++p) write_piece(env, t, p);
+    env.drain();
+    std::vector<int> const held = held_pieces(env, t.index, t.tag);
+    if (held.empty() || held.front() == 0 || held.back() != kPieces - 1)
+    {
+        fail("precondition: with a memory limit of one piece the storage holds "
+            + pieces_text(held) + " of 8 written and hashed: the scenario needs piece 0 evicted");
+        return;
+    }
+    bool answered = false;
+    env.dio->async_read(t.index, request(0, 0, kBlock),
+        [&answered](lt::disk_buffer_holder buf, lt::storage_error const& ec) {
+            answered = true;
+            if (!ec) fail("a read of evicted piece 0 reported no error");
+            else if (!is_aborted(ec))
+                fail("a read of evicted piece 0 failed with '" + ec.ec.message()
+                    + "' (libtorrent pauses the torrent for it), not operation_aborted");
+            else if (buf.data() != nullptr && buf.size() != 0)
+                fail("an aborted read of evicted piece 0 delivered data");
+        });
+    env.drain();
+    if (!answered) fail("the read of evicted piece 0 never completed");
+}
+
+// eviction: pieces whose blocks are written but that libtorrent has not
+// hashed yet (still downloading, or waiting for their check) are not evicted,
+// whatever the limit: libtorrent counts those blocks as written and would fail
+// the piece's check (and blame its peers) without them.
+void sc_unverified_kept()
+{
+    Env env(kPieceLen);
+    Torrent& t = env.add(1);
+    for (int p = 0; p < kPieces; ++p) write_blocks(env, t, p);
+    env.drain();
+    std::vector<int> const held = held_pieces(env, t.index, t.tag);
+    if (int(held.size()) != kPieces)
+        fail("with 8 pieces written and none hashed yet the storage holds only "
+            + pieces_text(held) + ": it evicted pieces libtorrent has not verified");
 }
 
 // Several threads write, hash, clear, release and delete with a small limit
@@ -1968,6 +2035,12 @@ Scenario const g_scenarios[] = {
     {"release-keeps-data", "release-accounting", "asan",
         "async_release_files between two blocks of a piece: every piece reads back exact, the piece hashes right",
         sc_release_keeps_data},
+    {"evicted-read-aborted", "eviction", "asan",
+        "with a limit of a few pieces, a read of an evicted piece reports operation_aborted (libtorrent goes on), not a failure (libtorrent pauses the torrent)",
+        sc_evicted_read_aborted},
+    {"unverified-kept", "eviction", "asan",
+        "pieces written but not hashed yet are never evicted, whatever the limit",
+        sc_unverified_kept},
     {"release-then-write", "release-accounting", "asan",
         "memory limit of a few pieces: fill, async_release_files (every held piece stays), write every piece again: no hang (watchdog), as many pieces held as before",
         sc_release_then_write},

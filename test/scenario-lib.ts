@@ -89,7 +89,7 @@ const cache = new Map<string, Scenario>();
 /** Forget every loaded scenario (scenarios:update reloads after writing). */
 export function clearScenarioCache(): void { cache.clear(); }
 
-function loadOne(mod: Codemod, mods: Codemod[], dir: string, name: string): Scenario {
+function loadOne(mod: Codemod, mods: Codemod[], dir: string, name: string, lenient = false): Scenario {
   const hit = cache.get(dir);
   if (hit) return hit;
   const spec = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as ScenarioSpec;
@@ -102,7 +102,7 @@ function loadOne(mod: Codemod, mods: Codemod[], dir: string, name: string): Scen
       const id = /(?:^|\/)codemods\/([^/]+)\/scenarios\/([^/]+)\/?$/.exec(spec.inputFrom);
       const owner = mods.find((m) => m.meta.id === id?.[1]);
       if (!owner || !id) throw new Error(`${name}: inputFrom ${spec.inputFrom} is a scenario folder outside codemods/<id>/scenarios/`);
-      const other = loadOne(owner, mods, from, id[2]);
+      const other = loadOne(owner, mods, from, id[2], lenient);
       input = other.expected;
       inputMissing = other.inputMissing;
     } else if (existsSync(from)) input = readTree(from);
@@ -113,7 +113,11 @@ function loadOne(mod: Codemod, mods: Codemod[], dir: string, name: string): Scen
   let expected: Tree = input;
   let expectedForm: Scenario['expectedForm'] = 'none';
   if (existsSync(join(dir, 'expected.diff'))) {
-    expected = applyTreeDiff(input, readFileSync(join(dir, 'expected.diff'), 'utf8'), `${name}/expected.diff`);
+    try {
+      expected = applyTreeDiff(input, readFileSync(join(dir, 'expected.diff'), 'utf8'), `${name}/expected.diff`);
+    } catch (e) {
+      if (!lenient) throw e; // scenarios:update rewrites it: its input moved
+    }
     expectedForm = 'diff';
   } else if (existsSync(join(dir, 'expected'))) {
     expected = new Map([...input, ...readTree(join(dir, 'expected'))]);
@@ -129,11 +133,12 @@ function loadOne(mod: Codemod, mods: Codemod[], dir: string, name: string): Scen
   return s;
 }
 
-export function loadScenarios(mod: Codemod, mods: Codemod[]): Scenario[] {
+/** A codemod's scenarios; `lenient` (scenarios:update): an expected.diff that no longer fits its input is ignored. */
+export function loadScenarios(mod: Codemod, mods: Codemod[], lenient = false): Scenario[] {
   const root = join(mod.dir, 'scenarios');
   if (!existsSync(root)) return [];
   return readdirSync(root).sort().filter((n) => existsSync(join(root, n, 'scenario.json')))
-    .map((name) => loadOne(mod, mods, join(root, name), name));
+    .map((name) => loadOne(mod, mods, join(root, name), name, lenient));
 }
 
 export async function runScenario(s: Scenario, mods: Codemod[]): Promise<{ steps: Step[]; output: Tree; problems: Problem[] }> {

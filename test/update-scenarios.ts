@@ -39,7 +39,7 @@ for (let pass = 1; ; pass++) {
   let changed = false;
   for (const mod of mods) {
     if (only && mod.meta.id !== only) continue;
-    for (const s of loadScenarios(mod, mods)) changed = (await update(s)) || changed;
+    for (const s of loadScenarios(mod, mods, true)) changed = (await update(s)) || changed;
   }
   if (!changed) break;
   if (pass === 5) { said.push('scenarios:update: still changing after 5 passes (a cycle of inputFrom?)'); process.exitCode = 1; break; }
