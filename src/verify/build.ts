@@ -1,10 +1,10 @@
 /** Building the scenario harness against a tree's glue, and running its scenarios. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataPath } from '../paths.ts';
-import { MemfixError } from '../errors.ts';
+import { MemfixError, ioError } from '../errors.ts';
 
 export const harnessDir = dataPath('harness') + '/';
 
@@ -21,9 +21,23 @@ export function checkToolchain(): void {
   if (missing.length) throw new MemfixError(`cannot build: ${missing.join(', ')} not found; install with: apt-get install -y g++ pkg-config libtorrent-rasterbar-dev`);
 }
 
+/**
+ * The object cache: $XDG_CACHE_HOME/memfix, else a folder of this user's in the system's temporary
+ * folder. Objects from it are linked into the programs verify runs, so a folder there that another
+ * user made (or a link) is refused: it must be a real folder, ours, writable by us alone.
+ */
 export function cacheDir(): string {
-  const d = join(process.env.XDG_CACHE_HOME ?? join(tmpdir(), `memfix-cache-${process.getuid?.() ?? 0}`), 'memfix');
-  mkdirSync(d, { recursive: true });
+  const uid = process.getuid?.();
+  const inTmp = !process.env.XDG_CACHE_HOME;
+  const base = process.env.XDG_CACHE_HOME ?? join(tmpdir(), `memfix-cache-${uid ?? 0}`);
+  if (inTmp) {
+    try { mkdirSync(base, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, base, 'cannot create the build cache'); }
+    const st = lstatSync(base);
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0)
+      throw new MemfixError(`not used as the build cache: it is ${st.isSymbolicLink() ? 'a symbolic link' : !st.isDirectory() ? 'not a folder' : st.uid !== uid ? `owned by uid ${st.uid}` : 'writable by others'} (set XDG_CACHE_HOME, or remove it)`, base);
+  }
+  const d = join(base, 'memfix');
+  mkdirSync(d, { recursive: true, mode: 0o700 });
   return d;
 }
 
