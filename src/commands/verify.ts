@@ -2,10 +2,9 @@
  * memfix verify: build the tree's C++ with the sanitizers and run the scenarios that prove each
  * fix; with --compare, also on a copy with every needed fix applied, side by side. --std picks
  * the C++ standard (default C++14, upstream's). --mutants proves the proof: every mutant of the
- * fixed tree (a fix undone in one place) must fail a scenario. Progress goes to stderr when it is
- * a terminal; the result is a report, printed in the formats asked for.
+ * fixed tree (a fix undone in one place) must fail a scenario. Progress goes to stderr (folded in
+ * CI: ../render/progress.ts), then one summary line; the result is a report, printed in the formats asked for.
  */
-import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
@@ -15,6 +14,8 @@ import { codemodsFor } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
 import { emit, parseFormats, type Target } from '../render/index.ts';
+import { progressSink, summaryLine, type ProgressSink } from '../render/progress.ts';
+import { workTree } from '../git.ts';
 import type { Table } from '../render/table.ts';
 import { runMutants, type MutantResult, type MutantsReport } from '../verify/mutants.ts';
 
@@ -52,29 +53,16 @@ export function verifyReport(dir: string, columns: { title: string; verdict: Tre
   return report;
 }
 
-/** Progress on stderr, only when it is a terminal: each build as it starts, each scenario as it finishes. */
-function progressDisplay(): ((p: VerifyProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (p) => {
-    const line = p.kind === 'build'
-      ? `${pc.dim(`[${p.label}]`)} building with ${p.sanitizer} ...`
-      : `${pc.dim(`[${p.label}]`)} ${p.pass ? pc.green('pass') : pc.red('FAIL')} ${p.name}${p.pass ? '' : pc.dim(`: ${p.summary}`)}`;
-    // one line each, cut to the terminal's width
-    const width = process.stderr.columns || 100;
-    const visible = line.replace(/\x1b\[[0-9;]*m/g, '');
-    process.stderr.write((visible.length >= width ? visible.slice(0, width - 2) + '…' : line) + '\n');
-  };
-}
-
 export interface VerifyCommandOptions { compare?: boolean; tsan?: boolean; keep?: boolean; std?: string; mutants?: boolean; format?: string[] }
 
 export async function verify(dir: string, o: VerifyCommandOptions): Promise<void> {
-  const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit'], 'verify');
+  const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit', 'codequality'], 'verify');
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
   const tree = readTree(resolve(dir));
-  const onProgress = progressDisplay();
-  if (o.mutants) return mutants(dir, tree, o, targets, onProgress);
+  const sink = progressSink();
+  const onProgress = (p: VerifyProgress) => sink.step(p);
+  if (o.mutants) return mutants(dir, tree, o, targets, sink);
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
   const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', std: o.std, onProgress }).catch((e: Error) => {
     if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
@@ -87,7 +75,16 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std: o.std, onProgress }) });
   }
   const report = verifyReport(dir, columns, o.std);
-  emit(report, targets, resolve(dir));
+  finish(report, targets, sink);
+}
+
+/** The report in its formats, paths from the repository's top; then the one summary line on stderr. */
+function finish(report: VerifyReport, targets: Target[], sink: ProgressSink): void {
+  sink.end();
+  const wt = workTree(resolve(report.dir));
+  report.prefix = wt?.prefix ?? '';
+  emit(report, targets, wt?.top ?? resolve(report.dir));
+  process.stderr.write(summaryLine(report) + '\n');
   process.exitCode = report.exitCode;
 }
 
@@ -110,17 +107,19 @@ export function mutantsVerdict(report: MutantsReport): { mutants: NonNullable<Ve
  * verify --mutants: the fixed tree passes every scenario (ASan and TSan), and every mutant fails
  * one. The report's one column is the fixed tree; its `mutants` say which scenario killed each.
  */
-async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], onProgress?: (p: VerifyProgress) => void): Promise<void> {
+async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], sink: ProgressSink): Promise<void> {
   const { mods } = await codemodsFor();
+  let total = 0;
+  let done = 0;
   const report = await runMutants(tree, mods, {
     std: o.std,
-    onProgress,
-    // a run takes long: on a terminal, each mutant's verdict as it comes
-    onResult: onProgress && ((r) => process.stderr.write(`${pc.dim('[mutants]')} ${r.killed ? pc.green('killed') : pc.red('SURVIVED')} ${r.codemod}/${r.id}${r.killed ? pc.dim(` by ${r.by}`) : ''}\n`)),
+    onProgress: (p) => sink.step(p),
+    onMutants: (n) => { total = n; },
+    // a run takes long: each mutant's verdict as it comes, "n of m"
+    onResult: (r) => sink.mutant({ fix: r.codemod, id: r.id, killed: r.killed, by: r.by }, ++done, total),
   });
   const verdict = mutantsVerdict(report);
   const out: VerifyReport = { ...verifyReport(dir, [{ title: 'fixed', verdict: report.baseline }], o.std), mutants: verdict.mutants };
   out.exitCode = verdict.exitCode;
-  emit(out, targets, resolve(dir));
-  process.exitCode = out.exitCode;
+  finish(out, targets, sink);
 }

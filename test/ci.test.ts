@@ -1,0 +1,169 @@
+/**
+ * memfix in a CI pipeline (issue 20): GitLab Code Quality reports whose fingerprints survive a
+ * moved line; verify's progress as a CI log shows it (one line per step, folded per tree in GitHub
+ * Actions and GitLab CI, always a summary line); check's stale series a warning unless
+ * --stale=error.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HEADER, IDS, SAMPLE, copyTree, gitInit, memfix, show, tempRoot } from './e2e-helpers.ts';
+import { renderCodeQuality, type CodeQualityIssue } from '../src/render/codequality.ts';
+import { progressSink, summaryLine } from '../src/render/progress.ts';
+import { verifyReport } from '../src/commands/verify.ts';
+import type { TreeVerdict } from '../src/verify/run.ts';
+
+const tmp = tempRoot('memfix-ci-');
+after(() => tmp.cleanup());
+
+const SEVERITIES = ['info', 'minor', 'major', 'critical', 'blocker'];
+
+/** The shape GitLab reads: an array of issues, each with these fields and types; fingerprints unique. */
+function assertCodeQuality(text: string, what: string): CodeQualityIssue[] {
+  const issues = JSON.parse(text) as CodeQualityIssue[];
+  assert.ok(Array.isArray(issues), `${what}: an array`);
+  for (const i of issues) {
+    assert.deepEqual(Object.keys(i).sort(), ['check_name', 'description', 'fingerprint', 'location', 'severity'], what);
+    assert.equal(typeof i.description, 'string');
+    assert.ok(i.description.length > 0);
+    assert.match(i.check_name, /^memfix-(scan|check|verify)\/[a-z0-9-]+$/);
+    assert.match(i.fingerprint, /^[0-9a-f]{32}$/);
+    assert.ok(SEVERITIES.includes(i.severity), i.severity);
+    assert.equal(typeof i.location.path, 'string');
+    assert.doesNotMatch(i.location.path, /^\/|^\.\.?\//, `${what}: a path relative to the repository's top: ${i.location.path}`);
+    assert.ok(Number.isInteger(i.location.lines.begin) && i.location.lines.begin >= 1);
+  }
+  assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length, `${what}: fingerprints are unique`);
+  return issues;
+}
+
+let R = '';
+before(async () => {
+  R = join(tmp.root, 'repo');
+  copyTree(SAMPLE, join(R, 'vendor'));
+  await gitInit(R);
+});
+
+describe('--format codequality', { concurrency: 2, timeout: 300_000 }, () => {
+  test('scan: an issue per needed fix, at its file from the repository top; a moved line keeps its fingerprint', async () => {
+    const r = await memfix(['scan', join(R, 'vendor'), '--format', 'codequality']);
+    assert.equal(r.code, 1, show(r));
+    const issues = assertCodeQuality(r.stdout, 'scan');
+    assert.deepEqual(issues.map((i) => i.check_name.replace('memfix-scan/', '')).sort(), [...IDS].sort(), 'one issue per fix');
+    for (const i of issues) assert.match(i.location.path, /^vendor\/upgrade_2\.0\.x\//);
+    // the same tree with ten lines added at the top of the header: every issue moves, none changes its fingerprint
+    const moved = copyTree(join(R, 'vendor'), join(tmp.root, 'moved', 'vendor'));
+    await gitInit(join(tmp.root, 'moved'));
+    writeFileSync(join(moved, HEADER), '// a comment\n'.repeat(10) + readFileSync(join(moved, HEADER), 'utf8'));
+    const m = await memfix(['scan', moved, '--format', 'codequality']);
+    const after = assertCodeQuality(m.stdout, 'scan, lines moved');
+    assert.deepEqual(after.map((i) => i.fingerprint), issues.map((i) => i.fingerprint), 'the fingerprints stay');
+    const inHeader = issues.filter((i) => i.location.path.endsWith(HEADER));
+    assert.ok(inHeader.length > 0);
+    for (const i of inHeader) assert.equal(after.find((x) => x.fingerprint === i.fingerprint)!.location.lines.begin, i.location.lines.begin + 10, 'the line moved');
+  });
+
+  test('check: a clean series has no issue; to a file beside the text', async () => {
+    const P = join(tmp.root, 'patches-clean');
+    const s = await memfix(['series', join(R, 'vendor'), '-o', P]);
+    assert.equal(s.code, 0, show(s));
+    const out = join(tmp.root, 'cq.json');
+    const c = await memfix(['check', join(R, 'vendor'), '--patches', P, '--format', `codequality:${out}`]);
+    assert.equal(c.code, 0, show(c));
+    assert.deepEqual(assertCodeQuality(readFileSync(out, 'utf8'), 'check'), []);
+    assert.match(c.stdout, /^patches:/m, 'the text still goes to stdout');
+  });
+
+  test('verify: a failing scenario is an issue at DIR (no file of its own); fingerprints unique even for findings alike', () => {
+    const scenarios = [
+      { name: 'read-clear-piece', fix: 'copy-on-read', sanitizers: ['asan' as const], description: 'x' },
+      { name: 'stale-hash', fix: 'storage-generation', sanitizers: ['asan' as const], description: 'y' },
+    ];
+    const v: TreeVerdict = { scenarios, results: [{ name: 'read-clear-piece', pass: false, summary: 'heap-use-after-free' }, { name: 'stale-hash', pass: false, summary: 'line 12' }] };
+    const r = verifyReport('tree', [{ title: 'result', verdict: v }]);
+    r.prefix = 'upgrade_2.0.x/';
+    const issues = assertCodeQuality(JSON.stringify(renderCodeQuality(r)), 'verify');
+    assert.deepEqual(issues.map((i) => [i.check_name, i.location.path, i.location.lines.begin]), [
+      ['memfix-verify/copy-on-read', 'upgrade_2.0.x', 1],
+      ['memfix-verify/storage-generation', 'upgrade_2.0.x', 1],
+    ]);
+    // two problems alike but for their line: two issues, two fingerprints
+    r.problems.push({ file: 'a.hpp', line: 3, message: 'cannot parse' }, { file: 'a.hpp', line: 9, message: 'cannot parse' });
+    assertCodeQuality(JSON.stringify(renderCodeQuality(r)), 'verify with problems');
+  });
+});
+
+describe('verify progress', () => {
+  const verdict = (pass: boolean[]): TreeVerdict => ({
+    scenarios: pass.map((_, i) => ({ name: `s${i}`, fix: 'all', sanitizers: ['asan' as const], description: '' })),
+    results: pass.map((p, i) => ({ name: `s${i}`, pass: p, summary: p ? 'pass' : 'boom' })),
+  });
+  /** A run as verify --compare tells it: two builds, their scenarios, then the end. */
+  function drive(ci: 'github' | 'gitlab' | null, tty = false): string[] {
+    let out = '';
+    const sink = progressSink({ write: (s) => { out += s; }, tty, ci, width: 60, now: () => 1700000000 });
+    sink.step({ kind: 'build', label: 'before', sanitizer: 'ASan+UBSan' });
+    sink.step({ kind: 'scenario', label: 'before', name: 'read-clear-piece', pass: false, summary: 'heap-use-after-free' });
+    sink.step({ kind: 'scenario', label: 'before', name: 'stale-hash', pass: true, summary: 'pass' });
+    sink.step({ kind: 'build', label: 'before', sanitizer: 'TSan' });
+    sink.step({ kind: 'scenario', label: 'before', name: 'stress (tsan)', pass: true, summary: 'pass' });
+    sink.step({ kind: 'build', label: 'after', sanitizer: 'ASan+UBSan' });
+    for (const n of ['a-very-long-scenario-name-one', 'a-very-long-scenario-name-two', 'a-very-long-scenario-name-three']) sink.step({ kind: 'scenario', label: 'after', name: n, pass: false, summary: 'x' });
+    sink.mutant({ fix: 'copy-on-read', id: 'no-copy', killed: true, by: 'read-clear-piece' }, 1, 2);
+    sink.mutant({ fix: 'copy-on-read', id: 'no-lock', killed: false }, 2, 2);
+    sink.end();
+    return out.split('\n').slice(0, -1);
+  }
+
+  test('not a terminal, no CI: one line per build, per scenario group, per mutant (n of m); within the width', () => {
+    const lines = drive(null);
+    assert.deepEqual(lines.filter((l) => !l.startsWith('    ')), [
+      '[before] building with ASan+UBSan ...',
+      '[before] ASan+UBSan scenarios: 1 of 2 pass; FAIL:',
+      '[before] building with TSan ...',
+      '[before] TSan scenarios: 1 of 1 pass',
+      '[after] building with ASan+UBSan ...',
+      '[after] ASan+UBSan scenarios: 0 of 3 pass; FAIL:',
+      '[mutants] 1 of 2: killed copy-on-read/no-copy by',
+      '[mutants] 2 of 2: SURVIVED copy-on-read/no-lock',
+    ]);
+    for (const l of lines) assert.ok(l.length <= 60, `over 60 columns: ${l}`);
+    assert.ok(lines.some((l) => /^ {4}.*a-very-long-scenario-name-three$/.test(l)), 'the failing list wraps onto indented lines');
+  });
+
+  test('GitHub Actions: each tree folded in ::group:: ... ::endgroup::', () => {
+    const lines = drive('github');
+    const groups = lines.filter((l) => l.startsWith('::'));
+    assert.deepEqual(groups, ['::group::before', '::endgroup::', '::group::after', '::endgroup::', '::group::mutants', '::endgroup::']);
+    assert.ok(lines.indexOf('[before] TSan scenarios: 1 of 1 pass') < lines.indexOf('::endgroup::'), 'the TSan build stays in its tree\'s group');
+  });
+
+  test('GitLab CI: section_start / section_end markers, collapsed, with matching names', () => {
+    const lines = drive('gitlab');
+    const starts = lines.filter((l) => l.includes('section_start:'));
+    const ends = lines.filter((l) => l.includes('section_end:'));
+    assert.equal(starts.length, 3);
+    assert.equal(ends.length, 3);
+    // eslint-disable-next-line no-control-regex
+    const re = /^\x1b\[0Ksection_(start|end):(\d+):([A-Za-z0-9_.-]+)(\[collapsed=true\])?\r\x1b\[0K(.*)$/;
+    const names = [...starts, ...ends].map((l) => { const m = re.exec(l); assert.ok(m, JSON.stringify(l)); return m[3]; });
+    assert.deepEqual(names.slice(0, 3), names.slice(3));
+    assert.equal(new Set(names.slice(0, 3)).size, 3, 'a name per section');
+    assert.match(starts[0]!, /\[collapsed=true\]\r\x1b\[0Kbefore$/);
+  });
+
+  test('on a terminal: each scenario as it ends, no folding', () => {
+    const lines = drive(null, true);
+    assert.ok(lines.includes('[before] FAIL read-clear-piece: heap-use-after-free'), lines.join('\n'));
+    assert.ok(lines.includes('[before] pass stale-hash'));
+    assert.ok(!lines.some((l) => l.startsWith('::')));
+  });
+
+  test('the summary line: the verdict column first, then the others, the mutants\' score', () => {
+    const r = verifyReport('tree', [{ title: 'before', verdict: verdict([false, true]) }, { title: 'after', verdict: verdict([true, true]) }]);
+    assert.equal(summaryLine(r), 'memfix verify: ok: after: 2 of 2 scenarios pass; before: 1 of 2 scenarios pass');
+    const m = { ...verifyReport('tree', [{ title: 'fixed', verdict: verdict([true]) }]), mutants: { killed: 1, results: [] as never[] }, exitCode: 1 };
+    assert.equal(summaryLine(m), 'memfix verify: FAILED: fixed: 1 of 1 scenarios pass; mutants killed 1 of 0');
+  });
+});
