@@ -40,6 +40,7 @@ program.command('series').argument('[dir]', 'tree to fix', '.').description('wri
 
 program.command('check').argument('[dir]', 'tree the series is for', '.').description('CI: does the series still apply, is it stale, do the codemods still find their targets')
   .requiredOption('--patches <out>', 'folder holding the series')
+  .addOption(new Option('--stale <level>', 'a stale series (memfix would write it differently today, though it applies): a warning (exit 0) or an error (exit 1)').choices(['warning', 'error']).default('warning'))
   .addOption(formatOption('text, json, sarif, github, junit or codequality'))
   .action(async (dir: string, o) => (await import('./commands/index.ts')).check(dir, o));
 

@@ -156,7 +156,7 @@ describe('e2e', { concurrency: 3 }, () => {
       assert.match(patchLine(r.stdout, '0001-free-disk-buffer.patch'), /^\s+applies\s/, 'the first patch does not touch that line');
     });
 
-    test('tree changed so the regenerated patches differ but still apply: exit 1, stale', async () => {
+    test('tree changed so the regenerated patches differ but still apply: stale, a warning (exit 0); with --stale=error exit 1', async () => {
       const D = copyTree(SAMPLE, join(tmp.root, 'check-stale'));
       const file = join(D, HEADER);
       writeFileSync(file, '// local note: vendored copy\n' + readFileSync(file, 'utf8'));
@@ -165,7 +165,13 @@ describe('e2e', { concurrency: 3 }, () => {
       const stale = r.stdout.split('\n').find((l) => l.startsWith('series: ')) ?? '';
       assert.match(stale, /stale/, show(r));
       for (const name of PATCHES) assert.ok(stale.includes(name), `${name} is stale (its diff changed)\n${show(r)}`);
-      assert.equal(r.code, 1, show(r));
+      assert.match(stale, /a warning/, show(r));
+      assert.equal(r.code, 0, show(r));
+      const strict = await memfix(['check', D, '--patches', P, '--stale=error', '--format', 'json']);
+      assert.equal(strict.code, 1, show(strict));
+      assert.equal(JSON.parse(strict.stdout).staleIs, 'error');
+      const bad = await memfix(['check', D, '--patches', P, '--stale=maybe']);
+      assert.equal(bad.code, 2, show(bad));
     });
 
     test('missing patches folder: exit 2, one line, no stack trace', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * memfix check: the CI job. Applies a series in order to an in-memory copy of DIR, then re-runs
  * the codemods: is the series stale (a regenerated patch differs), do the codemods still find
- * their targets? Exit 0 only when every patch applies (or is already in) and none is stale.
+ * their targets? Exit 0 when every patch applies (or is already in); a stale series is a warning
+ * (exit 0) unless --stale=error.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -93,8 +94,10 @@ function loadPatchFiles(p: ParsedPatch, root: string, prefix: string, tree: Tree
   return null;
 }
 
-export async function check(dir: string, o: { patches: string; format?: string[] }): Promise<void> {
+export async function check(dir: string, o: { patches: string; format?: string[]; stale?: string }): Promise<void> {
   const targets = parseFormats(o.format, FORMATS, 'check');
+  const staleLevel = o.stale ?? 'warning';
+  if (staleLevel !== 'warning' && staleLevel !== 'error') throw new MemfixError(`--stale must be warning or error, got "${staleLevel}"`);
   const { order, texts } = readPatches(o.patches);
   const root = resolve(dir);
   const wt = workTree(root);
@@ -147,6 +150,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     ...base(dir, prefix),
     command: 'check',
     patches: o.patches,
+    staleIs: staleLevel,
     rules: regenerated.mods.map((m) => ruleOf(m.meta)),
     results,
     missingFromSeries: [...fresh.keys()].map((k) => k.replace(/\.patch$/, '')).filter((slug) => !inSeries.has(slug)),
@@ -154,7 +158,9 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   };
   report.problems.push(...regenerated.problems);
   const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
-  const failed = results.some((r) => r.status === 'fails' || r.stale) || report.missingFromSeries.length > 0;
+  // a stale series (one memfix would write differently today) still applies: a warning, unless --stale=error
+  const stale = results.some((r) => r.stale) || report.missingFromSeries.length > 0;
+  const failed = results.some((r) => r.status === 'fails') || (stale && staleLevel === 'error');
   report.exitCode = report.problems.length || refused.size ? 2 : failed || drifted ? 1 : 0;
   emit(report, targets, wt?.top ?? root);
   process.exitCode = report.exitCode;

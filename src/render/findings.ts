@@ -61,11 +61,11 @@ export function findings(r: Report): Finding[] {
       const where = p.file ? [{ file: p.file, line: p.line ?? 1 }] : [];
       if (p.status === 'refused') out.push({ rule: 'memfix', level: 'error', message: `${p.name} is refused (line ${p.patchLine}): ${refusedText(p)}; memfix did not apply it.`, locations: [], key: `refused ${p.name}` });
       else if (p.status === 'fails') out.push({ rule: p.fix ?? 'memfix', level: 'error', message: `${p.name} does not apply: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}.`, locations: where, key: `fails ${p.name} ${p.file} ${(p.reason ?? '').replace(/\d+/g, '#')}` });
-      else if (p.stale) out.push({ rule: p.fix ?? 'memfix', level: 'warning', message: `${p.name} is stale: the codemods now produce a different change for this fix; run memfix series again.`, locations: where, key: `stale ${p.name}` });
+      else if (p.stale) out.push({ rule: p.fix ?? 'memfix', level: r.staleIs === 'error' ? 'error' : 'warning', message: `${p.name} is stale: the codemods now produce a different change for this fix; run memfix series again.`, locations: where, key: `stale ${p.name}` });
     }
     for (const id of r.missingFromSeries) {
       const f = r.fixes.find((x) => x.fix === id && x.status === 'apply');
-      out.push({ rule: id, level: 'warning', message: `the series lacks ${id} (${titleOf(id)}), which the codemods now find needed; run memfix series again.`, locations: (f?.locations ?? []).map((l) => fromTop(r.prefix, l)), key: `missing from the series ${id}` });
+      out.push({ rule: id, level: r.staleIs === 'error' ? 'error' : 'warning', message: `the series lacks ${id} (${titleOf(id)}), which the codemods now find needed; run memfix series again.`, locations: (f?.locations ?? []).map((l) => fromTop(r.prefix, l)), key: `missing from the series ${id}` });
     }
   }
   for (const f of r.fixes) {

@@ -85,6 +85,8 @@ export interface CheckReport extends ReportBase {
   command: 'check';
   /** --patches as given */
   patches: string;
+  /** --stale: a stale series is a warning (exit 0) or an error (exit 1) */
+  staleIs: 'warning' | 'error';
   rules: FixRule[];
   results: PatchCheckReport[];
   /** fixes the codemods now produce that the series lacks */

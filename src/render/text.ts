@@ -60,7 +60,8 @@ function checkText(r: CheckReport): string[] {
   const stuck = r.fixes.filter((f) => f.status === 'drift' || f.status === 'blocked');
   out.push(stuck.length ? `  ${pc.red('the codemods cannot handle')} ${stuck.map((f) => f.fix).join(', ')}` : '  the codemods find every target');
   const stale = [...r.results.filter((p) => p.stale).map((p) => p.name), ...r.missingFromSeries.map((f) => `(new) ${f}`)];
-  out.push(stale.length ? `series: ${pc.red('stale')}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)` : 'series: up to date');
+  const word = r.staleIs === 'error' ? pc.red('stale') : pc.yellow('stale (a warning)');
+  out.push(stale.length ? `series: ${word}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)` : 'series: up to date');
   return out;
 }
 
