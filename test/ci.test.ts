@@ -167,3 +167,42 @@ describe('verify progress', () => {
     assert.equal(summaryLine(m), 'memfix verify: FAILED: fixed: 1 of 1 scenarios pass; mutants killed 1 of 0');
   });
 });
+
+describe('output that fits', { concurrency: 2, timeout: 300_000 }, () => {
+  const visible = (l: string) => l.replace(/\x1b\[[0-9;]*m/g, '');
+  const assertFits = (text: string, width: number, what: string) => {
+    for (const l of text.split('\n')) assert.ok(visible(l).length <= width, `${what}: over ${width} columns: ${l}`);
+  };
+
+  for (const [columns, width] of [[undefined, 100], ['60', 60], ['132', 132]] as const) {
+    test(`scan, check and apply --dry-run fit ${width} columns (COLUMNS=${columns ?? 'unset'}, not a terminal); paths under a group header are relative to it; JSON keeps them whole`, async () => {
+      const env: Record<string, string> = columns ? { COLUMNS: columns } : {};
+      const D = join(R, 'vendor');
+      const s = await memfix(['scan', D], { env });
+      assert.equal(s.code, 1, show(s));
+      assertFits(s.stdout, width, 'scan');
+      const lines = s.stdout.split('\n');
+      const header = lines.findIndex((l) => /^\S.*:$/.test(l));
+      const group = lines[header]!.slice(0, -1);
+      assert.equal(group, 'upgrade_2.0.x/libtorrent-go');
+      assert.ok(!s.stdout.includes(`${group}/`), `paths under "${group}:" are relative to it\n${s.stdout}`);
+      assert.match(s.stdout, /\bmemory_disk_io\.hpp:\d+/);
+      assert.ok(lines.some((l) => /^ {6,}\S/.test(l)), 'long lists wrap onto indented lines');
+      const j = await memfix(['scan', D, '--format', 'json'], { env });
+      const fixes = JSON.parse(j.stdout).fixes as { locations: { file: string }[] }[];
+      assert.ok(fixes.every((f) => f.locations.every((l) => l.file.startsWith(`${group}/`))), 'JSON: paths relative to DIR, whole');
+
+      const P = join(tmp.root, `patches-fit-${width}`);
+      assert.equal((await memfix(['series', D, '-o', P])).code, 0);
+      const moved = copyTree(join(R, 'vendor'), join(tmp.root, `fit-${width}`, 'vendor'));
+      writeFileSync(join(moved, HEADER), '// a note\n' + readFileSync(join(moved, HEADER), 'utf8'));
+      const c = await memfix(['check', moved, '--patches', P], { env });
+      assertFits(c.stdout, width, 'check');
+      assert.match(c.stdout, /^series: stale/m);
+      assert.ok(!c.stdout.includes(`${P}/`), 'patch names under the header naming their folder');
+      const a = await memfix(['apply', D, '--dry-run'], { env });
+      const prose = a.stdout.split('\n').filter((l) => !/^(\x1b\[[0-9;]*m)*([-+ @]|diff |index )/.test(l) || /^ {2}\S/.test(l));
+      assertFits(prose.join('\n'), width, 'apply --dry-run (outside the diffs)');
+    });
+  }
+});

@@ -10,6 +10,8 @@ import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
+import { wrapped } from '../render/text.ts';
+import { lineWidth } from '../render/width.ts';
 import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
@@ -20,13 +22,22 @@ interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
 type Choice = 'apply' | 'skip' | 'whole' | 'all' | 'stop' | 'abort';
 
+function titleLines(title: string, group: string): string[] {
+  const width = lineWidth();
+  const lines = wrapped(title, '  ', width).map((l) => pc.bold(l));
+  if (!group) return lines;
+  if (lines.length === 1 && title.length + 2 + group.length <= width) return [lines[0] + pc.dim(`  ${group}`)];
+  return [...lines, pc.dim(`  ${group}`)];
+}
+
 function stepText(step: Step, whole = false): string {
   const m = step.codemod.meta;
   return [
     '',
-    pc.bold(`${m.id}: ${m.title}`) + (step.group ? pc.dim(`  [${step.group}]`) : ''),
-    `  why:   ${m.why}`,
-    `  files: ${step.changes.map((c) => c.path).join(', ')}`,
+    // the title, and its group beside it when the line has room (else on a line of its own)
+    ...titleLines(`${m.id}: ${m.title}`, step.group ? `[${step.group}]` : ''),
+    ...wrapped(`  why:   ${m.why}`, ' '.repeat(9)),
+    ...wrapped(`  files: ${step.changes.map((c) => c.path).join(', ')}`, ' '.repeat(9)),
     ...step.changes.map((c) => colourDiff(unified(c.path, c.before, c.after, whole ? 1e6 : 3))),
   ].join('\n');
 }
