@@ -72,7 +72,7 @@ describe('--format codequality', { concurrency: 2, timeout: 300_000 }, () => {
     const c = await memfix(['check', join(R, 'vendor'), '--patches', P, '--format', `codequality:${out}`]);
     assert.equal(c.code, 0, show(c));
     assert.deepEqual(assertCodeQuality(readFileSync(out, 'utf8'), 'check'), []);
-    assert.match(c.stdout, /^patches:/m, 'the text still goes to stdout');
+    assert.match(c.stdout, /^patches \(/m, 'the text still goes to stdout');
   });
 
   test('verify: a failing scenario is an issue at DIR (no file of its own); fingerprints unique even for findings alike', () => {
@@ -205,4 +205,26 @@ describe('output that fits', { concurrency: 2, timeout: 300_000 }, () => {
       assertFits(prose.join('\n'), width, 'apply --dry-run (outside the diffs)');
     });
   }
+});
+
+describe('check names where the code is', { timeout: 300_000 }, () => {
+  test('a failing hunk whose code moved: text and GitHub name the line of its first removed line as the file is now', async () => {
+    const P = join(tmp.root, 'patches-where');
+    assert.equal((await memfix(['series', join(R, 'vendor'), '-o', P])).code, 0);
+    const moved = join(copyTree(R, join(tmp.root, 'where')), 'vendor');
+    const text = readFileSync(join(moved, HEADER), 'utf8');
+    const at = text.indexOf('storage_error err;', text.indexOf('void async_read('));
+    // the hunk's context changed, and 38 lines above it moved everything
+    writeFileSync(join(moved, HEADER), '// a note\n'.repeat(38) + text.slice(0, at) + 'storage_error err; // read status' + text.slice(at + 'storage_error err;'.length));
+    const patch = readFileSync(join(P, '0002-copy-on-read.patch'), 'utf8');
+    const firstRemoved = patch.split('\n').find((l) => /^-(?!--)/.test(l))!.slice(1);
+    const lines = readFileSync(join(moved, HEADER), 'utf8').split('\n');
+    const expected = lines.indexOf(firstRemoved, lines.findIndex((l) => l.includes('void async_read('))) + 1;
+    assert.ok(expected > 0);
+    const t = await memfix(['check', moved, '--patches', P]);
+    assert.equal(t.code, 1, show(t));
+    assert.match(t.stdout.replace(/\n {19}/g, ' '), new RegExp(`0002-copy-on-read\\.patch: .*with the code at line ${expected} `), show(t));
+    const g = await memfix(['check', moved, '--patches', P, '--format', 'github']);
+    assert.match(g.stdout, new RegExp(`^::error file=vendor/${HEADER.replace(/\./g, '\\.')},line=${expected},title=memfix check%3A copy-on-read::`, 'm'), g.stdout);
+  });
 });

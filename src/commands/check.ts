@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
-import { applyPatchToTree, parseMbox, readSeriesOrder, revertPatchInTree, unsafePathOf, type ParsedPatch, type Refusal, type Tree } from '../apply.ts';
+import { applyPatchToTree, hunkCodeLine, parseMbox, readSeriesOrder, revertPatchInTree, unsafePathOf, type ParsedPatch, type Refusal, type Tree } from '../apply.ts';
 import { readInTree, readRegularFile } from '../read-safe.ts';
 import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from '../render/report.ts';
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
@@ -22,7 +22,7 @@ export function diffPart(patch: string): string {
 }
 
 export type PatchStatus = 'applies' | 'already-applied' | 'fails' | 'refused';
-export interface PatchCheck { name: string; status: PatchStatus; file?: string; hunk?: number; hunkHeader?: string; reason?: string }
+export interface PatchCheck { name: string; status: PatchStatus; file?: string; hunk?: number; hunkHeader?: string; reason?: string; line?: number }
 
 /**
  * Each patch's status on a tree, in series order. The tree may hold any prefix of the series
@@ -43,7 +43,7 @@ export function statusOnTree(tree: Tree, parsed: ParsedPatch[]): PatchCheck[] {
     state = r.tree;
     const res = r.result;
     out.push(res.status === 'fails'
-      ? { name: p.fileName, status: 'fails', file: res.file, hunk: res.hunk, hunkHeader: res.hunkHeader, reason: res.reason }
+      ? { name: p.fileName, status: 'fails', file: res.file, hunk: res.hunk, hunkHeader: res.hunkHeader, reason: res.reason, ...(res.line ? { line: res.line } : {}) }
       : { name: p.fileName, status: res.status });
   }
   return out;
@@ -135,13 +135,18 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     const file = st.file ?? p.files[0]?.path;
     const hunks = p.files.find((f) => f.path === file)?.hunks ?? [];
     const hunk = hunks[(st.hunk ?? 1) - 1] ?? hunks[0];
+    // a failing hunk's code in the file as it is in DIR (the earlier patches moved it in the series' copy)
+    const original = st.status === 'fails' && st.hunk && hunk && file ? tree.get(file) : undefined;
+    const codeLine = original !== undefined ? hunkCodeLine(original, hunk!, st.line ?? hunk!.oldStart) : null;
+    if (codeLine && st.reason) st.reason = st.reason.replace(/with the code at line \d+/, `with the code at line ${codeLine}`);
     return {
       name,
       fix: known.has(slug) ? slug : null,
       status: st.status,
       ...(file ? { file } : {}),
       ...(st.status === 'fails' ? { hunk: st.hunk, hunkHeader: st.hunkHeader, reason: st.reason } : {}),
-      ...(hunk ? { line: Math.max(1, hunk.oldStart) } : {}),
+      // the line where the failing hunk's code is now, else where its header says
+      ...(codeLine ? { line: codeLine } : hunk ? { line: Math.max(1, hunk.oldStart) } : {}),
       stale,
     };
   });
