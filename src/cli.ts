@@ -16,7 +16,8 @@ const formatOption = (formats: string) => new Option('--format <format[:file]>',
   .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 
 program.command('list').description('the codemods: what each fixes, their targets and dependencies')
-  .action(async () => (await import('./commands/list.ts')).list());
+  .option('--format <format>', 'text or json (each codemod\'s metadata, in series order)', 'text')
+  .action(async (o: { format?: string }) => (await import('./commands/list.ts')).list(o));
 
 program.command('scan').argument('[dir]', 'tree to scan', '.').description('each fix\'s outcome on DIR: apply, applied, drift or missing (exit 1 when a fix is needed or drifted)')
   .addOption(fixOption())

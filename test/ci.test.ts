@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { HEADER, IDS, SAMPLE, copyTree, gitInit, memfix, show, tempRoot } from './e2e-helpers.ts';
 import { renderCodeQuality, type CodeQualityIssue } from '../src/render/codequality.ts';
 import { progressSink, summaryLine } from '../src/render/progress.ts';
+import { askKey, interpretKey } from '../src/prompt.ts';
+import { loadCodemodInfo } from '../src/registry.ts';
 import { verifyReport } from '../src/commands/verify.ts';
 import type { TreeVerdict } from '../src/verify/run.ts';
 
@@ -226,5 +228,62 @@ describe('check names where the code is', { timeout: 300_000 }, () => {
     assert.match(t.stdout.replace(/\n {19}/g, ' '), new RegExp(`0002-copy-on-read\\.patch: .*with the code at line ${expected} `), show(t));
     const g = await memfix(['check', moved, '--patches', P, '--format', 'github']);
     assert.match(g.stdout, new RegExp(`^::error file=vendor/${HEADER.replace(/\./g, '\\.')},line=${expected},title=memfix check%3A copy-on-read::`, 'm'), g.stdout);
+  });
+});
+
+describe('the apply prompt\'s keys', () => {
+  const keys = ['y', 'n', 'd', 'a', 's', 'q'];
+  test('a key is a choice at once (either case, Enter after it ignored); Enter alone, other keys and escape sequences are nothing; ? is help; Ctrl-C and Ctrl-D interrupt', () => {
+    assert.deepEqual(interpretKey('y', keys), { kind: 'choice', key: 'y' });
+    assert.deepEqual(interpretKey('N', keys), { kind: 'choice', key: 'n' });
+    assert.deepEqual(interpretKey('n\r', keys), { kind: 'choice', key: 'n' });
+    for (const nothing of ['\r', '\n', '\r\n', 'x', '\x1b[A', 'yn', ' ']) assert.deepEqual(interpretKey(nothing, keys), { kind: 'other' }, JSON.stringify(nothing));
+    assert.deepEqual(interpretKey('?', keys), { kind: 'help' });
+    assert.deepEqual(interpretKey('\x03', keys), { kind: 'interrupt' });
+    assert.deepEqual(interpretKey('\x04', keys), { kind: 'interrupt' });
+  });
+
+  test('askKey on a fake terminal: raw mode while asking, Enter alone re-asks, the key resolves; Ctrl-C rejects as an ExitPromptError', async () => {
+    const { PassThrough } = await import('node:stream');
+    const input = Object.assign(new PassThrough(), { isTTY: true, modes: [] as boolean[], setRawMode(this: { modes: boolean[] }, r: boolean) { this.modes.push(r); } });
+    let shown = '';
+    const output = { write: (s: string) => { shown += s; } };
+    const p = askKey({ message: 'Apply x?', choices: keys.map((k) => ({ key: k, name: k, value: k })), input, output });
+    input.write('\r');
+    await new Promise((r) => setImmediate(r));
+    input.write('a');
+    assert.equal(await p, 'a');
+    assert.deepEqual(input.modes, [true, false]);
+    assert.match(shown, /^Apply x\? \[y,n,d,a,s,q,\?\] \n\(press one key: y, n, d, a, s, q; \? for help\)\nApply x\? \[y,n,d,a,s,q,\?\] a\n$/);
+    const q = askKey({ message: 'Apply x?', choices: keys.map((k) => ({ key: k, name: k, value: k })), input, output });
+    input.write('\x03');
+    await assert.rejects(q, (e: Error) => e.name === 'ExitPromptError');
+  });
+});
+
+describe('smaller points', { concurrency: 2, timeout: 300_000 }, () => {
+  test('list --format json: every codemod\'s metadata in series order; a format list does not give is exit 2', async () => {
+    const r = await memfix(['list', '--format', 'json']);
+    assert.equal(r.code, 0, show(r));
+    const j = JSON.parse(r.stdout) as { command: string; format: number; codemods: { id: string; title: string; dependsOn: string[]; targets: string[] }[] };
+    assert.equal(j.command, 'list');
+    assert.equal(j.format, 1);
+    assert.deepEqual(j.codemods.map((c) => c.id), [...IDS]);
+    for (const c of j.codemods) assert.ok(c.title && Array.isArray(c.dependsOn) && c.targets.length, c.id);
+    const bad = await memfix(['list', '--format', 'sarif']);
+    assert.equal(bad.code, 2, show(bad));
+    assert.match(bad.stderr, /^memfix: --format sarif: list gives text, json$/m);
+  });
+
+  test('scan --fix of a fix whose dependencies are not selected: they are added, said so, and scanned', async () => {
+    const withDeps = loadCodemodInfo().filter((c) => c.meta.dependsOn.length);
+    assert.ok(withDeps.length > 0, 'a codemod with dependencies');
+    for (const c of withDeps) {
+      const r = await memfix(['scan', join(R, 'vendor'), '--fix', c.meta.id]);
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stderr, new RegExp(`^memfix: --fix ${c.meta.id} needs .*${c.meta.dependsOn[0]}.*: (it is|they are) included$`, 'm'), show(r));
+      assert.doesNotMatch(r.stderr + r.stdout, /no readable memory_disk_io header/);
+      for (const id of [c.meta.id, ...c.meta.dependsOn]) assert.match(r.stdout, new RegExp(`^\\s+apply\\s+${id}\\s`, 'm'), show(r));
+    }
   });
 });

@@ -13,7 +13,7 @@ import { isStuck, stepLine } from '../report.ts';
 import { wrapped } from '../render/text.ts';
 import { lineWidth } from '../render/width.ts';
 import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
-import { dependencyNote, withDependencies } from '../select.ts';
+import { dependencyNote, dependentsOf, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
@@ -75,7 +75,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
 
 async function applyLocked(dir: string, o: Options, fix: string[] | undefined, interactive: boolean): Promise<void> {
   // the prompt library is loaded only when there is a question to ask
-  const ask = interactive ? (await import('@inquirer/prompts')).expand : undefined;
+  const ask = interactive ? (await import('../prompt.ts')).askKey : undefined;
   let mode: 'ask' | 'all' | 'stop' = interactive ? 'ask' : 'all';
   let aborted = false;
   const decide = async (step: Step): Promise<boolean> => {
@@ -86,7 +86,6 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
     for (;;) {
       const choice = await ask!<Choice>({
         message: `Apply ${step.codemod.meta.id}?`,
-        default: 'y',
         choices: [
           { key: 'y', name: 'apply this fix', value: 'apply' },
           { key: 'n', name: 'skip it (and the fixes that need it)', value: 'skip' },
@@ -99,7 +98,12 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
       if (choice === 'whole') { page(stepText(step, true)); continue; }
       if (choice === 'apply') return true;
       if (choice === 'all') { mode = 'all'; return true; }
-      if (choice === 'skip') return false;
+      if (choice === 'skip') {
+        // say at once what skipping it blocks, not only in the summary
+        const blocked = dependentsOf(step.codemod.meta.id).filter((d) => !fix || fix.includes(d));
+        if (blocked.length) out(pc.magenta(`skipped ${step.codemod.meta.id}: ${blocked.join(', ')} ${blocked.length === 1 ? 'needs' : 'need'} it and ${blocked.length === 1 ? 'is' : 'are'} blocked`));
+        return false;
+      }
       if (choice === 'stop') { mode = 'stop'; return false; }
       aborted = true;
       mode = 'stop';
