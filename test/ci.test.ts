@@ -287,3 +287,82 @@ describe('smaller points', { concurrency: 2, timeout: 300_000 }, () => {
     }
   });
 });
+
+describe('the maintainer\'s own patches in the series', { timeout: 300_000 }, () => {
+  const MBOX = [
+    'From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001',
+    'From: Maintainer <m@example.com>',
+    'Date: Thu, 1 Jan 2026 00:00:00 +0000',
+    'Subject: [PATCH] notes: say why we vendor',
+    '',
+    '---',
+    ' vendor/NOTES.txt | 1 +',
+    ' 1 file changed, 1 insertion(+)',
+    '',
+    'diff --git a/vendor/NOTES.txt b/vendor/NOTES.txt',
+    'new file mode 100644',
+    'index 0000000..1111111',
+    '--- /dev/null',
+    '+++ b/vendor/NOTES.txt',
+    '@@ -0,0 +1 @@',
+    '+vendored on purpose',
+    '-- ',
+    '2.39.0',
+    '',
+  ].join('\n');
+
+  test('a git format-patch mail and a plain quilt diff listed in series: checked on top of memfix\'s, the maintainer\'s, never stale; series -o again keeps them and their place', async () => {
+    const repo = copyTree(R, join(tmp.root, 'maint'));
+    const D = join(repo, 'vendor');
+    const P = join(tmp.root, 'patches-maint');
+    assert.equal((await memfix(['series', D, '-o', P])).code, 0);
+    const [l1, l2, l3] = readFileSync(join(D, HEADER), 'utf8').split('\n');
+    // a quilt diff (-p1 paths from the top, Index: header) adding a line after the header's first
+    const quilt = [`Index: maint/vendor/${HEADER}`, '='.repeat(67), `--- maint.orig/vendor/${HEADER}`, `+++ maint/vendor/${HEADER}`, '@@ -1,3 +1,4 @@', ` ${l1}`, '+// carried by the maintainer', ` ${l2}`, ` ${l3}`, ''].join('\n');
+    writeFileSync(join(P, 'local-note.diff'), quilt);
+    writeFileSync(join(P, '0099-notes.patch'), MBOX);
+    const ours = readFileSync(join(P, 'series'), 'utf8').trim().split('\n');
+    // the mail after the second of memfix's patches, the quilt diff last
+    const listed = [...ours.slice(0, 2), '0099-notes.patch', ...ours.slice(2), 'local-note.diff'];
+    writeFileSync(join(P, 'series'), listed.map((n) => n + '\n').join(''));
+
+    const c = await memfix(['check', D, '--patches', P, '--format', 'json']);
+    assert.equal(c.code, 0, show(c));
+    const j = JSON.parse(c.stdout) as { results: { name: string; status: string; stale: boolean; maintainer?: boolean; fix: string | null }[] };
+    assert.deepEqual(j.results.map((x) => x.name), listed);
+    for (const x of j.results) {
+      assert.equal(x.status, 'applies', `${x.name} applies`);
+      assert.equal(x.stale, false, `${x.name} is not stale`);
+      assert.equal(x.maintainer === true, ['0099-notes.patch', 'local-note.diff'].includes(x.name), `${x.name}: the maintainer's?`);
+    }
+    const t = await memfix(['check', D, '--patches', P]);
+    assert.match(t.stdout, /local-note\.diff \(yours/);
+    assert.match(t.stdout, /^series: up to date$/m, t.stdout);
+
+    const mailBytes = readFileSync(join(P, '0099-notes.patch'));
+    const diffBytes = readFileSync(join(P, 'local-note.diff'));
+    const again = await memfix(['series', D, '-o', P]);
+    assert.equal(again.code, 0, show(again));
+    assert.match(again.stdout, /kept your patches in the series: 0099-notes\.patch, local-note\.diff/);
+    assert.ok(readFileSync(join(P, '0099-notes.patch')).equals(mailBytes), 'the mail kept byte for byte');
+    assert.ok(readFileSync(join(P, 'local-note.diff')).equals(diffBytes), 'the quilt diff kept byte for byte');
+    assert.deepEqual(readFileSync(join(P, 'series'), 'utf8').trim().split('\n'), listed, 'their place in series kept');
+    const c2 = await memfix(['check', D, '--patches', P]);
+    assert.equal(c2.code, 0, show(c2));
+
+    // a series edited otherwise (memfix's own patches reordered) is still refused
+    writeFileSync(join(P, 'series'), [listed[1], listed[0], ...listed.slice(2)].map((n) => n + '\n').join(''));
+    const refused = await memfix(['series', D, '-o', P]);
+    assert.equal(refused.code, 2, show(refused));
+  });
+
+  test('a file that is neither a mail nor a diff: exit 2, one line naming it', async () => {
+    const P = join(tmp.root, 'patches-junk');
+    assert.equal((await memfix(['series', join(R, 'vendor'), '-o', P])).code, 0);
+    writeFileSync(join(P, 'junk.diff'), 'just some words\n');
+    writeFileSync(join(P, 'series'), readFileSync(join(P, 'series'), 'utf8') + 'junk.diff\n');
+    const r = await memfix(['check', join(R, 'vendor'), '--patches', P]);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /^memfix: .*junk\.diff: not a patch/m, show(r));
+  });
+});

@@ -7,7 +7,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
-import { applyPatchToTree, hunkCodeLine, parseMbox, readSeriesOrder, revertPatchInTree, unsafePathOf, type ParsedPatch, type Refusal, type Tree } from '../apply.ts';
+import { parsePatchFile } from '../plain-diff.ts';
+import { MANIFEST } from '../series-folder.ts';
+import { applyPatchToTree, hunkCodeLine, readSeriesOrder, revertPatchInTree, unsafePathOf, type ParsedPatch, type Refusal, type Tree } from '../apply.ts';
 import { readInTree, readRegularFile } from '../read-safe.ts';
 import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from '../render/report.ts';
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
@@ -54,12 +56,13 @@ export function statusOnTree(tree: Tree, parsed: ParsedPatch[]): PatchCheck[] {
  * patch or `series` file that is a symbolic link, a FIFO, a device, a folder or over the size
  * limit is bad input (exit 2, the file named) before anything else is read.
  */
-function readPatches(patches: string): { order: string[]; texts: Map<string, string> } {
+function readPatches(patches: string): { order: string[]; texts: Map<string, string>; ownNames: Set<string> | null } {
   const pdir = resolve(patches);
   let isDir = false;
   try { isDir = statSync(pdir).isDirectory(); } catch { /* reported below */ }
   if (!isDir) throw new MemfixError('no such patch folder', patches);
-  const names = readdirSync(pdir).filter((f) => OURS.test(f) && f !== 'series');
+  // the series may list patches of the maintainer's own, named as they like
+  const names = readdirSync(pdir).filter((f) => f !== 'series' && f !== MANIFEST && !f.startsWith('.'));
   const seriesText = readRegularFile(join(pdir, 'series'), join(patches, 'series'))?.toString('utf8') ?? null;
   const order = readSeriesOrder(seriesText, names);
   if (!order.length) throw new MemfixError('no patches in the folder', patches);
@@ -69,7 +72,19 @@ function readPatches(patches: string): { order: string[]; texts: Map<string, str
     if (!bytes) throw new MemfixError('no such file (removed while memfix read the folder?)', join(patches, n));
     texts.set(n, bytes.toString('utf8'));
   }
-  return { order, texts };
+  return { order, texts, ownNames: manifestNames(pdir, patches) };
+}
+
+/** The files `memfix series` says it wrote (its manifest), or null without one; a manifest that cannot be read says nothing. */
+function manifestNames(pdir: string, patches: string): Set<string> | null {
+  const bytes = readRegularFile(join(pdir, MANIFEST), join(patches, MANIFEST));
+  if (!bytes) return null;
+  try {
+    const m = JSON.parse(bytes.toString('utf8')) as { files?: unknown };
+    return m && typeof m.files === 'object' && m.files !== null ? new Set(Object.keys(m.files)) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -98,11 +113,11 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   const targets = parseFormats(o.format, FORMATS, 'check');
   const staleLevel = o.stale ?? 'warning';
   if (staleLevel !== 'warning' && staleLevel !== 'error') throw new MemfixError(`--stale must be warning or error, got "${staleLevel}"`);
-  const { order, texts } = readPatches(o.patches);
+  const { order, texts, ownNames } = readPatches(o.patches);
   const root = resolve(dir);
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
-  const parsed = order.map((n) => parseMbox(join(o.patches, n), texts.get(n)!));
+  const parsed = order.map((n) => parsePatchFile(join(o.patches, n), texts.get(n)!));
 
   // an in-memory copy of the files the series touches, read from DIR (paths are from the
   // repository top); a patch that names a path outside DIR is refused and not applied
@@ -123,14 +138,18 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   const known = new Set(regenerated.mods.map((m) => m.meta.id));
   const slugOf = (name: string) => name.replace(/^\d{4}-/, '').replace(/\.patch$/, '');
 
+  // memfix's own patches are those its manifest lists (without one: those named after a codemod);
+  // the others are the maintainer's: checked on top of memfix's, never called stale
+  const isOwn = (name: string) => (ownNames ? ownNames.has(name) : OURS.test(name) && known.has(slugOf(name)));
   const results: PatchCheckReport[] = order.map((name, i) => {
     const st = statuses[i]!;
     const p = parsed[i]!;
     const slug = slugOf(name);
+    const mine = !isOwn(name);
     const no = refused.get(p.fileName);
-    if (no) return { name, fix: known.has(slug) ? slug : null, status: 'refused', file: no.file, patchLine: no.line, reason: no.reason, stale: false };
+    if (no) return { name, fix: !mine && known.has(slug) ? slug : null, status: 'refused', file: no.file, patchLine: no.line, reason: no.reason, stale: false, ...(mine ? { maintainer: true } : {}) };
     const now = fresh.get(`${slug}.patch`);
-    const stale = st.status !== 'already-applied' && (now === undefined || diffPart(now) !== diffPart(texts.get(name)!));
+    const stale = !mine && st.status !== 'already-applied' && (now === undefined || diffPart(now) !== diffPart(texts.get(name)!));
     // where the patch is about: the failing hunk, else its first hunk
     const file = st.file ?? p.files[0]?.path;
     const hunks = p.files.find((f) => f.path === file)?.hunks ?? [];
@@ -141,7 +160,8 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     if (codeLine && st.reason) st.reason = st.reason.replace(/with the code at line \d+/, `with the code at line ${codeLine}`);
     return {
       name,
-      fix: known.has(slug) ? slug : null,
+      fix: !mine && known.has(slug) ? slug : null,
+      ...(mine ? { maintainer: true } : {}),
       status: st.status,
       ...(file ? { file } : {}),
       ...(st.status === 'fails' ? { hunk: st.hunk, hunkHeader: st.hunkHeader, reason: st.reason } : {}),
@@ -150,7 +170,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
       stale,
     };
   });
-  const inSeries = new Set(order.map(slugOf));
+  const inSeries = new Set(order.filter(isOwn).map(slugOf));
   const report: CheckReport = {
     ...base(dir, prefix),
     command: 'check',

@@ -65,6 +65,8 @@ export interface PatchCheckReport {
   name: string;
   /** the fix it carries (its slug), when memfix knows it */
   fix: string | null;
+  /** a patch of the maintainer's own (memfix did not write it): checked on top of memfix's, never stale */
+  maintainer?: true;
   /** refused: memfix did not apply it, as it names a path outside DIR or leading out of it (exit 2) */
   status: 'applies' | 'already-applied' | 'fails' | 'refused';
   /**
