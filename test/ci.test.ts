@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { HEADER, IDS, SAMPLE, copyTree, gitInit, memfix, show, tempRoot } from './e2e-helpers.ts';
 import { renderCodeQuality, type CodeQualityIssue } from '../src/render/codequality.ts';
 import { progressSink, summaryLine } from '../src/render/progress.ts';
@@ -364,5 +365,39 @@ describe('the maintainer\'s own patches in the series', { timeout: 300_000 }, ()
     const r = await memfix(['check', join(R, 'vendor'), '--patches', P]);
     assert.equal(r.code, 2, show(r));
     assert.match(r.stderr, /^memfix: .*junk\.diff: not a patch/m, show(r));
+  });
+});
+
+describe('a half-applied patch', { timeout: 300_000 }, () => {
+  test('check says that apply --yes finishes it (not "run memfix series again"), and apply --yes does', async () => {
+    const multi = loadCodemodInfo().find((c) => c.meta.targets.length > 1 && !c.meta.dependsOn.length);
+    assert.ok(multi, 'a codemod that changes several files and needs no other');
+    const repo = copyTree(R, join(tmp.root, 'half'));
+    const D = join(repo, 'vendor');
+    const P = join(tmp.root, 'patches-half');
+    const made = await memfix(['series', D, '-o', P]);
+    assert.equal(made.code, 0, show(made));
+    const a = await memfix(['apply', D, '--yes', '--fix', multi.meta.id]);
+    assert.equal(a.code, 0, show(a));
+    // undo one of its files: the patch is half in the tree
+    const changed = spawnSync('git', ['diff', '--name-only'], { cwd: repo, encoding: 'utf8' }).stdout.trim().split('\n');
+    assert.ok(changed.length > 1, changed.join(', '));
+    spawnSync('git', ['checkout', '-q', '--', changed.find((f) => !f.endsWith('.hpp'))!], { cwd: repo });
+    const c = await memfix(['check', D, '--patches', P, '--format', 'json']);
+    assert.equal(c.code, 1, show(c));
+    const j = JSON.parse(c.stdout) as { results: { name: string; status: string; stale: boolean; partlyApplied?: boolean; reason?: string }[] };
+    const half = j.results.find((x) => x.name.endsWith(`-${multi.meta.id}.patch`))!;
+    assert.equal(half.status, 'fails');
+    assert.equal(half.partlyApplied, true);
+    assert.equal(half.stale, false, 'not called stale');
+    assert.match(half.reason!, /`memfix apply --yes` finishes it/);
+    const t = await memfix(['check', D, '--patches', P]);
+    const line = t.stdout.replace(/\n {19}/g, ' ').split('\n').find((l) => l.includes(half.name))!;
+    assert.match(line, /apply --yes/);
+    assert.doesNotMatch(line, /series again/);
+    const fin = await memfix(['apply', D, '--yes']);
+    assert.equal(fin.code, 0, show(fin));
+    const after = JSON.parse((await memfix(['check', D, '--patches', P, '--format', 'json'])).stdout) as typeof j;
+    assert.equal(after.results.find((x) => x.name === half.name)!.status, 'already-applied');
   });
 });

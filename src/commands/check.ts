@@ -149,7 +149,12 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     const no = refused.get(p.fileName);
     if (no) return { name, fix: !mine && known.has(slug) ? slug : null, status: 'refused', file: no.file, patchLine: no.line, reason: no.reason, stale: false, ...(mine ? { maintainer: true } : {}) };
     const now = fresh.get(`${slug}.patch`);
-    const stale = !mine && st.status !== 'already-applied' && (now === undefined || diffPart(now) !== diffPart(texts.get(name)!));
+    // half applied (some of its hunks are in the tree already, the others do not apply): apply --yes finishes the fix
+    const partly = st.status === 'fails' && !mine && p.files.some((f) => f.hunks.some((h) => revertPatchInTree(tree, { ...p, files: [{ ...f, hunks: [h] }] }) !== null));
+    // the advice holds only when the codemod can finish the fix on the tree as it is
+    const finishes = partly && regenerated.steps.some((x) => x.codemod.meta.id === slug && x.outcome.status === 'apply');
+    if (partly) st.reason = `${st.reason}; the fix is partly in the tree already: ${finishes ? '`memfix apply --yes` finishes it (then this patch is already applied)' : `the codemod cannot finish it (see codemods): finish or undo it by hand`}`;
+    const stale = !mine && !partly && st.status !== 'already-applied' && (now === undefined || diffPart(now) !== diffPart(texts.get(name)!));
     // where the patch is about: the failing hunk, else its first hunk
     const file = st.file ?? p.files[0]?.path;
     const hunks = p.files.find((f) => f.path === file)?.hunks ?? [];
@@ -162,6 +167,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
       name,
       fix: !mine && known.has(slug) ? slug : null,
       ...(mine ? { maintainer: true } : {}),
+      ...(partly ? { partlyApplied: true } : {}),
       status: st.status,
       ...(file ? { file } : {}),
       ...(st.status === 'fails' ? { hunk: st.hunk, hunkHeader: st.hunkHeader, reason: st.reason } : {}),

@@ -67,6 +67,8 @@ export interface PatchCheckReport {
   fix: string | null;
   /** a patch of the maintainer's own (memfix did not write it): checked on top of memfix's, never stale */
   maintainer?: true;
+  /** fails, but some of its hunks are in the tree already: `memfix apply --yes` finishes the fix */
+  partlyApplied?: true;
   /** refused: memfix did not apply it, as it names a path outside DIR or leading out of it (exit 2) */
   status: 'applies' | 'already-applied' | 'fails' | 'refused';
   /**

@@ -81,11 +81,11 @@ function checkText(r: CheckReport, width: number): string[] {
     out.push(first!.replace(word, paint(word)), ...more);
   };
   for (const p of r.results) {
-    const name = p.maintainer ? `${p.name} (yours: memfix did not write it)` : p.name;
-    if (p.status === 'applies') row('applies', pc.green, name);
-    else if (p.status === 'already-applied') row('already applied', pc.green, name);
-    else if (p.status === 'refused') row('refused', pc.red, `${name}:${p.patchLine}: ${refusedText(p)}`);
-    else row('fails', pc.red, `${name}: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}`);
+    const yours = p.maintainer ? '  (yours: memfix did not write it)' : '';
+    if (p.status === 'applies') row('applies', pc.green, p.name + yours);
+    else if (p.status === 'already-applied') row('already applied', pc.green, p.name + yours);
+    else if (p.status === 'refused') row('refused', pc.red, `${p.name}:${p.patchLine}: ${refusedText(p)}${yours}`);
+    else row('fails', pc.red, `${p.name}${yours}: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}`);
   }
   out.push('codemods:');
   let lastGroup: string | null = null;
