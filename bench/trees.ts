@@ -6,11 +6,11 @@
  * - upstream-shaped: the sample laid out as Elementum's repository is (upgrade_2.0.x and
  *   upgrade_1.2.x libtorrent-go folders with more SWIG files, a daemon folder, Python, Go,
  *   translations, images, docs), about 330 files and 15 MB, most of them unrelated to memfix;
- * - scale: 4,000 C++ files, 80 MB: 2,000 folders, each with a copy of the sample header and
- *   one other C++ file (our other shapes with the disk I/O names changed, or the harness);
+ * - real: the system's /usr/include (hard-linked) beside three checkouts of our shapes;
  * - a header padded to a given size with unrelated classes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,23 +84,34 @@ export function makeUpstreamTree(root: string): { header: string; files: number;
   return { header: join(root, SAMPLE_HEADER), files, bytes: total };
 }
 
-/** 4,000 C++ files, 80 MB: `copies` folders with a copy of the sample header and one other C++ file each. */
-export function makeScaleTree(root: string, copies = 2000): { files: number; bytes: number } {
-  const header = read(join(SAMPLE, SAMPLE_HEADER));
-  const others = [
-    read('fixtures/shapes/head/upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'),
-    read('fixtures/shapes/early/memory_disk_io.hpp'),
-    read('harness/scenarios.cpp'),
-  ];
-  let total = 0;
-  for (let i = 0; i < copies; i++) {
-    const dir = `lib-${String(i).padStart(4, '0')}`;
-    total += put(root, `${dir}/memory_disk_io.hpp`, header);
-    // one in ten is the harness (36 KB), the others our two other shapes (about 20 KB)
-    const harness = i % 10 === 9;
-    total += put(root, `${dir}/src/${harness ? 'scenarios.cpp' : `cache_store_${i}.hpp`}`, harness ? others[2]! : unrelated(others[i % 2]!, i));
+/**
+ * A real tree from what the machine has: the system's /usr/include (Boost, libtorrent and some
+ * 22,000 other headers, hard-linked where the file system allows, else copied: no file is a copy
+ * of another) with three checkouts of our upstream shapes in folders of their own. memfix must
+ * find the three headers and nothing in /usr/include (libtorrent's own headers name its
+ * interfaces, but no class there derives from both).
+ */
+export function makeRealTree(root: string, include = '/usr/include'): { files: number; bytes: number; checkouts: string[] } {
+  mkdirSync(root, { recursive: true });
+  const linked = spawnSync('cp', ['-al', include, join(root, 'include')], { stdio: 'ignore' });
+  if (linked.status !== 0) {
+    rmSync(join(root, 'include'), { recursive: true, force: true });
+    cpSync(include, join(root, 'include'), { recursive: true, dereference: false, verbatimSymlinks: true });
   }
-  return { files: copies * 2, bytes: total };
+  const checkouts = ['elementum-c80b48b-shape', 'elementum-head-shape', 'libtorrent-go-early-shape'];
+  const from = ['fixtures/sample', 'fixtures/shapes/head', 'fixtures/shapes/early'];
+  checkouts.forEach((c, i) => cpSync(join(repoRoot, from[i]!), join(root, c), { recursive: true }));
+  let files = 0;
+  let bytes = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) { files++; bytes += statSync(p).size; }
+    }
+  };
+  walk(root);
+  return { files, bytes, checkouts };
 }
 
 /** The sample tree with its header padded to about `size` bytes with unrelated classes (non-ASCII text included). */

@@ -8,7 +8,8 @@ const program = new Command('memfix')
   .option('--debug', 'show stack traces')
   .option('--no-color', 'no colours')
   .version(version, '-V, --version', 'print memfix\'s version')
-  .showHelpAfterError('(run memfix --help for usage)')
+  // commander's own errors (an unknown command, a missing option) are one `memfix: ...` line too
+  .configureOutput({ outputError: (msg, write) => write(`memfix: ${msg.replace(/^error: /, '').trim().split('\n').map((l) => l.trim()).join(' ')} (run memfix --help for usage)\n`) })
   .exitOverride();
 
 const fixOption = () => new Option('--fix <ids>', 'only these fixes and what they need (comma-separated ids)').argParser((v: string) => v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -63,19 +64,44 @@ program.command('new').argument('<id>', 'codemod id (lower-case slug)').descript
 /** Exit codes: 0 nothing to do / all good, 1 a fix is needed or a check failed, 2 bad input or cannot run, 130 interrupted. */
 export const EXIT = { ok: 0, needed: 1, error: 2, interrupted: 130 } as const;
 
-/** Output to a closed pipe (`memfix check | head -1`) ends the run quietly, with the exit code so far. */
+/**
+ * Output to a closed pipe (`memfix check | head -1`) ends the run quietly, with the exit code so
+ * far. Any other failure to write the output (`>/dev/full`: ENOSPC, EIO) ends it with one line on
+ * stderr and exit 2, never a stack trace.
+ */
 function quietPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(Number(process.exitCode ?? 0));
-      throw e;
+      if (stream === process.stdout) {
+        try { process.stderr.write(`memfix: cannot write the output: ${ioError(e).message}\n`); } catch { /* stderr fails too */ }
+      }
+      process.exit(EXIT.error);
     });
+  }
+}
+
+/** Environment variables memfix reads as numbers: a value that is not one is an error at once. */
+const NUMERIC_ENV: Record<string, { min: number; what: string }> = {
+  MEMFIX_MAX_FILE_MIB: { min: Number.MIN_VALUE, what: 'a number of MiB above 0' },
+  MEMFIX_LOCK_WAIT: { min: 0, what: 'a number of seconds, 0 or more' },
+};
+
+export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  for (const [name, { min, what }] of Object.entries(NUMERIC_ENV)) {
+    const v = env[name];
+    if (v === undefined || v.trim() === '') continue;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new MemfixError(`${name} must be ${what}, got "${v}"`);
   }
 }
 
 /**
  * A signal ends the run between two steps, never inside one: memfix writes files synchronously, so
- * a handler runs only when no write is half done (and a lock is released on the way out).
+ * a handler runs only when no write is half done (and a lock is released on the way out). The
+ * engine lets the event loop run between two fixes, so a signal ends a long plan promptly; one
+ * that comes during apply's transaction ends the run once the transaction is done (exit 130 or
+ * 143 all the same).
  */
 function exitOnSignals(): void {
   for (const [sig, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
@@ -93,7 +119,11 @@ export async function main(argv: string[]): Promise<number> {
   exitOnSignals();
   process.exitCode = 0;
   try {
+    checkEnvironment();
     await program.parseAsync(argv, { from: 'user' });
+    // a signal that came while the command's last synchronous work ran (apply's transaction) is
+    // handled now: the run ends as interrupted, whatever it finished
+    await new Promise((r) => setImmediate(r));
     return Number(process.exitCode ?? 0);
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };

@@ -22,14 +22,3 @@ export function colourDiff(diff: string, colour = pc.isColorSupported): string {
     })
     .join('\n');
 }
-
-export function changeStat(before: string, after: string): { added: number; removed: number } {
-  const d = createTwoFilesPatch('a', 'b', before, after, undefined, undefined, { context: 0 });
-  let added = 0;
-  let removed = 0;
-  for (const l of d.split('\n').slice(4)) {
-    if (l.startsWith('+') && !l.startsWith('+++')) added++;
-    else if (l.startsWith('-') && !l.startsWith('---')) removed++;
-  }
-  return { added, removed };
-}

@@ -13,7 +13,8 @@ import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
 import { declareQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
-import { analyseHeader, analyseSwig, declareRoleQueries, headerClassStarts, headerTokens, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { analyseHeader, analyseSwig, declareRoleQueries, findHeaderClasses, headerClassStarts, headerTokens, isHeaderPath, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { flawsOf, inRegion, type Flaw } from './flaws.ts';
 import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
 
 export type Outcome = Result | { status: 'blocked'; reason: string; needs: string };
@@ -78,8 +79,10 @@ export interface Plan {
   readonly tree: Tree;
   /** For a folder, those same files as they were read (for a tree given in memory: that tree). */
   readonly original: Tree;
-  /** files that look like targets but cannot be read or parsed as one: the command exits 2 */
+  /** files that look like targets but cannot be read or parsed as one, or are broken where a fix reads or writes: the command exits 2 */
   problems: Problem[];
+  /** a syntax error or conflict marker in a target file outside every region the fixes read or write (src/flaws.ts) */
+  warnings: Problem[];
   /** how many groups hold a target (0: the tree has none, and every fix reports it missing) */
   found: number;
 }
@@ -97,7 +100,14 @@ class History {
 }
 
 /** The plan of a group whose files could be targets, kept to be moved onto a group with the same files. */
-interface Planned { root: string; paths: string[]; steps: Step[]; problems: Problem[]; found: boolean }
+interface Planned { root: string; paths: string[]; steps: Step[]; problems: Problem[]; warnings: Problem[]; found: boolean }
+
+/**
+ * Let the event loop run, so that a signal (Ctrl-C, SIGTERM) ends the run now rather than when
+ * the whole plan is done: planning is synchronous work, and node runs a signal's handler only
+ * between two turns of its event loop.
+ */
+const signalsNow = () => new Promise<void>((r) => setImmediate(r));
 
 /** Plan (and with `decide`, choose) the fixes on a tree in memory or on a folder's files. */
 export async function plan(input: Tree | FileSource, mods: Codemod[], opts: PlanOptions = {}): Promise<Plan> {
@@ -107,6 +117,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   for (const mod of mods) viewsOf(mod);
   const steps: Step[] = [];
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const histories = new Map<string, History>();
   /** what a header text holds, by digest: copies of a file are parsed for discovery once */
   const headers = new Map<string, HeaderInfo>();
@@ -114,6 +125,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   const planned = new Map<string, Planned>();
   let found = 0;
   for (const { root, paths } of files.groups) {
+    await signalsNow();
     const readProblems: Problem[] = [];
     const groupProblems: Problem[] = [];
     const texts = new Map<string, Read>();
@@ -124,6 +136,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
       const r = files.read(path, headerTokens, readProblems);
       if (!r) continue;
       texts.set(path, r);
+      if (!isHeaderPath(path)) continue; // a member at most (see isHeaderPath)
       let info = headers.get(r.digest);
       if (!info) {
         const src = parseSource(path, r.text);
@@ -148,6 +161,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
       const moved = movePlan(copy, root, histories);
       steps.push(...moved.steps);
       problems.push(...moved.problems);
+      warnings.push(...moved.warnings);
       if (moved.found) found++;
       continue;
     }
@@ -157,24 +171,56 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
     const members: SourceFile[] = [];
     for (const [path, r] of texts) if (!isSwig(path) && path !== header?.path) members.push(parsed.get(path) ?? parseSource(path, r.text));
     parsed.clear();
+    /** where each file's role is (the header's class, a SWIG file's lambda, pointer, setters): regions the fixes read */
+    const anchors = new Map<string, [number, number][]>();
     for (const path of swig) {
       const r = texts.get(path);
       if (!r) continue;
       const src = parseSource(path, r.text);
       const info = analyseSwig(src, names);
       if (info.problem) groupProblems.push({ file: path, ...info.problem });
-      else if (info.role && !group.files[info.role]) group.files[info.role] = src;
+      else if (info.role && !group.files[info.role]) { group.files[info.role] = src; anchors.set(path, (info.nodes ?? []).map((n) => [n.startIndex, n.endIndex])); }
       else members.push(src);
     }
     group.members = members;
-    problems.push(...groupProblems);
     const has = Object.keys(group.files).length > 0;
     const first = steps.length;
+    const groupWarnings: Problem[] = [];
     if (has) {
       found++;
-      await planGroup(group, mods, opts, steps, histories, files.original);
+      // the flaws of the group's files, found on their parse as read (the fixes re-parse what they change)
+      const flaws = new Map<string, { text: string; flaws: Flaw[]; role: boolean }>();
+      const reported = new Set(groupProblems.map((p) => p.file));
+      for (const src of [...Object.values(group.files), ...members]) {
+        if (!src || reported.has(src.path)) continue;
+        const f = flawsOf(src);
+        if (f.length) flaws.set(src.path, { text: src.text, flaws: f, role: anchors.has(src.path) || src === group.files.header });
+      }
+      const h = group.files.header;
+      if (h && flaws.has(h.path)) anchors.set(h.path, findHeaderClasses(h).filter((c) => c.name === group.className).map((c) => [c.classNode.startIndex, c.classNode.endIndex]));
+      // what the fixes read and write (the lines they report or edit) decides where a flaw is
+      const touched = new Map<string, Set<number>>();
+      const judge = () => judgeFlaws(flaws, anchors, touched, groupProblems, groupWarnings);
+      if (!flaws.size) await planGroup(group, mods, opts, steps, histories, files.original);
+      else if (opts.decide) {
+        // judged before anyone is asked about a fix: a probe run on fresh parses, taking every
+        // selected fix (what it reads and writes covers what any choice would)
+        const copyOf = (f: SourceFile) => parseSource(f.path, f.text);
+        const probe: TargetGroup = { root, className: group.className, files: Object.fromEntries(Object.entries(group.files).map(([r, f]) => [r, copyOf(f!)])), members: members.map(copyOf) };
+        await planGroup(probe, mods, { only: opts.only }, [], new Map(), files.original, touched);
+        if (!judge()) await planGroup(group, mods, opts, steps, histories, files.original);
+      } else {
+        await planGroup(group, mods, opts, steps, histories, files.original, touched);
+        if (judge()) {
+          // no verdict on a group broken where the fixes read or write: its steps and edits go
+          steps.splice(first);
+          for (const path of texts.keys()) histories.delete(path);
+        }
+      }
     }
-    if (key) planned.set(key, { root, paths: [...texts.keys()], steps: steps.slice(first), problems: groupProblems, found: has });
+    problems.push(...groupProblems);
+    warnings.push(...groupWarnings);
+    if (key) planned.set(key, { root, paths: [...texts.keys()], steps: steps.slice(first), problems: groupProblems, warnings: groupWarnings, found: has });
     await releaseTrees();
   }
   // no target anywhere: every fix reports what it misses, once
@@ -196,6 +242,7 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   return {
     steps,
     problems,
+    warnings,
     found,
     get tree() { return (tree ??= finalTexts()); },
     get original() { return (original ??= originals()); },
@@ -209,7 +256,7 @@ function groupKey(root: string, texts: Map<string, Read>): string {
 }
 
 /** An earlier group's plan, moved to a group with the same files under `root`. */
-function movePlan(from: Planned, root: string, histories: Map<string, History>): { steps: Step[]; problems: Problem[]; found: boolean } {
+function movePlan(from: Planned, root: string, histories: Map<string, History>): { steps: Step[]; problems: Problem[]; warnings: Problem[]; found: boolean } {
   const moved = new Map(from.paths.map((p) => [p, root + p.slice(from.root.length)]));
   const path = (p: string) => moved.get(p) ?? p;
   // the group's paths in messages, longest first, each where a path can start
@@ -240,11 +287,12 @@ function movePlan(from: Planned, root: string, histories: Map<string, History>):
       get: () => (changes ??= s.changes.map((c) => ({ ...c, path: path(c.path) }))),
     }) as Step;
   });
-  return { steps, problems: from.problems.map((p) => ({ ...p, file: path(p.file), message: text(p.message) })), found: from.found };
+  const moveProblem = (p: Problem) => ({ ...p, file: path(p.file), message: text(p.message) });
+  return { steps, problems: from.problems.map(moveProblem), warnings: from.warnings.map(moveProblem), found: from.found };
 }
 
 /** Run every codemod on one group, in order, each on the state the taken ones leave. */
-async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions, steps: Step[], histories: Map<string, History>, original: (path: string) => string | undefined): Promise<void> {
+async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions, steps: Step[], histories: Map<string, History>, original: (path: string) => string | undefined, touched?: Map<string, Set<number>>): Promise<void> {
   const root = group.root;
   const status = new Map<string, 'taken' | 'applied' | 'not'>();
   const roleOf = (path: string) => (Object.keys(group.files) as Role[]).find((r) => group.files[r]?.path === path);
@@ -253,6 +301,7 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
     return r ? group.files[r] : group.members?.find((m) => m.path === path);
   };
   for (const mod of mods) {
+    await signalsNow();
     const blockedBy = mod.meta.dependsOn.find((d) => status.get(d) === 'not');
     const hasTargets = missingRoles(mod, group).length === 0;
     let outcome: Outcome;
@@ -265,6 +314,7 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
     }
     const edits = outcome.status === 'apply' ? byFile(outcome.edits) : new Map<string, Edit[]>();
     for (const path of edits.keys()) if (!current(path)) throw new MemfixError(`${mod.meta.id}: edit to a file not in the tree`, path);
+    if (touched) recordTouched(touched, outcome, edits, current, histories);
     // what each changed file looked like before this step: its history so far
     const at = new Map([...edits.keys()].map((p) => [p, histories.get(p)?.batches.length ?? 0]));
     const texts = new Map([...edits.keys()].map((p) => [p, current(p)!.text]));
@@ -306,6 +356,44 @@ async function planGroup(group: TargetGroup, mods: Codemod[], opts: PlanOptions,
   // nothing planned keeps the group's syntax trees
   group.files = {};
   group.members = [];
+}
+
+/** The lines (in the files as read) a step reports a place at or edits: the regions it reads or writes (src/flaws.ts). */
+function recordTouched(touched: Map<string, Set<number>>, outcome: Outcome, edits: Map<string, Edit[]>, current: (path: string) => SourceFile | undefined, histories: Map<string, History>): void {
+  const add = (file: string, line: number) => { let s = touched.get(file); if (!s) touched.set(file, (s = new Set())); s.add(line); };
+  if (outcome.status === 'drift') add(outcome.at.file, outcome.at.line);
+  if (outcome.status === 'apply' || outcome.status === 'applied') for (const l of outcome.at) add(l.file, l.line);
+  for (const [path, list] of edits) {
+    const h = histories.get(path);
+    const text = h?.original ?? current(path)!.text;
+    for (const e of list) for (const i of [e.start, e.end]) add(path, lineOf(text, h ? originalIndex(h.batches, i) : i));
+  }
+}
+
+/**
+ * The flaws of a group's files judged against its regions: the first flaw in a region of each
+ * file (or a conflict marker anywhere in a role file) is a problem (and the group is broken:
+ * true), the first syntax error elsewhere in a role file is a warning.
+ */
+function judgeFlaws(flaws: Map<string, { text: string; flaws: Flaw[]; role: boolean }>, anchors: Map<string, [number, number][]>, touched: Map<string, Set<number>>, problems: Problem[], warnings: Problem[]): boolean {
+  let broken = false;
+  for (const [file, { text, flaws: list, role }] of flaws) {
+    const ranges = anchors.get(file) ?? [];
+    const lines = touched.get(file) ?? new Set<number>();
+    const region = (f: Flaw) => inRegion(f, text, ranges, lines);
+    // a target file in the middle of a merge is not fixed, wherever its conflict is
+    const inside = list.filter((f) => region(f) || (role && f.kind === 'conflict-marker'));
+    if (inside.length) {
+      const f = inside[0]!;
+      const where = region(f) ? 'in code the fixes read or write' : 'in a target file (memfix fixes no file in the middle of a merge)';
+      problems.push({ file, line: f.line, kind: f.kind, message: `${f.message}, ${where}${inside.length > 1 ? ` (and ${inside.length - 1} more)` : ''}; nothing is judged or written until it is fixed` });
+      broken = true;
+    } else if (role) {
+      const f = list[0]!;
+      warnings.push({ file, line: f.line, kind: f.kind, message: `${f.message}, outside the code the fixes read or write${list.length > 1 ? ` (and ${list.length - 1} more)` : ''}; the fixes are judged without it` });
+    }
+  }
+  return broken;
 }
 
 /**

@@ -42,7 +42,7 @@ export function comparePaths(a: string, b: string): number {
 }
 
 /** quote_c_style() with core.quotePath=true: quote when a byte is a control, '"', '\\' or non-ASCII. */
-export function quoteCPath(s: string): string {
+function quoteCPath(s: string): string {
   const bytes = Buffer.from(s, 'utf8');
   if (!bytes.some((b) => b < 0x20 || b === 0x22 || b === 0x5c || b >= 0x7f)) return s;
   const named: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x22: '"', 0x5c: '\\' };
@@ -91,7 +91,7 @@ export function renderFileDiff(c: FileChange): FileDiff {
 }
 
 /** A change atom, as xdiff's xdchange_t: chg1 old records at i1 replaced by chg2 new records at i2. */
-export interface Change {
+interface ChangeAtom {
   i1: number;
   chg1: number;
   i2: number;
@@ -99,7 +99,7 @@ export interface Change {
 }
 
 /** How many records both lists share at their start (head) and, after those, at their end (tail). */
-export function trimEnds(a: string[], b: string[]): { head: number; tail: number } {
+function trimEnds(a: string[], b: string[]): { head: number; tail: number } {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
@@ -107,7 +107,7 @@ export function trimEnds(a: string[], b: string[]): { head: number; tail: number
   return { head, tail };
 }
 
-export function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
+function computeChanges(oldRecs: string[], newRecs: string[]): ChangeAtom[] {
   // the records both ends share are no change: git's xdiff drops them before it diffs
   // (xdl_trim_ends), and so does this, which leaves the line diff a fix's few regions of a file
   // rather than the whole of it
@@ -115,10 +115,10 @@ export function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
   // the records as they are: diffLines would join them and split the text again into the same
   // lines (a record ends at '\n', as a line of diffLines does: "\r\n" stays in it)
   const parts = diffArrays(oldRecs.slice(head, oldRecs.length - tail), newRecs.slice(head, newRecs.length - tail));
-  const changes: Change[] = [];
+  const changes: ChangeAtom[] = [];
   let i1 = head;
   let i2 = head;
-  let cur: Change | null = null;
+  let cur: ChangeAtom | null = null;
   for (const part of parts) {
     const n = part.count ?? 0;
     if (!part.added && !part.removed) {
@@ -147,7 +147,7 @@ export function computeChanges(oldRecs: string[], newRecs: string[]): Change[] {
 }
 
 /** xdl_emit_diff() with -U3 and default function names: group atoms into hunks and print them. */
-export function renderHunks(oldRecs: string[], newRecs: string[]): { text: string; added: number; deleted: number } {
+function renderHunks(oldRecs: string[], newRecs: string[]): { text: string; added: number; deleted: number } {
   const changes = computeChanges(oldRecs, newRecs);
   let text = '';
   let added = 0;
@@ -215,7 +215,7 @@ export function functionName(oldRecs: string[], s1: number): Buffer | null {
 }
 
 /** sane_truncate_line(): decode, dropping a UTF-8 sequence cut at the end. */
-export function utf8Prefix(bytes: Buffer): string {
+function utf8Prefix(bytes: Buffer): string {
   let end = bytes.length;
   let k = end - 1;
   while (k >= 0 && k > end - 4 && (bytes[k] & 0xc0) === 0x80) k--;

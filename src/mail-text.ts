@@ -35,7 +35,7 @@ export function rfc2047(text: string, lineLen: number, address: boolean): string
   return out + '?=';
 }
 
-export function isRfc2047Special(b: number, address: boolean): boolean {
+function isRfc2047Special(b: number, address: boolean): boolean {
   if (b >= 0x80 || b === 0x1b || b < 0x20 || b === 0x7f) return true;
   if (isGitSpace(b) || b === 0x3d || b === 0x3f || b === 0x5f) return true; // space = ? _
   if (!address) return false;
@@ -116,7 +116,7 @@ export function wrapText(text: string, indent1: number, indent2: number, width: 
 }
 
 /** Display width of a code point, after git_wcwidth() (approximate wide/zero-width tables). */
-export function charWidth(cp: number): number {
+function charWidth(cp: number): number {
   if (cp >= 0x20 && cp < 0x7f) return 1; // printable ASCII: most of any message (no regex test per character)
   if (cp === 0) return 0;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return -1;

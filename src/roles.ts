@@ -21,6 +21,7 @@ import type { Role } from './codemod.ts';
 import { compileQuery, declareQueries, matchAll, textOf, type Captures, type SourceFile, type SyntaxNode } from './source.ts';
 import { ofType } from './cst.ts';
 import { lineOf } from './text.ts';
+import { firstConflictMarker } from './flaws.ts';
 
 const ROLE_QUERIES = ['header', 'session', 'disk-interface'];
 let views: Record<string, ReturnType<typeof compileQuery>> | undefined;
@@ -36,8 +37,11 @@ const q = (name: string) => {
   return views![name]!;
 };
 
-/** A problem with an input file: it looks like a target but cannot be read or parsed as one. */
-export interface Problem { file: string; line?: number; message: string }
+/**
+ * A problem with an input file: it looks like a target but cannot be read or parsed as one
+ * (`kind` says when it is broken where the fixes read or write: a syntax error or a conflict marker).
+ */
+export interface Problem { file: string; line?: number; message: string; kind?: 'parse-error' | 'conflict-marker' }
 
 /**
  * Names a file's text must contain to play a role: `all` of them, or `any` of them. Tested on
@@ -211,12 +215,17 @@ function errorAround(node: SyntaxNode): SyntaxNode | null {
   return null;
 }
 
-/** A problem at the first syntax error under node; one that runs to the end of the file is a file cut short. */
+/**
+ * A problem at the first syntax error under node; one that runs to the end of the file is a file
+ * cut short. A file holding a git conflict marker: the marker, which is what broke the parse.
+ */
 function syntaxProblem(src: SourceFile, node: SyntaxNode, what: string, it = 'it'): FileProblem {
+  const conflict = firstConflictMarker(src.text);
+  if (conflict) return { line: lineOf(src.text, conflict.at), kind: 'conflict-marker', message: `${what}, but a merge left a git conflict marker (${conflict.marker}) here: resolve the conflict first` };
   const err = firstError(node) ?? node;
   const end = src.text.trimEnd().length;
-  if (err.endIndex >= end) return { line: lineOf(src.text, end), message: `${what}, but it ends inside unfinished code (a truncated file, or a brace or #if left open?)` };
-  return { line: lineOf(src.text, err.startIndex), message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
+  if (err.endIndex >= end) return { line: lineOf(src.text, end), kind: 'parse-error', message: `${what}, but it ends inside unfinished code (a truncated file, or a brace or #if left open?)` };
+  return { line: lineOf(src.text, err.startIndex), kind: 'parse-error', message: `${what}, but tree-sitter cannot parse ${it} here (${err.isMissing ? `missing ${err.type}` : 'syntax error'})${src.kind === 'swig' ? ' (SWIG directives are masked first)' : ''}` };
 }
 
 /** A problem of a file whose path is added later (an analysis is shared by files with the same text). */
@@ -225,9 +234,29 @@ export type FileProblem = Omit<Problem, 'file'>;
 /** What a file that passes the header token test holds: the class, or a problem, or neither. */
 export interface HeaderInfo { className?: string; problem?: FileProblem }
 
+/**
+ * A class or struct whose base clause names both interfaces, as text (a comment or a macro can
+ * fool it, which is why it only decides whether a file that tree-sitter cannot parse is reported).
+ * libtorrent's own headers name both (disk_buffer_holder.hpp, fwd.hpp) but derive from neither.
+ */
+const DERIVES_FROM_BOTH = /\b(?:class|struct)\b[^;{}]{0,1000}?:([^;{}]{0,2000})\{/g;
+export function looksLikeHeader(text: string): boolean {
+  for (const m of text.matchAll(DERIVES_FROM_BOTH)) if (/\bdisk_interface\b/.test(m[1]!) && /\bbuffer_allocator_interface\b/.test(m[1]!)) return true;
+  return false;
+}
+
+/** A SWIG file's text that shows a role: the constructor lambda's variable, a pointer to the class, or the header's include. */
+function looksLikeSwigRole(text: string, names: SwigNames): boolean {
+  if (text.includes('disk_io_constructor')) return true;
+  const words = names.classNames.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  if (new RegExp(`\\b(?:${words})\\s*\\*|_ptr\\s*<\\s*(?:\\w+::)*(?:${words})\\s*>`).test(text)) return true;
+  return [...names.headerNames].some((h) => new RegExp(`#\\s*include\\s*["<][^">]*\\b${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[">]`).test(text));
+}
+
 export function analyseHeader(src: SourceFile): HeaderInfo {
   const cls = findHeaderClasses(src)[0];
-  if (!cls) return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like the disk I/O header (it names ${tokenNames(headerTokens).join(' and ')})`) } : {};
+  // a file that only names the interfaces (libtorrent's own headers) is no target, parsed or not
+  if (!cls) return src.root.hasError && looksLikeHeader(src.text) ? { problem: syntaxProblem(src, src.root, `looks like the disk I/O header (a class deriving from ${tokenNames(headerTokens).join(' and ')})`) } : {};
   const around = errorAround(cls.classNode);
   if (around) return { problem: syntaxProblem(src, around, `class ${cls.name} looks like the disk I/O class`, 'the code around it') };
   return { className: cls.name };
@@ -243,14 +272,14 @@ export function swigNames(header?: { path: string; className: string }): SwigNam
 }
 
 /** The role a SWIG file that passes the token test plays, or a problem, or neither. */
-export function analyseSwig(src: SourceFile, names: SwigNames): { role?: Role; problem?: FileProblem } {
+export function analyseSwig(src: SourceFile, names: SwigNames): { role?: Role; problem?: FileProblem; nodes?: SyntaxNode[] } {
   const found = swigRole(src, names.classNames, names.headerNames);
   if (!found) {
-    return src.root.hasError ? { problem: syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(names.test).filter((t) => src.text.includes(t)).join(', ')})`) } : {};
+    return src.root.hasError && looksLikeSwigRole(src.text, names) ? { problem: syntaxProblem(src, src.root, `looks like a SWIG file of the disk I/O (it names ${tokenNames(names.test).filter((t) => src.text.includes(t)).join(', ')})`) } : {};
   }
   const around = found.nodes.map(errorAround).find((n) => n);
   if (around) return { problem: syntaxProblem(src, around, `looks like the ${found.role} SWIG file`, 'the code around its target') };
-  return { role: found.role };
+  return { role: found.role, nodes: found.nodes };
 }
 
 /**
@@ -261,6 +290,12 @@ export function analyseSwig(src: SourceFile, names: SwigNames): { role?: Role; p
 export type Opener = (path: string, test: TokenTest) => SourceFile | null;
 
 export const isSwig = (path: string) => /\.(i|swg|swig)$/i.test(path);
+
+/**
+ * Only a header file can play the header: a class deriving from both interfaces in a source file
+ * is a disk I/O of its own (libtorrent's mmap_disk_io.cpp, its examples and simulations), no target.
+ */
+export const isHeaderPath = (path: string) => /\.(h|hh|hpp|hxx|h\+\+|ipp)$/i.test(path);
 
 /**
  * The targets among one group's files (`paths`, sorted; all of them have `root` as groupRoot).
@@ -276,6 +311,7 @@ export function discoverGroup(root: string, paths: string[], open: Opener, probl
     if (isSwig(path)) continue;
     const src = open(path, headerTokens);
     if (!src) continue;
+    if (!isHeaderPath(path)) { members.push(src); continue; }
     const info = analyseHeader(src);
     if (info.problem) problems.push({ file: path, ...info.problem });
     else if (info.className && !group.files.header) { group.files.header = src; group.className = info.className; }

@@ -4,15 +4,16 @@
  * A folder on disk is walked once; its files are read group by group (a folder and its
  * `interfaces/`), so memory holds one group's files at a time whatever the tree's size.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { join, relative, sep } from 'node:path';
-import { MemfixError } from './errors.ts';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { MemfixError, ioError } from './errors.ts';
 import { parseSource, type SourceFile } from './source.ts';
 import { compareRoots, groupRoot, passes, tokenNames, type Problem, type TokenTest } from './roles.ts';
 
 export type { Problem };
+export { LINK_MESSAGE };
 
 /** C, C++ and SWIG sources: the only files a target can be. */
 const CANDIDATE = /\.(h|hh|hpp|hxx|h\+\+|ipp|c|cc|cpp|cxx|i|swg)$/i;
@@ -27,7 +28,8 @@ export const MAX_FILE_BYTES = (Number(process.env.MEMFIX_MAX_FILE_MIB) > 0 ? Num
 
 export type Tree = Map<string, string>;
 
-function checkDir(dir: string): void {
+/** The tree a command was given must be a folder that exists: memfix never creates it. */
+export function checkDir(dir: string): void {
   let st;
   try {
     st = statSync(dir);
@@ -39,8 +41,17 @@ function checkDir(dir: string): void {
 
 /** Every candidate file under dir: POSIX paths relative to dir, sorted. */
 export function candidatePaths(dir: string): string[] {
+  return walkTree(dir).files;
+}
+
+/**
+ * The candidate files under dir and, apart, the symbolic links with a candidate's name (never
+ * followed by the walk: memfix reads and writes regular files only).
+ */
+function walkTree(dir: string): { files: string[]; links: string[] } {
   checkDir(dir);
-  const out: string[] = [];
+  const files: string[] = [];
+  const links: string[] = [];
   const walk = (d: string) => {
     let entries;
     try {
@@ -51,11 +62,46 @@ export function candidatePaths(dir: string): string[] {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(d, e.name);
       if (e.isDirectory()) { if (!SKIP_DIRS.has(e.name)) walk(p); continue; }
-      if (e.isFile() && CANDIDATE.test(e.name)) out.push(relative(dir, p).split(sep).join('/'));
+      if (!CANDIDATE.test(e.name)) continue;
+      if (e.isFile()) files.push(relative(dir, p).split(sep).join('/'));
+      else if (e.isSymbolicLink()) links.push(relative(dir, p).split(sep).join('/'));
     }
   };
   walk(dir);
-  return out;
+  return { files, links };
+}
+
+/**
+ * A symbolic link with a candidate's name, as a target would be: memfix never edits through a
+ * link (nor leaves the fixes half made in the other files). A link to a file inside the tree is
+ * read there and is a problem when it passes the role's token test; a link that leads out of the
+ * tree (or nowhere, or through another link) is not read at all, and is a problem when its group
+ * misses a target it could be (planDir: `outwardLinks`); beside a group that has them all, it is
+ * no target.
+ */
+const LINK_MESSAGE = 'is a symbolic link: memfix edits a target only as a regular file, never through a link; replace the link by a copy of the file';
+
+/**
+ * The regular file a symbolic link in the tree points to, when it is one inside the tree reached
+ * through real folders (found from the link's text and lstat of each folder below root: nothing
+ * outside the tree is ever named to the system); null otherwise (out of the tree, nowhere, through
+ * another link).
+ */
+function linkInside(root: string, link: string): string | null {
+  let text: string;
+  try { text = readlinkSync(link); } catch { return null; }
+  const target = resolve(dirname(link), text);
+  const rel = relative(root, target);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return null;
+  let at = root;
+  const parts = rel.split(sep);
+  for (let i = 0; i < parts.length; i++) {
+    at = join(at, parts[i]!);
+    let st;
+    try { st = lstatSync(at); } catch { return null; }
+    if (i < parts.length - 1 ? !st.isDirectory() : !st.isFile()) return null;
+  }
+  return at;
 }
 
 /** Text of a file's bytes, or why it is no text: a NUL byte (binary) or bytes that are not UTF-8. */
@@ -131,6 +177,8 @@ export interface FileSource {
   read(path: string, test: TokenTest, problems: Problem[]): Read | null;
   /** the text a file had when it was read (only files that passed their test) */
   original(path: string): string | undefined;
+  /** symbolic links with a candidate's name that lead out of the tree (or nowhere): never read */
+  outwardLinks?: string[];
 }
 
 const digestOf = (data: string | Buffer) => createHash('sha1').update(data).digest('base64');
@@ -151,20 +199,38 @@ export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource
   const texts = new Map<string, string>();
   const byDigest = new Map<string, string>();
   const seen = new Set<string>();
+  const { files, links } = walkTree(dir);
+  const linked = new Set(links);
+  const outwardLinks: string[] = [];
   return {
-    groups: byGroup(candidatePaths(dir)),
+    groups: byGroup([...files, ...links]),
     original: (path) => texts.get(path),
+    outwardLinks,
     read(path, test, problems) {
       if (seen.has(path)) throw new Error(`${path} read twice`);
       seen.add(path);
       const abs = join(dir, path);
-      const size = statSync(abs).size;
+      if (linked.has(path)) {
+        const real = linkInside(dir, abs);
+        if (real === null) { outwardLinks.push(path); return null; }
+        const passed = statSync(real).size > maxBytes ? largeFileTokens(real, test) !== null : passes(readFileSync(real), test);
+        if (passed) problems.push({ file: path, message: `${LINK_MESSAGE} (${relative(dir, real).split(sep).join('/')})` });
+        return null;
+      }
+      let size: number;
+      let buf: Buffer | undefined;
+      try {
+        size = statSync(abs).size;
+        if (size <= maxBytes) buf = readFileSync(abs);
+      } catch (e) {
+        throw ioError(e, abs, 'cannot read');
+      }
       if (size > maxBytes) {
         const named = largeFileTokens(abs, test);
         if (named) problems.push({ file: path, message: `is ${(size / 1048576).toFixed(1)} MiB, over memfix's limit of ${maxBytes / 1048576} MiB for a file it parses (MEMFIX_MAX_FILE_MIB raises it), and names ${named.join(', ')}: it may be a target; skipped` });
         return null;
       }
-      const buf = readFileSync(abs);
+      if (!buf) return null;
       if (!passes(buf, test)) return null;
       const digest = digestOf(buf);
       let text = byDigest.get(digest);

@@ -6,9 +6,8 @@
  * (a reader would block on it). Each command runs under `strace -f -e trace=file` (git's
  * processes included): no file system call may name the canary; afterwards its content, times
  * and folder listing are as they were, and nothing new appeared beside the tree.
- *
- * The cases that hostile state files (`.memfix/journal`, a planted temporary file, the series
- * manifest) make are marked todo until issue 21's state part lands: they show what still leaks.
+ * Hostile state files too: a crafted `.memfix/journal`, planted temporary files and links, a
+ * `.memfix` that is a link, a planted series manifest (test/state-safety.test.ts has the rest).
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,8 +157,7 @@ describe('the canary outside the tree is never read or touched', { concurrency: 
   });
 
   // Hostile state files: issue 21 items 4 and 6 (apply's journal, planted temporaries, the series manifest)
-  const STATE = 'issue 21 items 4 and 6: state files in the tree and the series folder are not yet untrusted on this branch';
-  test('a crafted .memfix/journal naming paths outside the tree', { todo: STATE }, async () => {
+  test('a crafted .memfix/journal naming paths outside the tree', async () => {
     const s = await scene();
     mkdirSync(join(s.tree, '.memfix'));
     const e = (path: string, tmpPath: string) => JSON.stringify({ path, tmp: tmpPath, before: '0'.repeat(64), after: '0'.repeat(64) });
@@ -168,20 +166,31 @@ describe('the canary outside the tree is never read or touched', { concurrency: 
     assert.equal(r.code, 2, show(r));
   });
 
-  test('a symbolic link at the header\'s temporary name, and .memfix as a link', { todo: STATE }, async () => {
+  test('a symbolic link at the header\'s temporary name, and .memfix as a link', async () => {
     const s = await scene();
     symlinkSync(join(s.top, `${TOKEN}.txt`), join(s.tree, LTGO, '.memory_disk_io.hpp.memfix.tmp'));
     symlinkSync(s.canaryDir, join(s.tree, '.memfix'));
-    await memfixWatched(s, ['apply', s.tree, '--yes'], 'apply --yes with planted links');
+    const r = await memfixWatched(s, ['apply', s.tree, '--yes'], 'apply --yes with planted links');
+    assert.equal(r.code, 2, show(r));
   });
 
-  test('a planted series manifest and temporary link in the output folder', { todo: STATE }, async () => {
+  test('a symbolic link at the header\'s temporary name alone: apply writes its own file, the header stays a file', async () => {
+    const s = await scene();
+    symlinkSync(s.canaryFile, join(s.tree, LTGO, '.memory_disk_io.hpp.memfix.tmp'));
+    const r = await memfixWatched(s, ['apply', s.tree, '--yes'], 'apply --yes with a link at a temporary name');
+    assert.equal(r.code, 0, show(r));
+    assert.ok(lstatSync(join(s.tree, HEADER)).isFile());
+  });
+
+  test('a planted series manifest and temporary link in the output folder', async () => {
     const s = await scene();
     mkdirSync(s.out);
     const sha = execFileSync('sha256sum', [s.canaryFile], { encoding: 'utf8' }).split(' ')[0];
     symlinkSync(s.canaryFile, join(s.out, '0009-old.patch'));
     symlinkSync(join(s.top, `${TOKEN}.txt`), join(s.out, '..memfix-series.json.memfix.tmp'));
     writeFileSync(join(s.out, '.memfix-series.json'), JSON.stringify({ memfix: 'series', version: 1, files: { '0009-old.patch': [sha] } }));
-    await memfixWatched(s, ['series', s.tree, '-o', s.out, '--force', '--author', 'T <t@example.com>'], 'series --force with a planted manifest');
+    const r = await memfixWatched(s, ['series', s.tree, '-o', s.out, '--force', '--author', 'T <t@example.com>'], 'series --force with a planted manifest');
+    assert.equal(r.code, 0, show(r));
+    assert.ok(lstatSync(join(s.out, '0009-old.patch')).isSymbolicLink(), 'the link is left alone');
   });
 });

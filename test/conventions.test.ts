@@ -115,7 +115,7 @@ for (const id of folders) {
     assert.ok(readdirSync(t).length > 0, `templates/${id}/ is empty`);
   });
 
-  test(`${id}: scenarios cover apply, applied, drift and missing for this codemod`, () => {
+  test(`${id}: scenarios cover apply, applied, drift, missing and error for this codemod`, () => {
     const root = join(dir, 'scenarios');
     const kinds = new Map<string, string[]>();
     if (existsSync(root)) {
@@ -127,7 +127,7 @@ for (const id of folders) {
         if (want) kinds.set(want, [...(kinds.get(want) ?? []), name]);
       }
     }
-    const missing = ['apply', 'applied', 'drift', 'missing'].filter((k) => !kinds.has(k));
+    const missing = ['apply', 'applied', 'drift', 'missing', 'error'].filter((k) => !kinds.has(k));
     assert.deepEqual(missing, [], `codemods/${id}/scenarios has no scenario expecting ${id} to be ${missing.join(', ')} (found: ${JSON.stringify(Object.fromEntries(kinds))})`);
   });
 
@@ -142,6 +142,18 @@ for (const id of folders) {
       }
     }
     assert.deepEqual(bad, []);
+  });
+
+  test(`${id}: imports from src/ only src/sdk.ts`, () => {
+    const bad: string[] = [];
+    for (const file of tsFiles(dir)) {
+      for (const spec of importSpecifiers(file)) {
+        if (!spec.startsWith('.') && !spec.startsWith('/') && !spec.startsWith('file:')) continue;
+        const target = resolve(dirname(file), spec.replace(/^file:\/\//, ''));
+        if (inside(srcDir, target) && target !== join(srcDir, 'sdk.ts')) bad.push(`${relative(repoRoot, file)} imports ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, [], 'a codemod uses memfix through src/sdk.ts (add what it needs there)');
   });
 }
 
@@ -208,4 +220,16 @@ test('no source in src/ names a particular codemod', () => {
     for (const id of folders) if (new RegExp(`['"\`/]${id}['"\`/]`).test(text)) bad.push(`${relative(repoRoot, file)} names ${id}`);
   }
   assert.deepEqual(bad, []);
+});
+
+test('test/tiers.json names test files that exist, each in one tier', () => {
+  const tiers = JSON.parse(readFileSync(join(ourRoot, 'test', 'tiers.json'), 'utf8')) as Record<string, string[]>;
+  const seen = new Set<string>();
+  for (const [tier, files] of Object.entries(tiers)) {
+    for (const f of files) {
+      assert.ok(existsSync(join(ourRoot, 'test', `${f}.test.ts`)), `${tier}: test/${f}.test.ts does not exist`);
+      assert.ok(!seen.has(f), `test/${f}.test.ts is in two tiers`);
+      seen.add(f);
+    }
+  }
 });

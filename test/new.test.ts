@@ -66,13 +66,14 @@ test('memfix new in a checkout: scaffolds there, says what to do next; the stub 
     'codemods/foo-bar/scenarios/applied-todo/scenario.json',
     'codemods/foo-bar/scenarios/apply-todo/scenario.json',
     'codemods/foo-bar/scenarios/drift-todo/scenario.json',
+    'codemods/foo-bar/scenarios/error-todo/scenario.json',
     'codemods/foo-bar/scenarios/missing-todo/scenario.json',
     'codemods/foo-bar/target.scm',
     'codemods/foo-bar/transform.ts',
     'templates/foo-bar/README.md',
   ]);
   for (const k of before.keys()) assert.ok(after.get(k)!.equals(before.get(k)!), `${k} changed`);
-  for (const kind of ['apply', 'applied', 'drift', 'missing']) assert.ok(existsSync(join(root, 'codemods/foo-bar/scenarios', `${kind}-todo`, 'input')));
+  for (const kind of ['apply', 'applied', 'drift', 'missing', 'error']) assert.ok(existsSync(join(root, 'codemods/foo-bar/scenarios', `${kind}-todo`, 'input')));
 
   // the registry's checks pass (meta.json, the query compiles, transform is exported); a fix
   // beyond the analysis comes after the analysis' fixes
@@ -130,7 +131,7 @@ test('the conventions still refuse what breaks the folder contract', { timeout: 
   assert.match(c.stdout, /twice-numbered and free-disk-buffer both claim analysis fix|free-disk-buffer and twice-numbered both claim analysis fix/);
   assert.match(c.stdout, /no-finding: analysis.fix is null, so analysis.finding must say where the bug was found/);
   assert.match(c.stdout, /numbered-with-finding: analysis.fix is #99, so it has no finding/);
-  assert.match(c.stdout, /not ok \d+ - no-finding: scenarios cover apply, applied, drift and missing/);
+  assert.match(c.stdout, /not ok \d+ - no-finding: scenarios cover apply, applied, drift, missing and error/);
 });
 
 test('memfix new --dir: another folder gets codemods/ID and templates/ID', async () => {

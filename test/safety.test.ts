@@ -223,7 +223,7 @@ describe('series writes its folder without losing anything', { concurrency: 2, t
 
 test('the lock folder removed by its holder between the waiter\'s mkdir and its open: the waiter takes it again', async () => {
   // the window two concurrent applies hit once in a while, made certain: the first exclusive open
-  // of the lock finds its folder gone, as when the holder released it just then
+  // of the lock's temporary file finds its folder gone, as when the holder released it just then
   const root = join(tmp.root, `race${++n}`);
   mkdirSync(root);
   const lockPath = join(root, STATE_DIR, 'lock');
@@ -231,7 +231,7 @@ test('the lock folder removed by its holder between the waiter\'s mkdir and its 
   const open = fs.openSync;
   let raced = 0;
   fs.openSync = ((path: string, ...rest: unknown[]) => {
-    if (path === lockPath && raced++ === 0) rmSync(join(root, STATE_DIR), { recursive: true, force: true });
+    if (path === `${lockPath}.${process.pid}.tmp` && raced++ === 0) rmSync(join(root, STATE_DIR), { recursive: true, force: true });
     return (open as (...a: unknown[]) => number)(path, ...rest);
   }) as typeof fs.openSync;
   syncBuiltinESMExports();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPatch, createTwoFilesPatch, parsePatch } from 'diff';
 import { plan, type Step } from '../src/engine.ts';
-import { readTree, type Tree } from '../src/workspace.ts';
+import { readTree, type Problem, type Tree } from '../src/workspace.ts';
 import type { Codemod } from '../src/codemod.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -22,6 +22,8 @@ export interface ScenarioSpec {
   take?: string[];
   expect: Record<string, string>;
   driftAt?: string;
+  /** an `error` scenario: the file:line of the syntax error or conflict marker memfix refuses the tree for */
+  errorAt?: string;
   /** a repository folder, or another scenario's folder (its expected output) */
   inputFrom?: string;
 }
@@ -33,6 +35,7 @@ export interface Scenario {
   take: string[];
   expect: Record<string, string>;
   driftAt?: string;
+  errorAt?: string;
   input: Tree;
   /** the input folder does not exist (yet) */
   inputMissing: boolean;
@@ -119,7 +122,7 @@ function loadOne(mod: Codemod, mods: Codemod[], dir: string, name: string): Scen
   const s: Scenario = {
     codemod: mod.meta.id, name, dir,
     take: spec.take ?? dependencyClosure(mods, mod.meta.id),
-    expect: spec.expect, driftAt: spec.driftAt,
+    expect: spec.expect, driftAt: spec.driftAt, errorAt: spec.errorAt,
     input, inputMissing, expected, expectedForm,
   };
   cache.set(dir, s);
@@ -133,7 +136,7 @@ export function loadScenarios(mod: Codemod, mods: Codemod[]): Scenario[] {
     .map((name) => loadOne(mod, mods, join(root, name), name));
 }
 
-export async function runScenario(s: Scenario, mods: Codemod[]): Promise<{ steps: Step[]; output: Tree }> {
-  const { steps, tree } = await plan(s.input, mods, { only: new Set(s.take) });
-  return { steps, output: tree };
+export async function runScenario(s: Scenario, mods: Codemod[]): Promise<{ steps: Step[]; output: Tree; problems: Problem[] }> {
+  const { steps, tree, problems } = await plan(s.input, mods, { only: new Set(s.take) });
+  return { steps, output: tree, problems };
 }

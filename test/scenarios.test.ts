@@ -16,7 +16,15 @@ for (const mod of mods) {
   for (const s of loadScenarios(mod, mods)) {
     test(`${mod.meta.id} / ${s.name}`, async () => {
       assert.ok(!s.inputMissing, `${s.name}: its input folder does not exist`);
-      const { steps, output } = await runScenario(s, mods);
+      const { steps, output, problems } = await runScenario(s, mods);
+      // error: broken input (a syntax error or conflict marker where the fix reads or writes) is
+      // refused at its line, the codemod gives no verdict, and nothing changes
+      if (Object.values(s.expect).includes('error')) {
+        assert.ok(problems.some((p) => p.kind && `${p.file}:${p.line}` === s.errorAt), `a parse-error or conflict-marker problem at ${s.errorAt}: ${JSON.stringify(problems)}`);
+        for (const [id, want] of Object.entries(s.expect)) if (want === 'error') assert.ok(!steps.some((st) => st.codemod.meta.id === id && st.outcome.status !== 'missing'), `${id} gives a verdict on broken input`);
+        for (const [path, text] of output) assert.equal(text, s.input.get(path), `${path} changed`);
+        return;
+      }
       for (const [id, want] of Object.entries(s.expect)) {
         const step = steps.find((st) => st.codemod.meta.id === id);
         assert.ok(step, `no step for ${id}`);

@@ -4,11 +4,7 @@
  * a data race. The one-definition part has no mutant here: the harness links one translation
  * unit of the header, so no scenario can see it (test/beyond-analysis.test.ts links two).
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { headerClass } from '../../src/cppedit.ts';
-import { ofType } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import { textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { headerClass, ofType, textOf, type Context, type Edit, type Mutant, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 import { SUFFIX, abortWrites, atomicArgument, filesUsing, headerState } from './shape.ts';
 
 const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

@@ -12,10 +12,7 @@
  * - The data members that the disk I/O class's abort() writes: read by other threads' jobs, so
  *   std::atomic.
  */
-import type { Context, Role } from '../../src/codemod.ts';
-import { dataMembers } from '../../src/cppedit.ts';
-import { declaredName, ofType } from '../../src/cst.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { dataMembers, declaredName, matchAll, ofType, textOf, type Context, type Role, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export const SUFFIX = '_t';
 export const MEMBER = 'value';

@@ -14,11 +14,7 @@
  * files (the header, session.i, session_params.i ...) names it; namespace-scope functions are
  * inline; what abort() writes is std::atomic.
  */
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { ensureIncludes, headerClass, renderBlock } from '../../src/cppedit.ts';
-import { ofType } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import { textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { drift, ensureIncludes, headerClass, loc, ofType, renderBlock, textOf, type Context, type Edit, type Loc, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 import { MEMBER, SUFFIX, abortWrites, atomicArgument, headerState, isArithmetic, namespacesOf, usesOf, type Use } from './shape.ts';
 
 const ID = 'atomic-state';

@@ -3,10 +3,7 @@
  * storage again instead of the copy; async_read reads and copies without the lock; the
  * completion owns the buffer only once it runs.
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { headerClass, locals } from '../../src/cppedit.ts';
-import { ofType } from '../../src/cst.ts';
-import { matchAll, textOf, type SyntaxNode } from '../../src/source.ts';
+import { headerClass, locals, matchAll, ofType, textOf, type Context, type Mutant, type SyntaxNode } from '../../src/sdk.ts';
 
 const squash = (s: string) => s.replace(/\s+/g, '');
 

@@ -4,11 +4,7 @@
  * char* from new[] (later upstream). Safe shape: the completion is `mutable`, captures a
  * disk_buffer_holder local by move, and no const_cast or span local crosses into it.
  */
-import { drift, loc, type Context, type Result } from '../../src/codemod.ts';
-import { ensureIncludes, headerClass, locals, memberCalls, renderBlock } from '../../src/cppedit.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
-import { functionName, methods, ofType, parameters } from '../../src/cst.ts';
-import { indentAt } from '../../src/text.ts';
+import { drift, ensureIncludes, functionName, headerClass, indentAt, loc, locals, matchAll, memberCalls, methods, ofType, parameters, renderBlock, textOf, type Context, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 /** The class's recording allocator: a method returning char* whose body records into a container. */
 function findAllocator(src: SourceFile, classBody: SyntaxNode): string | null {

@@ -2,10 +2,7 @@
  * free-disk-buffer, undone in one place (on the fixed tree): free_disk_buffer releases nothing;
  * it delete[]s whatever it is given; the allocator hands out a buffer it never recorded.
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { headerClass, memberCalls, statements } from '../../src/cppedit.ts';
-import { functionName, methods, parameters } from '../../src/cst.ts';
-import { matchAll, textOf } from '../../src/source.ts';
+import { functionName, headerClass, matchAll, memberCalls, methods, parameters, statements, textOf, type Context, type Mutant } from '../../src/sdk.ts';
 
 export function mutants(ctx: Context): Mutant[] {
   const src = ctx.files.header!;

@@ -4,11 +4,7 @@
  * unconditionally (later upstream). Safe shape: free_disk_buffer looks its argument up in a
  * member container (erase/find/count) before anything is released.
  */
-import { drift, loc, type Context, type Result } from '../../src/codemod.ts';
-import { dataMembers, ensureIncludes, headerClass, insertLinesAfter, memberCalls, renderAt, renderBlock, statements } from '../../src/cppedit.ts';
-import { matchAll, textOf } from '../../src/source.ts';
-import { ofType, parameters } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
+import { dataMembers, drift, ensureIncludes, headerClass, insertLinesAfter, loc, matchAll, memberCalls, ofType, parameters, renderAt, renderBlock, statements, textOf, type Context, type Edit, type Result } from '../../src/sdk.ts';
 
 export const ALLOC = 'allocate_read_buffer';
 const BUFFERS = 'm_read_buffers';

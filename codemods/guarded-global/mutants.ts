@@ -4,12 +4,8 @@
  * unregisters without the lock; a lookbehind wrapper uses the pointer without the lock; the
  * clear function exported to Go clears the pointer again.
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { headerClass, statements } from '../../src/cppedit.ts';
-import { declaredName, functionName, methods, ofType, parameters } from '../../src/cst.ts';
-import { findGlobalPointers } from '../../src/roles.ts';
+import { declaredName, findGlobalPointers, functionName, headerClass, methods, ofType, parameters, statements, textOf, type Context, type Mutant, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 import { scopedLocks } from './transform.ts';
-import { textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
 
 const squash = (s: string) => s.replace(/\s+/g, '');
 const gone = (what: string) => `/* memfix mutant: ${what} */`;

@@ -22,13 +22,7 @@
  * does) its raw pointer under the mutex.
  */
 import { posix } from 'node:path';
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { endOfLine, ensureIncludes, headerClass, insertLinesAfter, insertLinesBefore, renderAt, renderBlock, statements } from '../../src/cppedit.ts';
-import { declaredName, functionName, methods, ofType, parameters } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import { findConstructorLambdas, findGlobalPointers, type HeaderClass } from '../../src/roles.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
-import { indentAt, lineStart } from '../../src/text.ts';
+import { declaredName, drift, endOfLine, ensureIncludes, findConstructorLambdas, findGlobalPointers, functionName, headerClass, indentAt, insertLinesAfter, insertLinesBefore, lineStart, loc, matchAll, methods, ofType, parameters, renderAt, renderBlock, statements, textOf, type Context, type Edit, type HeaderClass, type Loc, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 /** A drift found deep in the analysis: thrown, turned into the Result at the top. */
 class Drift {

@@ -6,10 +6,7 @@
  * guard: with the accounting right no LRU entry is ever stale, so no scenario can tell (the
  * guard is what turns the mutants below from a hang into a wrong count).
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import type { Edit } from '../../src/edits.ts';
-import { matchAll, type SourceFile, type SyntaxNode } from '../../src/source.ts';
-import { lineStart } from '../../src/text.ts';
+import { lineStart, matchAll, type Context, type Edit, type Mutant, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 import { Drift, classMethods, dropsWithAccounting, findStorage, mapCalls } from './shape.ts';
 
 /** Remove a statement with its whole line (the statement alone on it). */

@@ -3,11 +3,7 @@
  * the storage class the disk I/O class holds, its LRU trim loop, the remove method that loop
  * calls, and the members they work on (the piece map, the LRU map, the count of held pieces).
  */
-import type { Context } from '../../src/codemod.ts';
-import { dataMembers } from '../../src/cppedit.ts';
-import { declaredName, ofType } from '../../src/cst.ts';
-import { findHeaderClasses, type HeaderClass } from '../../src/roles.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
+import { dataMembers, declaredName, findHeaderClasses, matchAll, ofType, textOf, type Context, type HeaderClass, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export class Drift {
   constructor(public node: SyntaxNode, public expected: string) {}

@@ -15,10 +15,7 @@
  * loop drops a stale LRU entry itself (`<lru>.erase(...)` in the loop), or the remove method
  * erases the LRU entry before it can return without removing anything.
  */
-import { drift, loc, type Context, type Loc, type Result } from '../../src/codemod.ts';
-import { insertLinesAfter, insertLinesBefore, renderAt } from '../../src/cppedit.ts';
-import { ofType } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
+import { drift, insertLinesAfter, insertLinesBefore, loc, ofType, renderAt, type Context, type Edit, type Loc, type Result } from '../../src/sdk.ts';
 import { Drift, classMethods, dropAllCalls, dropsWithAccounting, findStorage, mapCalls, trimIsSafe, zeroed } from './shape.ts';
 
 const ID = 'release-accounting';

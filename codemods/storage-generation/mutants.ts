@@ -2,10 +2,7 @@
  * storage-generation, undone in one place (on the fixed tree): one operation's completion no
  * longer checks the slot's generation; remove_torrent no longer starts a new generation.
  */
-import type { Context, Mutant } from '../../src/codemod.ts';
-import { headerClass } from '../../src/cppedit.ts';
-import { ofType } from '../../src/cst.ts';
-import { matchAll, textOf } from '../../src/source.ts';
+import { headerClass, matchAll, ofType, textOf, type Context, type Mutant } from '../../src/sdk.ts';
 import { OPERATIONS, postedCompletions } from './transform.ts';
 
 export function mutants(ctx: Context): Mutant[] {

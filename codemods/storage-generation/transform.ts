@@ -10,13 +10,7 @@
  * local whose branch sets `<error>.ec = ...operation_aborted` and touches every other captured
  * data local; and remove_torrent modifies the member(s) that record was read from.
  */
-import { drift, loc, type Context, type Result } from '../../src/codemod.ts';
-import { dataMembers, ensureIncludes, headerClass, insertLinesAfter, insertLinesBefore, locals, renderAt, statements } from '../../src/cppedit.ts';
-import { declaredName, descendants, ofType, parameters } from '../../src/cst.ts';
-import type { Edit } from '../../src/edits.ts';
-import { matchAll, textOf, type SourceFile, type SyntaxNode } from '../../src/source.ts';
-import { loadTemplate, render } from '../../src/template.ts';
-import { indentAt } from '../../src/text.ts';
+import { dataMembers, declaredName, descendants, drift, ensureIncludes, headerClass, indentAt, insertLinesAfter, insertLinesBefore, loadTemplate, loc, locals, matchAll, ofType, parameters, render, renderAt, statements, textOf, type Context, type Edit, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 /** The operations whose completions deliver data or status for a slot. */
 export const OPERATIONS = ['async_read', 'async_write', 'async_hash', 'async_hash2'];

@@ -12,11 +12,12 @@ import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
 import { wrapped } from '../render/text.ts';
 import { lineWidth } from '../render/width.ts';
-import { commitChanges, lockTree, pendingJournal, recover, STATE_DIR, type TreeLock } from '../transaction.ts';
+import { commitChanges, lockTree, notePendingJournal, pendingJournal, recover, type Lock } from '../transaction.ts';
 import { dependencyNote, dependentsOf, withDependencies } from '../select.ts';
 import type { Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
+import { checkDir } from '../workspace.ts';
 
 interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
@@ -58,13 +59,18 @@ export async function apply(dir: string, o: Options): Promise<void> {
   if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
 
   const root = resolve(dir);
-  let lock: TreeLock | undefined;
+  checkDir(dir); // before the lock: apply creates nothing but DIR/.memfix, and only in a DIR that exists
+  let lock: Lock | undefined;
   if (o.dryRun) {
-    if (pendingJournal(root)) process.stderr.write(`memfix: ${dir}: an interrupted apply left ${STATE_DIR}/journal; the next memfix apply finishes or undoes it\n`);
+    notePendingJournal(root, dir, false);
   } else {
     lock = await lockTree(root, dir);
-    const recovered = recover(root, dir);
-    if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+    if (pendingJournal(root)) {
+      // the journal is untrusted: it may name only files memfix would write, which a plan of the tree says
+      const writable = new Set((await planDir(dir)).tree.keys());
+      const recovered = recover(root, dir, writable);
+      if (recovered) process.stderr.write(`memfix: ${dir}: ${recovered}\n`);
+    }
   }
   try {
     await applyLocked(dir, o, fix, interactive);
@@ -110,8 +116,8 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
       return false;
     }
   };
-  const { root, tree, steps, after, problems } = await planDir(dir, fix, decide);
-  if (reportProblems(dir, problems)) return; // a file that looks like a target cannot be read: write nothing
+  const { root, tree, steps, after, problems, warnings } = await planDir(dir, fix, decide);
+  if (reportProblems(dir, problems, warnings)) return; // a file that looks like a target cannot be read: write nothing
   const changed = [...after].filter(([p, t]) => tree.get(p) !== t);
   const verdict = (s: Step) => {
     if (s.outcome.status !== 'apply') return '';

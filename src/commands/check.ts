@@ -15,6 +15,8 @@ import { base, outcomeOf, ruleOf, type CheckReport, type PatchCheckReport } from
 import { emit, FORMATS, parseFormats } from '../render/index.ts';
 import { OURS, planSeries, renderFiles } from './series.ts';
 import { workTree } from '../git.ts';
+import { checkDir } from '../workspace.ts';
+import { assertTreeSettled } from '../transaction.ts';
 
 /** The part of a patch that says what changes (from the first `diff --git` to the signature). */
 export function diffPart(patch: string): string {
@@ -113,8 +115,10 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   const targets = parseFormats(o.format, FORMATS, 'check');
   const staleLevel = o.stale ?? 'warning';
   if (staleLevel !== 'warning' && staleLevel !== 'error') throw new MemfixError(`--stale must be warning or error, got "${staleLevel}"`);
+  checkDir(dir);
   const { order, texts, ownNames } = readPatches(o.patches);
   const root = resolve(dir);
+  assertTreeSettled(root, dir); // never judge a series on a tree an apply is writing, or an interrupted one left half done
   const wt = workTree(root);
   const prefix = wt?.prefix ?? '';
   const parsed = order.map((n) => parsePatchFile(join(o.patches, n), texts.get(n)!));
@@ -188,6 +192,7 @@ export async function check(dir: string, o: { patches: string; format?: string[]
     fixes: regenerated.steps.map(outcomeOf),
   };
   report.problems.push(...regenerated.problems);
+  report.warnings.push(...regenerated.warnings);
   const drifted = report.fixes.some((f) => f.status === 'drift' || f.status === 'blocked');
   // a stale series (one memfix would write differently today) still applies: a warning, unless --stale=error
   const stale = results.some((r) => r.stale) || report.missingFromSeries.length > 0;

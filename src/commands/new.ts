@@ -19,7 +19,7 @@ import { out } from './common.ts';
 export interface NewOptions { title?: string; finding?: string; dir?: string }
 
 /** The outcomes a codemod's scenarios must cover (see codemods/README.md). */
-const OUTCOMES = ['apply', 'applied', 'drift', 'missing'] as const;
+const OUTCOMES = ['apply', 'applied', 'drift', 'missing', 'error'] as const;
 
 const isMemfixCheckout = (d: string): boolean => {
   try {
@@ -79,9 +79,7 @@ export function transformStub(id: string, title: string): string {
     ' * never report `applied`, which would tell CI that the bug is fixed.',
     ' */',
   ].join('\n'));
-  file.addImportDeclaration({ moduleSpecifier: '../../src/codemod.ts', namedImports: [{ name: 'Context', isTypeOnly: true }, { name: 'Result', isTypeOnly: true }] });
-  file.addImportDeclaration({ moduleSpecifier: '../../src/cppedit.ts', namedImports: ['headerClass'] });
-  file.addImportDeclaration({ moduleSpecifier: '../../src/source.ts', namedImports: ['matchAll'] });
+  file.addImportDeclaration({ moduleSpecifier: '../../src/sdk.ts', namedImports: ['headerClass', 'matchAll', { name: 'Context', isTypeOnly: true }, { name: 'Result', isTypeOnly: true }] });
   file.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'ID', initializer: `'${id}'` }] });
   file.addFunction({
     name: 'transform',
@@ -95,7 +93,7 @@ export function transformStub(id: string, title: string): string {
       "const found = matchAll(ctx.query('target'), cls.body);",
       '// TODO: recognise the safe shape: return { status: \'applied\', at: [loc(src, node.startIndex)] };',
       '// the unsafe shapes: return { status: \'apply\', edits, at, notes: [] } (C++ from templates/<id>/);',
-      '// anything else: return drift(src, node.startIndex, \'what was expected\') (loc, drift: src/codemod.ts).',
+      '// anything else: return drift(src, node.startIndex, \'what was expected\') (loc, drift: src/sdk.ts).',
       "return { status: 'missing', reason: `${ID}: not implemented (target.scm matched ${found.length} place(s))` };",
     ],
   });
@@ -129,17 +127,20 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   // stage each top folder beside its destination, then rename: all or nothing
   const stamp = `.memfix-new-${process.pid}-${Date.now()}`;
   const staged = roots.map((r) => ({ final: join(project, r), tmp: join(project, dirname(r), `.${id}${stamp}`) }));
+  const made: string[] = [];
   try {
+    // the staging folders are new (mkdir fails on anything at their name) and their files too
+    for (const s of staged) { mkdirSync(s.tmp); made.push(s.tmp); }
     for (const [path, text] of files) {
       const root = roots.findIndex((r) => path.startsWith(r + '/'));
       const target = join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
       if (path.endsWith('/')) { mkdirSync(target, { recursive: true }); continue; }
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, text);
+      writeFileSync(target, text, { flag: 'wx' });
     }
     for (const s of staged) renameSync(s.tmp, s.final);
   } catch (e) {
-    for (const s of staged) { rmSync(s.tmp, { recursive: true, force: true }); }
+    for (const t of made) rmSync(t, { recursive: true, force: true });
     if (e instanceof MemfixError) throw e;
     throw new MemfixError(`cannot write the scaffold: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing written`, project);
   }
@@ -150,7 +151,7 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   out(`  1. fill in ${rel(`codemods/${id}`)}/meta.json (title, why, what, analysis, dependsOn, targets, commit),`);
   out('     target.scm and transform.ts; until then the transform reports missing ("not implemented")');
   out(`  2. put the C++ the fix inserts in ${rel(`templates/${id}`)}/`);
-  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing),`);
+  out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing; error: broken where it reads, with errorAt),`);
   out(`     then npm run scenarios:update ${id} and review every expected.diff`);
   out('  4. npm run build (the memfix command runs the compiled dist/), then npm test');
 }

@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
 import { renderSeries } from '../series.ts';
 import { isStuck, stepLine } from '../report.ts';
-import { writeSeriesFolder } from '../series-folder.ts';
+import { lockSeriesFolder, writeSeriesFolder } from '../series-folder.ts';
+import { readTreeSettled } from '../transaction.ts';
 import { head, headContents, uncommitted, workTree, type Head, type WorkTree } from '../git.ts';
 import { plan } from '../engine.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
@@ -50,7 +51,7 @@ export async function planSeries(dir: string, o: { fix?: string[]; base: 'head' 
       }
       const { mods, only } = await codemodsFor(o.fix);
       const replanned = await plan(tree, mods, { only });
-      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree, problems: replanned.problems };
+      planned = { ...planned, tree, steps: replanned.steps, after: replanned.tree, problems: replanned.problems, warnings: replanned.warnings };
     }
   }
   const prefix = wt?.prefix ?? '';
@@ -76,7 +77,8 @@ export function renderFiles(s: PlannedSeries, o: { author?: string; date?: strin
 export async function series(dir: string, o: Options): Promise<void> {
   const { fix, added } = withDependencies(o.fix);
   if (added.length) process.stderr.write(`memfix: ${dependencyNote(o.fix!, added)}\n`);
-  const built = await planSeries(dir, { fix, base: 'head' });
+  // never from a tree an apply is writing, nor one an interrupted apply left half done
+  const built = await readTreeSettled(resolve(dir), dir, () => planSeries(dir, { fix, base: 'head' }));
   if (built.dirty.length) {
     const names = built.dirty.slice(0, 3).join(', ') + (built.dirty.length > 3 ? ', ...' : '');
     process.stderr.write(`memfix: ${dir}: uncommitted changes to ${names}: the series is made from HEAD (${built.headCommit!.sha.slice(0, 12)}), the base-commit it names; those changes are not in it\n`);
@@ -103,9 +105,11 @@ export async function series(dir: string, o: Options): Promise<void> {
   // with --fix, only the chosen fixes (and what they need) count, as in apply
   const stuck = built.steps.some((s) => (!fix || fix.includes(s.codemod.meta.id)) && isStuck(s));
   for (const s of built.steps) out('  ' + stepLine(s));
-  if (reportProblems(dir, built.problems)) return; // a file that looks like a target cannot be read: write nothing
+  if (reportProblems(dir, built.problems, built.warnings)) return; // a file that looks like a target cannot be read: write nothing
   if (!files.length) { out('nothing to fix: no series written'); process.exitCode = stuck ? 1 : 0; return; }
-  const r = writeSeriesFolder(resolve(o.output), o.output, files, !!o.force);
+  const folder = await lockSeriesFolder(resolve(o.output), o.output);
+  let r;
+  try { r = writeSeriesFolder(resolve(o.output), o.output, files, !!o.force); } finally { folder.release(); }
   out(`wrote ${built.specs.length} patch(es), a cover letter and series to ${o.output}` +
     (r.removed.length ? ` (removed ${r.removed.length} file(s) of an earlier series: ${r.removed.join(', ')})` : '') +
     (r.foreign.length ? `; left alone: ${r.foreign.join(', ')}` : '') +

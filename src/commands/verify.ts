@@ -9,8 +9,9 @@ import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
 import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
-import { readTree } from '../workspace.ts';
-import { codemodsFor } from './common.ts';
+import { checkDir, readTree } from '../workspace.ts';
+import { notePendingJournal } from '../transaction.ts';
+import { codemodsFor, planProblems, reportProblems } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
 import { emit, parseFormats, type Target } from '../render/index.ts';
@@ -57,9 +58,24 @@ export interface VerifyCommandOptions { compare?: boolean; tsan?: boolean; keep?
 
 export async function verify(dir: string, o: VerifyCommandOptions): Promise<void> {
   const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit', 'codequality'], 'verify');
+  checkDir(dir);
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
+  notePendingJournal(resolve(dir), dir, false);
   const tree = readTree(resolve(dir));
+  // a tree scan would refuse (no target, a broken header, a syntax error where the fixes read or write) is not built
+  const { mods } = await codemodsFor();
+  const planned = await plan(tree, mods);
+  const problems = planProblems(resolve(dir), planned);
+  if (problems.length) {
+    const report: VerifyReport = { ...base(dir, ''), command: 'verify', std: o.std ?? DEFAULT_STD, columns: [], scenarios: [], exitCode: 2 };
+    report.problems.push(...problems);
+    report.warnings.push(...planned.warnings);
+    emit(report, targets, resolve(dir));
+    process.exitCode = 2;
+    return;
+  }
+  reportProblems(dir, [], planned.warnings);
   const sink = progressSink();
   const onProgress = (p: VerifyProgress) => sink.step(p);
   if (o.mutants) return mutants(dir, tree, o, targets, sink);
@@ -70,8 +86,7 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   });
   const columns = [{ title: o.compare ? 'before' : 'result', verdict: before }];
   if (o.compare) {
-    const { mods } = await codemodsFor();
-    const fixed = (await plan(tree, mods)).tree;
+    const fixed = planned.tree;
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std: o.std, onProgress }) });
   }
   const report = verifyReport(dir, columns, o.std);

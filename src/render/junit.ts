@@ -31,7 +31,7 @@ function suite(name: string, cases: Case[]): string {
 }
 
 function problemCases(r: Report): Case[] {
-  return r.problems.map((p) => ({ classname: `memfix.${r.command}`, name: `problem: ${p.file || r.dir}${p.line ? `:${p.line}` : ''}`, error: { message: p.message } }));
+  return r.problems.map((p) => ({ classname: `memfix.${r.command}`, name: `${p.kind ?? 'problem'}: ${p.file || r.dir}${p.line ? `:${p.line}` : ''}`, error: { message: p.message } }));
 }
 
 function fixCases(r: ScanReport | CheckReport, classname: string): Case[] {

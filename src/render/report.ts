@@ -13,8 +13,12 @@ export const REPORT_FORMAT = 1;
 
 export interface Location { file: string; line: number }
 
-/** Something that keeps memfix from doing its job on a file (no target, a file it cannot parse ...): exit 2. */
-export interface Problem { /** relative to DIR; '' for DIR itself */ file: string; line?: number; message: string }
+/**
+ * Something that keeps memfix from doing its job on a file (no target, a file it cannot parse ...):
+ * exit 2. `kind`: a syntax error or a git conflict marker in code the fixes read or write (the
+ * group gets no verdict). As a warning (report.warnings), the same outside that code.
+ */
+export interface Problem { /** relative to DIR; '' for DIR itself */ file: string; line?: number; message: string; kind?: 'parse-error' | 'conflict-marker' }
 
 /** One codemod: what SARIF calls a rule. */
 export interface FixRule {
@@ -50,6 +54,8 @@ interface ReportBase {
   /** DIR relative to the top of its git work tree ('' when DIR is the top or not in one): prefix + path names a file from the top */
   prefix: string;
   problems: Problem[];
+  /** what memfix judged without (a syntax error outside the code the fixes read or write); no effect on the exit code */
+  warnings: Problem[];
   /** the exit code the command ends with */
   exitCode: number;
 }
@@ -140,7 +146,7 @@ export interface VerifyReport extends ReportBase {
 export type Report = ScanReport | CheckReport | VerifyReport;
 
 export function base(dir: string, prefix: string): Omit<ReportBase, 'exitCode'> & { exitCode: number } {
-  return { memfix: version, format: REPORT_FORMAT, dir, prefix, problems: [], exitCode: 0 };
+  return { memfix: version, format: REPORT_FORMAT, dir, prefix, problems: [], warnings: [], exitCode: 0 };
 }
 
 export function ruleOf(m: Meta): FixRule {

@@ -35,6 +35,8 @@ export function renderSarif(r: ScanReport | CheckReport, top: string): object {
   const rules = [
     ...r.rules.map(rule),
     { id: 'memfix', name: 'Memfix', shortDescription: { text: 'memfix could not do its job here' }, fullDescription: { text: 'A file memfix cannot read or parse, a tree without a target, or a patch series that does not fit the tree.' }, defaultConfiguration: { level: 'error' } },
+    { id: 'memfix/parse-error', name: 'MemfixParseError', shortDescription: { text: 'a syntax error in a target file' }, fullDescription: { text: 'tree-sitter cannot parse this line of a target file. In code the fixes read or write it is an error (memfix judges and writes nothing in the file\'s folder until it is fixed); elsewhere a warning.' }, defaultConfiguration: { level: 'error' } },
+    { id: 'memfix/conflict-marker', name: 'MemfixConflictMarker', shortDescription: { text: 'a git conflict marker in a target file' }, fullDescription: { text: 'A merge left a conflict (<<<<<<<, =======, >>>>>>>) in a target file. In code the fixes read or write it is an error (memfix judges and writes nothing in the file\'s folder until it is resolved); elsewhere a warning.' }, defaultConfiguration: { level: 'error' } },
   ];
   const index = new Map(rules.map((x, i) => [x.id, i]));
   const location = (l: { file: string; line: number }) => ({

@@ -59,7 +59,7 @@ export function outcomeLine(f: FixOutcome, o: LineOptions = {}): string {
 }
 
 /** `memfix: DIR/file:line: what`: the file as the user names it. */
-export const problemLine = (dir: string, p: Problem) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${p.message}`;
+export const problemLine = (dir: string, p: Problem, warning = false) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${warning ? 'warning: ' : ''}${p.message}`;
 
 function scanText(r: ScanReport, width: number): string[] {
   const out: string[] = [];
@@ -117,6 +117,7 @@ export function verifyTable(r: VerifyReport): Table {
 }
 
 function verifyText(r: VerifyReport, colour: boolean, width: number): string[] {
+  if (!r.columns.length) return []; // nothing was built: the problems say why
   const out = [formatTable(verifyTable(r), { colour, width })];
   for (const c of r.columns) if (c.buildError) out.push(...wrapped(`${c.title}: ${c.buildError}`, '  ', width));
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
@@ -153,5 +154,5 @@ export const refusedText = (p: PatchCheckReport) => `refused: ${JSON.stringify(p
 export function renderText(r: Report, colour = pc.isColorSupported, width = lineWidth()): { stdout: string; stderr: string } {
   const lines = r.command === 'scan' ? scanText(r, width) : r.command === 'check' ? checkText(r, width) : verifyText(r, colour, width);
   const refused = r.command === 'check' ? r.results.filter((p) => p.status === 'refused').map((p) => `memfix: ${join(r.patches, p.name)}:${p.patchLine}: ${refusedText(p)}`) : [];
-  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...refused].map((l) => l + '\n').join('') };
+  return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...refused, ...(r.warnings ?? []).map((p) => problemLine(r.dir, p, true))].map((l) => l + '\n').join('') };
 }
