@@ -30,7 +30,7 @@ function assertCodeQuality(text: string, what: string): CodeQualityIssue[] {
     assert.deepEqual(Object.keys(i).sort(), ['check_name', 'description', 'fingerprint', 'location', 'severity'], what);
     assert.equal(typeof i.description, 'string');
     assert.ok(i.description.length > 0);
-    assert.match(i.check_name, /^memfix-(scan|check|verify)\/[a-z0-9-]+$/);
+    assert.match(i.check_name, /^memfix-(scan|check|verify)\/[a-z0-9/-]+$/);
     assert.match(i.fingerprint, /^[0-9a-f]{32}$/);
     assert.ok(SEVERITIES.includes(i.severity), i.severity);
     assert.equal(typeof i.location.path, 'string');
