@@ -178,7 +178,7 @@ describe('output that fits', { concurrency: 2, timeout: 300_000 }, () => {
   };
 
   for (const [columns, width] of [[undefined, 100], ['60', 60], ['132', 132]] as const) {
-    test(`scan, check and apply --dry-run fit ${width} columns (COLUMNS=${columns ?? 'unset'}, not a terminal); paths under a group header are relative to it; JSON keeps them whole`, async () => {
+    test(`scan, check, list and apply --dry-run fit ${width} columns (COLUMNS=${columns ?? 'unset'}, not a terminal); paths under a group header are relative to it; JSON keeps them whole`, async () => {
       const env: Record<string, string> = columns ? { COLUMNS: columns } : {};
       const D = join(R, 'vendor');
       const s = await memfix(['scan', D], { env });
@@ -203,6 +203,8 @@ describe('output that fits', { concurrency: 2, timeout: 300_000 }, () => {
       assertFits(c.stdout, width, 'check');
       assert.match(c.stdout, /^series: stale/m);
       assert.ok(!c.stdout.includes(`${P}/`), 'patch names under the header naming their folder');
+      const l = await memfix(['list'], { env });
+      assertFits(l.stdout, width, 'list');
       const a = await memfix(['apply', D, '--dry-run'], { env });
       const prose = a.stdout.split('\n').filter((l) => !/^(\x1b\[[0-9;]*m)*([-+ @]|diff |index )/.test(l) || /^ {2}\S/.test(l));
       assertFits(prose.join('\n'), width, 'apply --dry-run (outside the diffs)');
