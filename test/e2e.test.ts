@@ -162,7 +162,8 @@ describe('e2e', { concurrency: 3 }, () => {
       writeFileSync(file, '// local note: vendored copy\n' + readFileSync(file, 'utf8'));
       const r = await memfix(['check', D, '--patches', P]);
       for (const name of PATCHES) assert.match(patchLine(r.stdout, name), /^\s+applies\s/, `${name} applies at an offset\n${show(r)}`);
-      const stale = r.stdout.split('\n').find((l) => l.startsWith('series: ')) ?? '';
+      // the series line, with the lines it wraps onto (the output's width)
+      const stale = r.stdout.includes('\nseries: ') ? r.stdout.slice(r.stdout.indexOf('\nseries: ') + 1).replace(/\n\s+/g, ' ') : '';
       assert.match(stale, /stale/, show(r));
       for (const name of PATCHES) assert.ok(stale.includes(name), `${name} is stale (its diff changed)\n${show(r)}`);
       assert.match(stale, /a warning/, show(r));
