@@ -1,9 +1,8 @@
 // What no memfix command that runs the codemods can go below: the floor (bench/floor.cjs), then
 // compiling the roles' and every codemod's tree-sitter queries as written: one compilation of
 // every distinct text (comments and blanks aside: src/source.ts, patternsOf), which walks the
-// grammar's whole parse table once, then analyses each pattern. memfix itself compiles them with
-// wildcard parents (src/wildcards.ts), in about half this compilation's time. Printed beside the
-// floor, with no target of its own.
+// grammar's whole parse table once, then analyses each pattern, as memfix does. Printed beside
+// the floor, with no target of its own.
 // Usage: node bench/floor-queries.cjs HEADER
 const { readdirSync, readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');

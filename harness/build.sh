@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build the memfix sanitizer scenario harness against one glue.cpp.
 #
-#   harness/build.sh GLUE_CPP HEADER_DIR OUT_BIN
+#   harness/build.sh GLUE_CPP HEADER_DIR OUT_BIN [SESSION_BIN]
 #
 # GLUE_CPP    the generated glue translation unit (#include "memory_disk_io.hpp",
 #             the %{ %} bodies of the .i files, the setters as free functions)
 # HEADER_DIR  the folder that holds memory_disk_io.hpp (put on -I for the glue only)
-# OUT_BIN     the harness binary to write
+# OUT_BIN     the harness binary to write (scenarios.cpp + the glue)
+# SESSION_BIN optional: also the real-session binary (session.cpp + the same
+#             glue object)
 #
 # Environment (all optional):
 #   SANITIZE     sanitizers, default "address,undefined" (use "thread" for the
@@ -25,16 +27,17 @@
 #                every tree (and every mutant), and -O0 halves that; the
 #                sanitizers catch as much (scenarios.cpp, compiled once, -O1)
 #
-# The two translation units are compiled in parallel, then linked.
+# The translation units are compiled in parallel, then linked.
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-    echo "usage: $0 GLUE_CPP HEADER_DIR OUT_BIN" >&2
+if [ $# -ne 3 ] && [ $# -ne 4 ]; then
+    echo "usage: $0 GLUE_CPP HEADER_DIR OUT_BIN [SESSION_BIN]" >&2
     exit 2
 fi
 GLUE_CPP=$1
 HEADER_DIR=$2
 OUT_BIN=$3
+SESSION_BIN=${4:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CXX=${CXX:-g++}
 SANITIZE=${SANITIZE:-address,undefined}
@@ -45,8 +48,10 @@ read -r -a LT_LIBS <<< "$(pkg-config --libs libtorrent-rasterbar)"
 FLAGS=("-std=$STD" -pedantic-errors -g -fno-omit-frame-pointer "-fsanitize=$SANITIZE")
 # boost.asio's atomic_thread_fence makes g++ 12 warn under TSan; only noise
 case $SANITIZE in *thread*) FLAGS+=(-Wno-tsan) ;; esac
-if [ -n "${PREFIX_MAP:-}" ]; then FLAGS+=("-ffile-prefix-map=$PREFIX_MAP"); fi
 GLUE_FLAGS=("${FLAGS[@]}" "${GLUE_OPT:--O0}" "${LT_CFLAGS[@]}" -I "$HEADER_DIR" -I "$HERE/shim")
+# only the glue includes the tree's files: scenarios.cpp and session.cpp keep one
+# object per sanitizer and standard, wherever the tree was written
+if [ -n "${PREFIX_MAP:-}" ]; then GLUE_FLAGS+=("-ffile-prefix-map=$PREFIX_MAP"); fi
 HARNESS_FLAGS=("${FLAGS[@]}" -O1 "${LT_CFLAGS[@]}")
 
 # compile SRC with FLAGS... into OBJ, or, with CACHE_DIR, reuse the object
@@ -74,17 +79,26 @@ compile() {
 
 glue_out=$(mktemp "$OUT_BIN.glue.XXXXXX")
 harness_out=$(mktemp "$OUT_BIN.harness.XXXXXX")
-trap 'rm -f "$glue_out" "$harness_out"' EXIT
+session_out=$(mktemp "$OUT_BIN.session.XXXXXX")
+trap 'rm -f "$glue_out" "$harness_out" "$session_out"' EXIT
 compile "$GLUE_CPP" "$OUT_BIN.glue.o" "${GLUE_FLAGS[@]}" > "$glue_out" &
 glue_pid=$!
 compile "$HERE/scenarios.cpp" "$OUT_BIN.scenarios.o" "${HARNESS_FLAGS[@]}" > "$harness_out" &
 harness_pid=$!
 status=0
+if [ -n "$SESSION_BIN" ]; then
+    compile "$HERE/session.cpp" "$SESSION_BIN.session.o" "${HARNESS_FLAGS[@]}" > "$session_out" &
+    session_pid=$!
+    wait "$session_pid" || status=1
+fi
 wait "$glue_pid" || status=1
 wait "$harness_pid" || status=1
 [ $status -eq 0 ] || exit $status
 
 "$CXX" "${FLAGS[@]}" "$(cat "$harness_out")" "$(cat "$glue_out")" -o "$OUT_BIN" "${LT_LIBS[@]}" -pthread
+if [ -n "$SESSION_BIN" ]; then
+    "$CXX" "${FLAGS[@]}" "$(cat "$session_out")" "$(cat "$glue_out")" -o "$SESSION_BIN" "${LT_LIBS[@]}" -pthread
+fi
 
 # keep the cache bounded: the 64 most recently used objects, and whatever
 # another build may be about to link (used in the last 10 minutes)

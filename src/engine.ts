@@ -13,9 +13,9 @@ import { lineOf } from './text.ts';
 import type { Codemod, Context, Loc, Result, Role } from './codemod.ts';
 import type Parser from 'tree-sitter';
 import { declareQueries, parseSource, releaseTrees, reparseSource, type SourceFile } from './source.ts';
-import { analyseHeader, analyseSwig, declareRoleQueries, findHeaderClasses, headerClassStarts, headerTokens, isHeaderPath, isSwig, refindHeaderClasses, stillPlays, swigNames, type HeaderInfo, type Problem, type TargetGroup } from './roles.ts';
+import { declareRoleQueries, discoverGroup, findHeaderClasses, headerClassStarts, refindHeaderClasses, stillPlays, type Problem, type TargetGroup } from './roles.ts';
 import { flawsOf, inRegion, type Flaw } from './flaws.ts';
-import { treeSource, type FileSource, type Read, type Tree } from './workspace.ts';
+import { treeSource, type FileSource, type Tree } from './workspace.ts';
 
 export type Outcome = Result | { status: 'blocked'; reason: string; needs: string };
 
@@ -99,9 +99,6 @@ class History {
   }
 }
 
-/** The plan of a group whose files could be targets, kept to be moved onto a group with the same files. */
-interface Planned { root: string; paths: string[]; steps: Step[]; problems: Problem[]; warnings: Problem[]; found: boolean }
-
 /**
  * Let the event loop run, so that a signal (Ctrl-C, SIGTERM) ends the run now rather than when
  * the whole plan is done: planning is synchronous work, and node runs a signal's handler only
@@ -119,70 +116,25 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const histories = new Map<string, History>();
-  /** what a header text holds, by digest: copies of a file are parsed for discovery once */
-  const headers = new Map<string, HeaderInfo>();
-  /** plans by the group's files (relative paths and digests): a copy of a group is planned once */
-  const planned = new Map<string, Planned>();
   let found = 0;
   for (const { root, paths } of files.groups) {
     await signalsNow();
     const readProblems: Problem[] = [];
     const groupProblems: Problem[] = [];
-    const texts = new Map<string, Read>();
-    const parsed = new Map<string, SourceFile>();
-    // the header first: its class names the SWIG files
-    let header: { path: string; className: string } | undefined;
-    for (const path of paths.filter((p) => !isSwig(p))) {
-      const r = files.read(path, headerTokens, readProblems);
-      if (!r) continue;
-      texts.set(path, r);
-      if (!isHeaderPath(path)) continue; // a member at most (see isHeaderPath)
-      let info = headers.get(r.digest);
-      if (!info) {
-        const src = parseSource(path, r.text);
-        parsed.set(path, src);
-        headers.set(r.digest, (info = analyseHeader(src)));
-      }
-      if (info.problem) groupProblems.push({ file: path, ...info.problem });
-      else if (info.className && !header) header = { path, className: info.className };
-    }
-    const names = swigNames(header);
-    const swig = paths.filter(isSwig);
-    for (const path of swig) {
-      const r = files.read(path, names.test, readProblems);
-      if (r) texts.set(path, r);
-    }
-    problems.push(...readProblems);
-    if (texts.size === 0) continue;
-    // the same files as a group planned before: the same plan, moved (not when each step is asked about)
-    const key = !opts.decide && !readProblems.length ? groupKey(root, texts) : undefined;
-    const copy = key ? planned.get(key) : undefined;
-    if (copy) {
-      const moved = movePlan(copy, root, histories);
-      steps.push(...moved.steps);
-      problems.push(...moved.problems);
-      warnings.push(...moved.warnings);
-      if (moved.found) found++;
-      continue;
-    }
-    const group: TargetGroup = { root, files: {}, className: header?.className };
-    if (header) group.files.header = parsed.get(header.path) ?? parseSource(header.path, texts.get(header.path)!.text);
-    // the group's other files that passed a token test: a fix may follow a name into them (filesNaming)
-    const members: SourceFile[] = [];
-    for (const [path, r] of texts) if (!isSwig(path) && path !== header?.path) members.push(parsed.get(path) ?? parseSource(path, r.text));
-    parsed.clear();
+    /** the files read (they passed a role's token test) */
+    const read: string[] = [];
     /** where each file's role is (the header's class, a SWIG file's lambda, pointer, setters): regions the fixes read */
     const anchors = new Map<string, [number, number][]>();
-    for (const path of swig) {
-      const r = texts.get(path);
-      if (!r) continue;
-      const src = parseSource(path, r.text);
-      const info = analyseSwig(src, names);
-      if (info.problem) groupProblems.push({ file: path, ...info.problem });
-      else if (info.role && !group.files[info.role]) { group.files[info.role] = src; anchors.set(path, (info.nodes ?? []).map((n) => [n.startIndex, n.endIndex])); }
-      else members.push(src);
-    }
-    group.members = members;
+    const open = (path: string, test: Parameters<FileSource['read']>[1]) => {
+      const r = files.read(path, test, readProblems);
+      if (!r) return null;
+      read.push(path);
+      return parseSource(path, r.text);
+    };
+    const group: TargetGroup = discoverGroup(root, paths, open, groupProblems, anchors) ?? { root, files: {}, members: [] };
+    const members = group.members ?? [];
+    problems.push(...readProblems);
+    if (read.length === 0) continue;
     const has = Object.keys(group.files).length > 0;
     const first = steps.length;
     const groupWarnings: Problem[] = [];
@@ -214,13 +166,12 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
         if (judge()) {
           // no verdict on a group broken where the fixes read or write: its steps and edits go
           steps.splice(first);
-          for (const path of texts.keys()) histories.delete(path);
+          for (const path of read) histories.delete(path);
         }
       }
     }
     problems.push(...groupProblems);
     warnings.push(...groupWarnings);
-    if (key) planned.set(key, { root, paths: [...texts.keys()], steps: steps.slice(first), problems: groupProblems, warnings: groupWarnings, found: has });
     await releaseTrees();
   }
   // no target anywhere: every fix reports what it misses, once
@@ -247,48 +198,6 @@ export async function plan(input: Tree | FileSource, mods: Codemod[], opts: Plan
     get tree() { return (tree ??= finalTexts()); },
     get original() { return (original ??= originals()); },
   };
-}
-
-/** A group's files as a key: their paths in the group and their digests. */
-function groupKey(root: string, texts: Map<string, Read>): string {
-  const rel = (p: string) => (root ? p.slice(root.length + 1) : p);
-  return [...texts].map(([p, r]) => `${rel(p)}\0${r.digest}`).join('\n');
-}
-
-/** An earlier group's plan, moved to a group with the same files under `root`. */
-function movePlan(from: Planned, root: string, histories: Map<string, History>): { steps: Step[]; problems: Problem[]; warnings: Problem[]; found: boolean } {
-  const moved = new Map(from.paths.map((p) => [p, root + p.slice(from.root.length)]));
-  const path = (p: string) => moved.get(p) ?? p;
-  // the group's paths in messages, longest first, each where a path can start
-  const names = [...moved.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const inText = new RegExp(`(?<![\\w./+-])(${names.join('|')})`, 'g');
-  const text = (s: string) => s.replace(inText, (p) => path(p));
-  const loc = (l: Loc): Loc => ({ file: path(l.file), line: l.line });
-  const outcome = (o: Outcome): Outcome => {
-    switch (o.status) {
-      case 'apply': return { ...o, edits: o.edits.map((e) => ({ ...e, file: path(e.file) })), at: o.at.map(loc), notes: o.notes.map(text) };
-      case 'applied': return { ...o, at: o.at.map(loc), notes: o.notes?.map(text) };
-      case 'drift': return { ...o, at: loc(o.at), expected: text(o.expected) };
-      case 'missing': return o;
-      case 'blocked': return { ...o, reason: text(o.reason) };
-    }
-  };
-  for (const [old, now] of moved) {
-    const h = histories.get(old);
-    if (!h) continue;
-    const copy = new History(h.original);
-    copy.batches = h.batches; // the same edits: only their file names differ, and applying them does not read those
-    histories.set(now, copy);
-  }
-  const steps = from.steps.map((s): Step => {
-    let changes: Change[] | undefined;
-    return Object.defineProperty({ codemod: s.codemod, group: root, outcome: outcome(s.outcome), taken: s.taken }, 'changes', {
-      enumerable: true,
-      get: () => (changes ??= s.changes.map((c) => ({ ...c, path: path(c.path) }))),
-    }) as Step;
-  });
-  const moveProblem = (p: Problem) => ({ ...p, file: path(p.file), message: text(p.message) });
-  return { steps, problems: from.problems.map(moveProblem), warnings: from.warnings.map(moveProblem), found: from.found };
 }
 
 /** Run every codemod on one group, in order, each on the state the taken ones leave. */

@@ -302,9 +302,11 @@ export const isHeaderPath = (path: string) => /\.(h|hh|hpp|hxx|h\+\+|ipp)$/i.tes
  * The header comes first: the SWIG files are recognised by its class name and file name (or,
  * in a group without a header, by the usual class name). The first file found for a role keeps
  * it. A file that passes the token test of a role but whose syntax tree is broken where the
- * target would be is a problem, and no target.
+ * target would be is a problem, and no target. `anchors` gets, for each SWIG file that plays a
+ * role, the spans that make it one (the lambda, the pointer, the setters). Every command
+ * discovers its targets here (the engine, verify).
  */
-export function discoverGroup(root: string, paths: string[], open: Opener, problems: Problem[]): TargetGroup | null {
+export function discoverGroup(root: string, paths: string[], open: Opener, problems: Problem[], anchors?: Map<string, [number, number][]>): TargetGroup | null {
   const group: TargetGroup = { root, files: {} };
   const members: SourceFile[] = [];
   for (const path of paths) {
@@ -324,7 +326,7 @@ export function discoverGroup(root: string, paths: string[], open: Opener, probl
     if (!src) continue;
     const info = analyseSwig(src, names);
     if (info.problem) problems.push({ file: path, ...info.problem });
-    else if (info.role && !group.files[info.role]) group.files[info.role] = src;
+    else if (info.role && !group.files[info.role]) { group.files[info.role] = src; anchors?.set(path, (info.nodes ?? []).map((n) => [n.startIndex, n.endIndex])); }
     else members.push(src);
   }
   group.members = members;

@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
 import { maskSwig, type SwigLayout } from './swig.ts';
 import { detectStyle, lineOf, type TextStyle } from './text.ts';
-import { filterTyped, relaxQuery, type CaptureTypes } from './wildcards.ts';
 
 // tree-sitter and its grammar are CommonJS: require loads them in a third of the time an ESM
 // import takes (which first scans each module's source for its export names)
@@ -287,9 +286,7 @@ export function compileQuery(scm: string, name = 'query'): Parser.Query {
  * may use (the roles', every selected codemod's) are declared first, as text, and compiled
  * together the first time one of them is run. A text declared twice (the same patterns, whatever
  * its comments) is compiled once: codemods that look for the same shape share its matches. A
- * text declared after that compilation joins the next one. The combined query is compiled with
- * its parent steps below each pattern's root as wildcards (wildcards.ts: tree-sitter analyses
- * none of them, which halves the compilation), and its matches are filtered back to the types.
+ * text declared after that compilation joins the next one.
  *
  * A view runs the combined query and keeps its own text's matches. What the combined query finds
  * under a node is kept for as long as that node's tree lives (each view of the run gets it from
@@ -313,7 +310,7 @@ interface Declared {
   scm: string;
   /** for errors: the first name it was declared under */
   label: string;
-  /** once compiled: the combined query (its matches filtered back to the written types) and the patterns of this text in it */
+  /** once compiled: the combined query and the patterns of this text in it */
   set?: { all: Matcher; id: number; patterns: number };
   first?: number;
   last?: number;
@@ -360,30 +357,14 @@ export function patternsOf(scm: string): string {
   return out;
 }
 
-/** Node types tree-sitter-cpp names in its queries, supertypes aside (see wildcards.ts). */
-let namedTypes: Set<string> | undefined;
-function isNamedType(name: string): boolean {
-  namedTypes ??= new Set((language.nodeTypeInfo as { type: string; named: boolean; subtypes?: unknown }[]).filter((t) => t.named && !t.subtypes).map((t) => t.type));
-  return namedTypes.has(name);
-}
-
 function compilePending(): void {
   const batch = pending;
   pending = [];
   queryStats.compilations++;
   queryStats.texts += batch.length;
-  // the texts with wildcard parents (wildcards.ts): the same matches, compiled in a fraction of the time
-  const counter = { n: 0 };
-  let texts = batch.map((d) => relaxQuery(d.text, isNamedType, counter));
   let all: Parser.Query;
   try {
-    try {
-      all = new TreeSitter.Query(language, texts.map((t) => t.text).join('\n'));
-    } catch (e) {
-      if (texts.every((t, k) => t.text === batch[k]!.text)) throw e;
-      texts = batch.map((d) => ({ text: d.text, types: new Map() }));
-      all = new TreeSitter.Query(language, batch.map((d) => d.text).join('\n'));
-    }
+    all = new TreeSitter.Query(language, batch.map((d) => d.text).join('\n'));
   } catch (e) {
     let error = new Error(`queries: invalid tree-sitter query: ${(e as Error).message}`);
     try {
@@ -395,10 +376,8 @@ function compilePending(): void {
     for (const d of batch) { d.error = error; declared.delete(d.text); }
     throw error;
   }
-  const types: CaptureTypes = new Map(texts.flatMap((t) => [...t.types]));
-  // the filter goes with the query: whatever runs it gets the written query's matches
-  const set = { all: { matches: (node: SyntaxNode, o?: object) => filterTyped(all.matches(node, o), types) }, id: sets++, patterns: all.predicates.length };
-  patternRanges(all, texts).forEach(([first, last], k) => Object.assign(batch[k]!, { set, first, last }));
+  const set = { all, id: sets++, patterns: all.predicates.length };
+  patternRanges(all, batch).forEach(([first, last], k) => Object.assign(batch[k]!, { set, first, last }));
 }
 
 /**

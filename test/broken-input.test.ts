@@ -293,7 +293,7 @@ describe('broken input: every command', { concurrency: 4, timeout: 300_000 }, ()
     const r = await run('unshare', ['-m', 'sh', '-c', 'mount --bind "$D" "$RO" && mount -o remount,ro,bind "$RO" && exec node "$BIN" apply "$RO" --yes'], { env: baseEnv({ D: d, RO: ro, BIN }) });
     if (/mount: /.test(r.stderr)) return; // no mounts in this sandbox
     assert.equal(r.code, 2, show(r));
-    assert.match(assertOneLineError(r, 'apply on a read-only tree'), /\.memfix: cannot lock the tree: read-only file system \(EROFS\)$/);
+    assert.match(assertOneLineError(r, 'apply on a read-only tree'), /\.memfix: cannot create memfix's state folder: read-only file system \(EROFS\)$/);
     assert.ok(Date.now() - started < 10_000, 'at once');
   });
 });

@@ -282,7 +282,9 @@ describe('the CLI contract', { concurrency: 3, timeout: 300_000 }, () => {
     for (const line of stdout.split('\n')) assert.ok(line.length <= 120, `over 120 columns: ${line}`);
     assert.match(stdout, /^scenario\s+proves\s+result$/m, stdout);
     const progress = r.stdout.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '').trim().split('\n');
-    assert.match(progress[0]!, /^\[tree\] building with ASan\+UBSan \.\.\.$/, progress.join('\n'));
+    // the compile step with the tree's flags first, then the sanitizer build
+    assert.match(progress[0]!, /^\[tree\] compiling with g\+\+ and clang\+\+ \(Makefile's flags, ABI 3\) \.\.\.$/, progress.join('\n'));
+    assert.ok(progress.some((l) => /^\[tree\] building with ASan\+UBSan \.\.\.$/.test(l)), progress.join('\n'));
     const scenarioLines = progress.slice(1).filter((l) => /^\[tree\] (pass|FAIL) /.test(l));
     const names = stdout.split('\n').filter((l) => /^[a-z][a-z-]+(\s|$)/.test(l) && !l.startsWith('scenario')).map((l) => l.split(/\s+/)[0]);
     assert.ok(names.length >= 13, stdout);

@@ -29,16 +29,33 @@ test('unpatched sample: the bugs are real, and every scenario added for a mutant
   // the scenarios that kill mutants no older scenario killed: each fails here (both sanitizers where it runs in both)
   for (const n of ['buffer-ownership', 'read-alloc-failure', 'read-write-race', 'global-clear-keeps-live', 'session-wrappers', 'stale-write', 'read-write-race (tsan)', 'session-wrappers (tsan)', 'global-race (tsan)'])
     assert.ok(by.has(n) && by.get(n) !== 'pass', `${n}: ${by.get(n)}`);
+  // the real sessions (harness/session.cpp): the first download hits the use-after-free of a read
+  // queued before flush_cache; every download, the reseed, the stream and the churn fail
+  assert.match(by.get('session-v1')!, /AddressSanitizer: heap-use-after-free/);
+  for (const n of ['session-v1', 'session-v2', 'session-hybrid', 'session-reseed', 'session-stream', 'session-churn', 'session-churn (tsan)'])
+    assert.ok(by.has(n) && by.get(n) !== 'pass', `${n}: ${by.get(n)}`);
   // the glue says which set_memory_disk_io it kept: session_params.i's, as SWIG does
   assert.match((v.glue ?? []).join('\n'), /^setter: set_memory_disk_io of interfaces\/session_params\.i:\d+, the one SWIG keeps \(first in libtorrent\.i's %include order\); interfaces\/session\.i:\d+ is dropped/m);
 });
+
+// The session scenarios prove fixes for the bugs of issue 24. Until the registry has them, the
+// scenarios that need them fail (the bugs are real) and every other scenario passes: the release
+// and v2 block-hash fixes come together (v2-block-hash, with release-accounting revised so release
+// keeps the data); the stream needs them and the eviction fix.
+const has = (id: string) => mods.some((m) => m.meta.id === id);
+const releaseFixed = has('v2-block-hash');
+const streamFixed = releaseFixed && has('eviction');
+const knownToFail = (name: string) => (!releaseFixed && /^session-(v1|v2|hybrid|reseed|churn)\b/.test(name)) || (!streamFixed && /^session-stream\b/.test(name));
 
 for (const shape of ['sample', 'shapes/early', 'shapes/head']) {
   test(`${shape} with every fix applied: every scenario passes${shape === 'sample' ? ' (ASan and TSan)' : ''}`, { skip, timeout: 900_000 }, async () => {
     const fixed = (await plan(fixture(shape), mods)).tree;
     const v = await verifyTree(fixed, { label: 'after', tsan: shape === 'sample' });
-    const failed = v.results.filter((r) => !r.pass).map((r) => `${r.name}: ${r.summary}`);
+    const failed = v.results.filter((r) => !r.pass && !knownToFail(r.name)).map((r) => `${r.name}: ${r.summary}`);
     assert.deepEqual(failed, []);
+    // without the fixes of issue 24, the session scenarios show its bugs; with them, they pass too
+    for (const n of ['session-v1', 'session-v2', 'session-hybrid', 'session-stream'].filter(knownToFail)) assert.notEqual(v.results.find((r) => r.name === n)?.summary ?? 'missing', 'pass', n);
+    assert.ok(v.results.some((r) => r.name === 'session-teardown' && r.pass), 'session-teardown runs and passes');
     assert.ok(v.results.length >= 19);
     // every path that builds the disk I/O was exercised: the setter SWIG keeps, the one it drops, direct construction
     assert.match((v.glue ?? []).join('\n'), /session_params\.i:\d+, the one SWIG keeps/);
@@ -90,7 +107,8 @@ test('a tree that does not build: exit 2 with the compiler\'s first error; --com
     assert.match(r.stderr, /^memfix: cannot build: .*session\.i:\d+:\d+: error/m);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     const c = cli(['verify', dir, '--compare']);
-    assert.equal(c.status, 0, c.stdout + c.stderr);
+    // the fixed column passes every scenario, once the fixes of issue 24 are in the registry
+    assert.equal(c.status, streamFixed ? 0 : 1, c.stdout + c.stderr);
     assert.match(c.stdout, /read-clear-piece\s+copy-on-read\s+does not build\s+pass/);
     assert.match(c.stdout, /before: cannot build/);
   } finally {
@@ -114,8 +132,12 @@ test('series --verify: every prefix compiles, the cover letter carries the befor
     const r = cli(['series', join(dir, 'tree'), '-o', join(dir, 'p'), '--verify', '--author', 'T <t@example.com>', '--date', '2026-01-01T00:00:00Z']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     for (const id of ['free-disk-buffer', 'copy-on-read', 'guarded-global', 'storage-generation']) assert.match(r.stdout, new RegExp(`compiles after ${id}: yes`));
-    assert.match(r.stdout, /compiles before the series: yes/);
+    // the sample's Makefile says ABI 3, where its unpatched header (as upstream's) does not compile: the series fixes that
+    assert.match(r.stdout, /^build flags of upgrade_2\.0\.x\/libtorrent-go\/Makefile: -std=c\+\+14 \(upgrade_2\.0\.x\/libtorrent-go\/Makefile:\d+\) .*-DTORRENT_ABI_VERSION=3 \(upgrade_2\.0\.x\/libtorrent-go\/Makefile:\d+\)/m);
+    assert.match(r.stdout, /compiles before the series: no \(upgrade_2\.0\.x\/libtorrent-go\/memory_disk_io\.hpp:\d+: g\+\+ \(Makefile's flags, ABI 3\)/);
+    assert.match(r.stdout, /^compile checks: \d+ compiler run\(s\) \(pkg-config's flags, ABI 1; Makefile's flags, ABI 3; g\+\+ and clang\+\+\) in [\d.]+ s$/m);
     const cover = readFileSync(join(dir, 'p', '0000-cover-letter.patch'), 'utf8');
+    assert.match(cover.replace(/\s+/g, ' '), /compiled \(-fsyntax-only -pedantic-errors\) with g\+\+ and clang\+\+ and pkg-config's flags, ABI 1 and Makefile's flags, ABI 3 \(upgrade_2\.0\.x\/libtorrent-go\/Makefile: -std=c\+\+14 .*-DTORRENT_ABI_VERSION=3/);
     assert.match(cover, /scenario\s+proves\s+before\s+after/);
     assert.match(cover, /read-clear-piece\s+copy-on-read\s+AddressSanitizer: heap-use-after-free\s+pass/);
     assert.match(cover, /global-after-destroy\s+guarded-global\s+AddressSanitizer: heap-use-after-free\s+pass/);

@@ -13,10 +13,12 @@ import { head, headContents, uncommitted, workTree, type Head, type WorkTree } f
 import { plan } from '../engine.ts';
 import { dependencyNote, withDependencies } from '../select.ts';
 import { checkToolchain } from '../verify/build.ts';
-import { compileCheck, verifyTree } from '../verify/run.ts';
-import { formatTable, verdictTable } from './verify.ts';
+import { verifyTree } from '../verify/run.ts';
+import { stdOf } from '../verify/build-flags.ts';
+import { changedCppFiles, compileTree, failureLine, flagSets, type CompileFailure } from '../verify/compile-step.ts';
+import { buildFlagsOf, formatTable, verdictTable } from './verify.ts';
 import { codemodsFor, out, planDir, reportProblems } from './common.ts';
-import { authorFor, coverBody, dateFor, patchSpecs, version } from './series-build.ts';
+import { authorFor, coverBody, dateFor, patchSpecs, version, wrap } from './series-build.ts';
 
 /** Names of the files a series consists of: numbered patches and the quilt `series` file. */
 export const OURS = /^(\d{4}-[A-Za-z0-9._-]+\.patch|series)$/;
@@ -86,19 +88,42 @@ export async function series(dir: string, o: Options): Promise<void> {
   let verification = '';
   if (o.verify && built.specs.length) {
     checkToolchain();
-    // the series bisects: the tree compiles after every patch
+    // the series bisects: after every patch the tree compiles with g++ and clang++, with
+    // pkg-config's flags (the system libtorrent's ABI) and with the flags the tree's own build
+    // declares (its Makefile's: ABI 3 in upstream's); a C++ file memfix changes that compiled
+    // before the series compiles after each patch
+    const bf = buildFlagsOf(built.root, built.tree);
+    const sets = flagSets(bf);
+    const files = changedCppFiles(built.tree, built.after);
+    if (bf.source !== 'default') out(`build flags of ${bf.file}: ${[bf.std, ...bf.flags].map((f) => `${f.flag} (${f.at})`).join(' ')}`);
+    for (const n of bf.notes) out(`  ${n}`);
+    let ms = 0;
+    let compiles = 0;
+    const check = async (tree: Map<string, string>) => { const r = await compileTree(tree, sets, { files }); ms += r.ms; compiles += r.compiles - r.cached; return r; };
     const state = new Map(built.tree);
-    const base = compileCheck(state);
-    out(`compiles before the series: ${base ? `no (${base})` : 'yes'}`);
+    const base = await check(state);
+    const line = (f: CompileFailure[]) => (f.length ? `no (${failureLine(f[0]!)}${f.length > 1 ? `; and ${f.length - 1} more` : ''})` : 'yes');
+    out(`compiles before the series: ${line(base.failures)}`);
     for (const s of built.steps.filter((x) => x.taken)) {
       for (const c of s.changes) state.set(c.path, c.after);
-      const e = compileCheck(state);
-      out(`compiles after ${s.codemod.meta.id}: ${e ? `no (${e})` : 'yes'}`);
-      if (e) throw new MemfixError(`the series does not bisect: after ${s.codemod.meta.id} the tree does not compile: ${e}`);
+      const r = await check(state);
+      // a file of the tree that did not compile before the series is not the series' doing; the header and glue must compile after every patch
+      const failed = r.failures.filter((f) => f.unit === 'glue' || !base.failures.some((b) => b.unit === f.unit && b.compiler === f.compiler && b.set === f.set));
+      out(`compiles after ${s.codemod.meta.id}: ${line(failed)}`);
+      if (failed.length) {
+        const f = failed[0]!;
+        const before = base.failures.some((b) => b.unit === f.unit && b.compiler === f.compiler && b.set === f.set);
+        throw new MemfixError(before
+          ? `the tree does not compile after ${s.codemod.meta.id}, as before the series: ${failureLine(f)}; a series to merge must leave it compiling`
+          : `the series does not bisect: after ${s.codemod.meta.id}, ${failureLine(f)}`);
+      }
     }
-    const before = await verifyTree(built.tree, { label: 'before' });
-    const after = await verifyTree(built.after, { label: 'after' });
-    verification = 'Sanitizer scenarios (memfix verify --compare: ASan+UBSan, one process each):\n\n' +
+    out(`compile checks: ${compiles} compiler run(s) (${sets.map((x) => x.name).join('; ')}; g++ and clang++) in ${(ms / 1000).toFixed(1)} s`);
+    const std = stdOf(bf);
+    const before = await verifyTree(built.tree, { label: 'before', std });
+    const after = await verifyTree(built.after, { label: 'after', std });
+    verification = wrap(`Every patch was compiled (-fsyntax-only -pedantic-errors) with g++ and clang++ and ${sets.map((x) => x.name).join(' and ')}${bf.file ? ` (${bf.file}: ${[bf.std, ...bf.flags].map((f) => f.flag).join(' ')})` : ''}.`) + '\n\n' +
+      'Sanitizer scenarios (memfix verify --compare: ASan+UBSan, one process each):\n\n' +
       formatTable(verdictTable([{ title: 'before', verdict: before }, { title: 'after', verdict: after }]), { width: 98 }).split('\n').map((l) => '  ' + l).join('\n') + '\n';
   }
   const files = renderFiles(built, o, verification);

@@ -8,12 +8,15 @@
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
-import { verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
+import { cflags, completeGroup, verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
+import { defaultFlags, readBuildFlags, stdOf, type BuildFlags } from '../verify/build-flags.ts';
+import { abiOf, changedCppFiles, compileTree, failureLine, noLongerCompiles, treeSet, type CompileReport, type FlagSet } from '../verify/compile-step.ts';
+import type { Tree } from '../workspace.ts';
 import { checkDir, readTree } from '../workspace.ts';
 import { notePendingJournal } from '../transaction.ts';
 import { codemodsFor, planProblems, reportProblems } from './common.ts';
 import { plan } from '../engine.ts';
-import { base, type MutantReport, type VerifyReport } from '../render/report.ts';
+import { base, type BuildReport, type MutantReport, type VerifyReport } from '../render/report.ts';
 import { emit, parseFormats, type Target } from '../render/index.ts';
 import { progressSink, summaryLine, type ProgressSink } from '../render/progress.ts';
 import { workTree } from '../git.ts';
@@ -22,36 +25,91 @@ import { runMutants, type MutantResult, type MutantsReport } from '../verify/mut
 
 export { formatTable, type Table } from '../render/table.ts';
 
-export function verdictTable(columns: { title: string; verdict: TreeVerdict }[]): Table {
+/** The compile step's verdict on one column: its first failure (file:line), or pass. */
+export interface CompileColumn { pass: boolean; summary: string; file?: string; line?: number; notes: string[] }
+
+export function compileColumn(r: CompileReport): CompileColumn {
+  const f = r.failures[0];
+  const more = r.failures.length > 1 ? ` (and ${r.failures.length - 1} more)` : '';
+  return f
+    ? { pass: false, summary: failureLine(f) + more, ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), notes: [...r.notes] }
+    : { pass: true, summary: 'pass', notes: [...r.notes] };
+}
+
+/** The compile step as a row of the verify table (it proves the tree builds as its own build does). */
+export const COMPILE_ROW = { name: 'compile', fix: 'build' };
+
+export function verdictTable(columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[]): Table {
   const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
   const cell = (v: TreeVerdict, name: string) => (v.buildError ? 'does not build' : v.results.find((r) => r.name === name)?.summary ?? '-');
   const rows = first.scenarios.map((s) => [s.name, s.fix, ...columns.map((c) => cell(c.verdict, s.name))]);
+  if (columns.some((c) => c.compile)) rows.unshift([COMPILE_ROW.name, COMPILE_ROW.fix, ...columns.map((c) => c.compile?.summary ?? '-')]);
   return { header: ['scenario', 'proves', ...columns.map((c) => c.title)], rows };
 }
 
 export const allPass = (v: TreeVerdict) => v.results.every((r) => r.pass);
 
 /** The columns as a report: the scenarios of the first column that has any, each with one result per column. */
-export function verifyReport(dir: string, columns: { title: string; verdict: TreeVerdict }[], std = DEFAULT_STD): VerifyReport {
+export function verifyReport(dir: string, columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[], std = DEFAULT_STD, build?: BuildReport): VerifyReport {
   const first = columns.find((c) => c.verdict.scenarios.length)?.verdict ?? columns[0]!.verdict;
-  const last = columns.at(-1)!.verdict;
+  const last = columns.at(-1)!;
   const report: VerifyReport = {
     ...base(dir, ''),
     command: 'verify',
     std,
-    columns: columns.map((c) => ({ title: c.title, ...(c.verdict.buildError ? { buildError: c.verdict.buildError } : {}), ...(c.verdict.glue?.length ? { glue: c.verdict.glue } : {}) })),
-    scenarios: first.scenarios.map((s) => ({
-      name: s.name,
-      fix: s.fix,
-      description: s.description,
-      results: columns.map((c) => {
-        const r = c.verdict.results.find((x) => x.name === s.name);
-        return r ? { pass: r.pass, summary: r.summary } : null;
-      }),
+    ...(build ? { build } : {}),
+    columns: columns.map((c) => ({
+      title: c.title,
+      ...(c.verdict.buildError ? { buildError: c.verdict.buildError } : {}),
+      ...(c.verdict.glue?.length ? { glue: c.verdict.glue } : {}),
+      ...(c.compile?.notes.length ? { compile: c.compile.notes } : {}),
     })),
+    scenarios: [
+      ...(columns.some((c) => c.compile) ? [{
+        ...COMPILE_ROW,
+        description: build ? `the header and the SWIG glue compile (-fsyntax-only) with g++ and clang++ and ${build.compile.name}: ${build.compile.args.join(' ')}` : 'the header and the SWIG glue compile with g++ and clang++',
+        results: columns.map((c) => (c.compile ? { pass: c.compile.pass, summary: c.compile.summary, ...(c.compile.file ? { file: c.compile.file } : {}), ...(c.compile.line ? { line: c.compile.line } : {}) } : null)),
+      }] : []),
+      ...first.scenarios.map((s) => ({
+        name: s.name,
+        fix: s.fix,
+        description: s.description,
+        results: columns.map((c) => {
+          const r = c.verdict.results.find((x) => x.name === s.name);
+          return r ? { pass: r.pass, summary: r.summary } : null;
+        }),
+      })),
+    ],
   };
-  report.exitCode = !last.buildError && allPass(last) ? 0 : 1;
+  report.exitCode = !last.verdict.buildError && allPass(last.verdict) && (last.compile?.pass ?? true) ? 0 : 1;
   return report;
+}
+
+/** The flags a tree's build declares (its group's Makefile or CMakeLists.txt on disk), as a report. */
+export function buildFlagsOf(root: string, tree: Tree): BuildFlags {
+  let group;
+  try { group = completeGroup(tree); } catch { return defaultFlags(); }
+  return readBuildFlags(root, group.root);
+}
+
+export function buildReport(bf: BuildFlags, set: FlagSet, sanitizerStd: string): BuildReport {
+  const sanitizer = [`-std=${sanitizerStd}`, '-pedantic-errors', ...cflags()];
+  return {
+    source: bf.source, ...(bf.file ? { file: bf.file } : {}), std: bf.std, flags: bf.flags, ignored: bf.ignored, notes: bf.notes,
+    compile: { name: set.name, args: set.args },
+    sanitizer: { name: `pkg-config's flags, ABI ${abiOf(sanitizer)}`, args: sanitizer },
+  };
+}
+
+/** The compile step on one tree: its column, with its wall time, and progress on a terminal. */
+async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], sink: ProgressSink): Promise<{ col: CompileColumn; report: CompileReport }> {
+  sink.note(label, `compiling with g++ and clang++ (${set.name}) ...`);
+  const onProgress = (p: VerifyProgress) => sink.step(p);
+  const report = await compileTree(tree, [set], { files });
+  const col = compileColumn(report);
+  onProgress?.({ kind: 'scenario', label, name: COMPILE_ROW.name, pass: col.pass, summary: col.summary });
+  col.notes.push(`the compile step took ${(report.ms / 1000).toFixed(1)} s (${report.compiles} compiler runs, ${report.cached} known to pass already)`);
+  return { col, report };
 }
 
 export interface VerifyCommandOptions { compare?: boolean; tsan?: boolean; keep?: boolean; std?: string; mutants?: boolean; format?: string[] }
@@ -78,18 +136,29 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   reportProblems(dir, [], planned.warnings);
   const sink = progressSink();
   const onProgress = (p: VerifyProgress) => sink.step(p);
-  if (o.mutants) return mutants(dir, tree, o, targets, sink);
+  // the tree's own flags: its standard for every build (unless --std), its macros for the compile step
+  const bf = buildFlagsOf(resolve(dir), tree);
+  const std = o.std ?? stdOf(bf);
+  const set = treeSet(bf, o.std);
+  const build = buildReport(bf, set, std);
+  if (o.mutants) return mutants(dir, tree, { ...o, std }, targets, sink, set, build);
+  const fixed = o.compare ? planned.tree : undefined;
+  // the C++ files memfix changes that the glue does not compile: each is compiled on its own, before and after
+  const files = fixed ? changedCppFiles(tree, fixed) : [];
+  const beforeCompile = await compileStep(o.compare ? 'before' : 'tree', tree, set, files, sink);
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
-  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', std: o.std, onProgress }).catch((e: Error) => {
+  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', std, onProgress }).catch((e: Error) => {
     if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
     return { scenarios: [], results: [], buildError: e.message } as TreeVerdict;
   });
-  const columns = [{ title: o.compare ? 'before' : 'result', verdict: before }];
-  if (o.compare) {
-    const fixed = planned.tree;
-    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std: o.std, onProgress }) });
+  const columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[] = [{ title: o.compare ? 'before' : 'result', verdict: before, compile: beforeCompile.col }];
+  if (fixed) {
+    const afterCompile = await compileStep('after', fixed, set, files, sink);
+    // a file memfix changed that compiled before and does not now: named
+    afterCompile.col.notes.unshift(...noLongerCompiles(tree, fixed, beforeCompile.report, afterCompile.report));
+    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress }), compile: afterCompile.col });
   }
-  const report = verifyReport(dir, columns, o.std);
+  const report = verifyReport(dir, columns, std, build);
   finish(report, targets, sink);
 }
 
@@ -122,8 +191,10 @@ export function mutantsVerdict(report: MutantsReport): { mutants: NonNullable<Ve
  * verify --mutants: the fixed tree passes every scenario (ASan and TSan), and every mutant fails
  * one. The report's one column is the fixed tree; its `mutants` say which scenario killed each.
  */
-async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], sink: ProgressSink): Promise<void> {
+async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], sink: ProgressSink, set: FlagSet, build: BuildReport): Promise<void> {
   const { mods } = await codemodsFor();
+  // the fixed tree, as the mutants' baseline: it must compile with the tree's flags too
+  const { col: compile } = await compileStep('fixed', (await plan(tree, mods)).tree, set, [], sink);
   let total = 0;
   let done = 0;
   const report = await runMutants(tree, mods, {
@@ -134,7 +205,7 @@ async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: Verify
     onResult: (r) => sink.mutant({ fix: r.codemod, id: r.id, killed: r.killed, by: r.by }, ++done, total),
   });
   const verdict = mutantsVerdict(report);
-  const out: VerifyReport = { ...verifyReport(dir, [{ title: 'fixed', verdict: report.baseline }], o.std), mutants: verdict.mutants };
-  out.exitCode = verdict.exitCode;
+  const out: VerifyReport = { ...verifyReport(dir, [{ title: 'fixed', verdict: report.baseline, compile }], o.std, build), mutants: verdict.mutants };
+  out.exitCode = verdict.exitCode || (compile.pass ? 0 : 1);
   finish(out, targets, sink);
 }

@@ -51,7 +51,7 @@ export function findings(r: Report): Finding[] {
     const last = r.columns.length - 1;
     for (const s of r.scenarios) {
       const x = s.results[last];
-      if (x && !x.pass) out.push({ rule: s.fix, level: 'error', message: `scenario ${s.name} (proves ${s.fix}) fails: ${x.summary}`, locations: [], key: `scenario ${s.name}` });
+      if (x && !x.pass) out.push({ rule: s.fix, level: 'error', message: `scenario ${s.name} (proves ${s.fix}) fails: ${x.summary}`, locations: x.file && x.line ? [{ file: r.prefix + x.file, line: x.line }] : [], key: `scenario ${s.name}` });
     }
     if (r.mutants?.notRun) out.push({ rule: 'memfix', level: 'error', message: r.mutants.notRun, locations: [] });
     for (const m of r.mutants?.results ?? []) {

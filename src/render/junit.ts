@@ -69,9 +69,9 @@ function verifySuite(r: VerifyReport): string {
   const cases: Case[] = r.scenarios.map((s) => {
     const c: Case = { classname: `memfix.verify.${s.fix}`, name: s.name };
     const x = s.results[last];
-    const earlier = r.columns.slice(0, -1).map((col, i) => `${col.title}: ${col.buildError ? 'does not build' : s.results[i]?.summary ?? '-'}`);
+    const earlier = r.columns.slice(0, -1).map((col, i) => `${col.title}: ${s.results[i]?.summary ?? (col.buildError ? 'does not build' : '-')}`);
     c.out = [s.description, ...earlier].filter(Boolean).join('\n');
-    if (verdict.buildError) c.error = { message: verdict.buildError };
+    if (!x && verdict.buildError) c.error = { message: verdict.buildError };
     else if (!x) c.error = { message: 'not run' };
     else if (!x.pass) c.failure = { type: 'scenario', message: x.summary };
     return c;

@@ -19,6 +19,8 @@ export const ciKind = (env: NodeJS.ProcessEnv = process.env): CiKind => (env.GIT
 export interface ProgressSink {
   /** a build started, a scenario ended */
   step(p: VerifyProgress): void;
+  /** a step of its own on a tree (the compile step starting): a line, in the tree's section */
+  note(label: string, text: string): void;
   /** a mutant's verdict: `done` of `total` */
   mutant(m: { fix: string; id: string; killed: boolean; by?: string }, done: number, total: number): void;
   /** close the open group (before the report and the summary line) */
@@ -78,7 +80,18 @@ export function progressSink(o: ProgressOptions = {}): ProgressSink {
   }
 
   return {
+    note(label, text) {
+      if (!tty && open !== label) openGroup(label);
+      flush();
+      if (tty) write(`${paint(pc.dim, `[${label}]`)} ${text}\n`);
+      else line(`[${label}] ${text}`);
+    },
     step(p) {
+      // the compile step's verdict is a step of its own, not one of the sanitizer scenarios
+      if (!tty && p.kind === 'scenario' && p.name === 'compile' && !group) {
+        line(`[${p.label}] compile: ${p.pass ? 'pass' : `FAIL: ${p.summary}`}`);
+        return;
+      }
       if (tty) {
         const text = p.kind === 'build'
           ? `${paint(pc.dim, `[${p.label}]`)} building with ${p.sanitizer} ...`

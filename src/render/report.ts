@@ -109,8 +109,33 @@ export interface ScenarioReport {
   /** the fix it proves (a codemod id, or `all`) */
   fix: string;
   description: string;
-  /** one per column, in column order; null when the column did not build */
-  results: ({ pass: boolean; summary: string } | null)[];
+  /**
+   * one per column, in column order; null when the column did not build. The `compile` row (fix
+   * `build`) has a result in every column, and names the file and line of the first error.
+   */
+  results: ({ pass: boolean; summary: string; file?: string; line?: number } | null)[];
+}
+
+/** A flag of the tree's build, and where it is declared (`path:line`, or `memfix default`). */
+export interface BuildFlagReport { flag: string; at: string }
+
+/** The build flags verify compiles with: what the tree declares, and what each step used. */
+export interface BuildReport {
+  /** where the flags come from: the tree's Makefile, its CMakeLists.txt, or memfix's defaults */
+  source: 'Makefile' | 'CMakeLists.txt' | 'default';
+  /** the file read, relative to DIR */
+  file?: string;
+  std: BuildFlagReport;
+  /** the -D, -U and -f flags taken from it, in order */
+  flags: BuildFlagReport[];
+  /** what the file declares that memfix does not take (include paths, optimisation, ...), and why */
+  ignored: (BuildFlagReport & { why: string })[];
+  /** what memfix could not decide or did not follow */
+  notes: string[];
+  /** the compile step's flags (besides -fsyntax-only and the include paths): the tree's, with pkg-config's */
+  compile: { name: string; args: string[] };
+  /** the sanitizer builds' flags: the tree's standard, pkg-config's flags (the ABI of the system libtorrent they link against) */
+  sanitizer: { name: string; args: string[] };
 }
 
 /** One mutant of the fixed tree (a fix undone in one place) and whether a scenario killed it. */
@@ -130,11 +155,13 @@ export interface VerifyReport extends ReportBase {
   command: 'verify';
   /** the C++ standard of the build (always -pedantic-errors) */
   std: string;
+  /** the flags the tree's build declares, and the flags each step used */
+  build?: BuildReport;
   /**
    * `result`, or `before` and `after` with --compare, or `fixed` with --mutants; the last column is
    * the verdict. `glue`: how the SWIG files were glued (which setter SWIG keeps, what was left out).
    */
-  columns: { title: string; buildError?: string; glue?: string[] }[];
+  columns: { title: string; buildError?: string; glue?: string[]; /** what the compile step found besides its verdict */ compile?: string[] }[];
   scenarios: ScenarioReport[];
   /**
    * With --mutants: every mutant of the fixed tree, in codemod order; `killed` of `results.length`

@@ -112,7 +112,7 @@ function checkText(r: CheckReport, width: number): string[] {
 export function verifyTable(r: VerifyReport): Table {
   return {
     header: ['scenario', 'proves', ...r.columns.map((c) => c.title)],
-    rows: r.scenarios.map((s) => [s.name, s.fix, ...s.results.map((x, i) => (r.columns[i]!.buildError ? 'does not build' : x ? x.summary : '-'))]),
+    rows: r.scenarios.map((s) => [s.name, s.fix, ...s.results.map((x, i) => (x ? x.summary : r.columns[i]!.buildError ? 'does not build' : '-'))]),
   };
 }
 
@@ -122,9 +122,24 @@ function verifyText(r: VerifyReport, colour: boolean, width: number): string[] {
   for (const c of r.columns) if (c.buildError) out.push(...wrapped(`${c.title}: ${c.buildError}`, '  ', width));
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
   for (const c of r.columns) for (const g of c.glue ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  ', width));
+  // the flags: where they come from, what each step used
+  if (r.build) out.push(...buildText(r.build));
+  for (const c of r.columns) for (const g of c.compile ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  ', width));
   const last = r.scenarios.map((s) => s.results.at(-1));
   if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}${r.std === 'c++14' ? '' : ` (built with -std=${r.std})`}`);
   if (r.mutants) out.push('', ...mutantsText(r.mutants, colour, width));
+  return out;
+}
+
+/** Where verify's flags come from (file:line each), what it left out, what each step used. */
+export function buildText(b: NonNullable<VerifyReport['build']>): string[] {
+  const taken = [b.std, ...b.flags].map((f) => `${f.flag} (${f.at})`).join(' ');
+  const out = wrapped(b.source === 'default' ? `flags: memfix's defaults (${b.std.flag}): the tree has no Makefile or CMakeLists.txt` : `flags of ${b.file}: ${taken}`, '  ');
+  const ignored = b.ignored.map((f) => f.flag);
+  if (ignored.length) out.push(...wrapped(`not taken from ${b.file}: ${[...new Set(ignored)].join(' ')} (only -std, -D, -U, -f[no-]exceptions and -f[no-]rtti are)`, '  '));
+  for (const n of b.notes) out.push(...wrapped(n, '  '));
+  out.push(...wrapped(`compile step: ${b.compile.name}: ${b.compile.args.join(' ')}`, '  '));
+  out.push(...wrapped(`sanitizer builds: ${b.sanitizer.name} (the system libtorrent's, which they link against): ${b.sanitizer.args.join(' ')}`, '  '));
   return out;
 }
 

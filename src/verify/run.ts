@@ -8,7 +8,7 @@ import { MemfixError } from '../errors.ts';
 import { discoverTargets, type TargetGroup } from '../roles.ts';
 import { sources, type Tree } from '../workspace.ts';
 import { extractGlue, type Glue } from './glue.ts';
-import { buildHarness, cacheDir, DEFAULT_STD, firstError, harnessDir, listScenarios, runAll, type ScenarioInfo, type ScenarioResult } from './build.ts';
+import { binaryOf, buildHarnesses, cacheDir, DEFAULT_STD, firstError, harnessDir, listHarnesses, runAll, type HarnessBins, type ScenarioInfo, type ScenarioResult } from './build.ts';
 
 export function completeGroup(tree: Tree): TargetGroup {
   const groups = discoverTargets(sources(tree));
@@ -50,8 +50,8 @@ export interface BuiltTree {
   glue: Glue;
   /** lines that say how the glue was made */
   notes: string[];
-  /** the harness binary for a sanitizer, built on first use */
-  binary(sanitize: 'asan' | 'tsan'): Promise<string>;
+  /** the harness binaries (scenarios.cpp's and session.cpp's) for a sanitizer, built on first use */
+  binaries(sanitize: 'asan' | 'tsan'): Promise<HarnessBins>;
   dispose(): void;
 }
 
@@ -77,8 +77,8 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       return e;
     };
     const build = (sanitize: 'asan' | 'tsan') => (opts.onProgress?.({ kind: 'build', label: opts.label ?? 'tree', sanitizer: sanitize === 'tsan' ? 'TSan' : 'ASan+UBSan' }),
-      buildHarness(glue.source, headerDir, join(work, 'build'), { sanitize: sanitize === 'tsan' ? 'thread' : 'address,undefined', std: opts.std, treeDir }).catch((e: unknown) => { throw clean(e); }));
-    let asan: Promise<string>;
+      buildHarnesses(glue.source, headerDir, join(work, 'build'), { sanitize: sanitize === 'tsan' ? 'thread' : 'address,undefined', std: opts.std, treeDir }).catch((e: unknown) => { throw clean(e); }));
+    let asan: Promise<HarnessBins>;
     try {
       asan = Promise.resolve(await build('asan'));
     } catch (e) {
@@ -90,10 +90,10 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       glue = glueOf(tree, { dropped: false });
       asan = Promise.resolve(await build('asan'));
     }
-    let tsan: Promise<string> | undefined;
+    let tsan: Promise<HarnessBins> | undefined;
     return {
       work, glue, notes, dispose,
-      binary: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan'))),
+      binaries: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan'))),
     };
   } catch (e) {
     dispose();
@@ -105,15 +105,16 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
 export async function runTree(built: BuiltTree, opts: Pick<VerifyOptions, 'tsan' | 'label' | 'onProgress'>): Promise<TreeVerdict> {
   const label = opts.label ?? 'tree';
   const progress = (suffix: string) => (r: ScenarioResult) => opts.onProgress?.({ kind: 'scenario', label, name: r.name + suffix, pass: r.pass, summary: r.summary });
-  const bin = await built.binary('asan');
-  const listed = await listScenarios(bin);
+  const bins = await built.binaries('asan');
+  const listed = await listHarnesses(bins);
+  const binOf = (b: HarnessBins) => (name: string) => binaryOf(b, listed.find((s) => s.name === name)!);
   const asan = listed.filter((s) => s.sanitizers.includes('asan'));
   const scenarios = [...asan];
-  const results = await runAll(bin, asan.map((s) => s.name), 2, progress(''));
+  const results = await runAll(binOf(bins), asan.map((s) => s.name), 2, progress(''));
   if (opts.tsan) {
     const tsan = listed.filter((s) => s.sanitizers.includes('tsan'));
-    const tbin = await built.binary('tsan');
-    const tres = await runAll(tbin, tsan.map((s) => s.name), 1, progress(' (tsan)'));
+    const tbins = await built.binaries('tsan');
+    const tres = await runAll(binOf(tbins), tsan.map((s) => s.name), 1, progress(' (tsan)'));
     scenarios.push(...tsan.map((s) => ({ ...s, name: `${s.name} (tsan)` })));
     results.push(...tres.map((r) => ({ ...r, name: `${r.name} (tsan)` })));
   }
@@ -142,7 +143,8 @@ export interface CompileOptions {
 }
 
 let ltCflags: string[] | undefined;
-function cflags(): string[] {
+/** pkg-config's flags for the system libtorrent. */
+export function cflags(): string[] {
   ltCflags ??= (spawnSync('pkg-config', ['--cflags', 'libtorrent-rasterbar'], { encoding: 'utf8' }).stdout ?? '').trim().split(/\s+/).filter(Boolean);
   return ltCflags;
 }
@@ -163,7 +165,7 @@ function versionOf(cmd: string, args: string[]): string {
  * A tree that compiled is remembered (like ccache), by a hash of everything that decides it: the
  * tree's C, C++ and SWIG files, the compiler and its version, the flags, libtorrent's version.
  */
-function compileKey(tree: Tree, cxx: string, argsWithoutPaths: string[]): string {
+export function compileKey(tree: Tree, cxx: string, argsWithoutPaths: string[]): string {
   const h = createHash('sha256');
   for (const [p, text] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(p).update('\0').update(text).update('\0');
   h.update(versionOf(cxx, ['--version'])).update(versionOf('pkg-config', ['--modversion', 'libtorrent-rasterbar']));
@@ -171,7 +173,7 @@ function compileKey(tree: Tree, cxx: string, argsWithoutPaths: string[]): string
   for (const dep of ['/usr/include/boost/version.hpp', '/usr/include/libtorrent/version.hpp']) if (existsSync(dep)) h.update(readFileSync(dep));
   return h.digest('hex').slice(0, 32);
 }
-const okFile = (key: string) => join(cacheDir(), `compiles-${key}`);
+export const okFile = (key: string) => join(cacheDir(), `compiles-${key}`);
 
 /** Write the TU to check; returns the command lines (one per compiler not known to pass already). */
 function prepareCompile(tree: Tree, o: CompileOptions): { work: string; commands: string[][]; keys: string[]; treeDir: string } {
