@@ -135,6 +135,24 @@ describe('verify progress', () => {
     assert.ok(lines.some((l) => /^ {4}.*a-very-long-scenario-name-three$/.test(l)), 'the failing list wraps onto indented lines');
   });
 
+  test('the compile step: its own line in its tree\'s section, not counted among the scenarios', () => {
+    let out = '';
+    const sink = progressSink({ write: (x) => { out += x; }, tty: false, ci: 'github', width: 100 });
+    sink.note('before', 'compiling with g++ and clang++ (the tree\'s flags) ...');
+    sink.step({ kind: 'scenario', label: 'before', name: 'compile', pass: false, summary: 'g++: error' });
+    sink.step({ kind: 'build', label: 'before', sanitizer: 'ASan+UBSan' });
+    sink.step({ kind: 'scenario', label: 'before', name: 'a', pass: true, summary: 'pass' });
+    sink.end();
+    assert.deepEqual(out.trim().split('\n'), [
+      '::group::before',
+      '[before] compiling with g++ and clang++ (the tree\'s flags) ...',
+      '[before] compile: FAIL: g++: error',
+      '[before] building with ASan+UBSan ...',
+      '[before] ASan+UBSan scenarios: 1 of 1 pass',
+      '::endgroup::',
+    ]);
+  });
+
   test('GitHub Actions: each tree folded in ::group:: ... ::endgroup::', () => {
     const lines = drive('github');
     const groups = lines.filter((l) => l.startsWith('::'));
