@@ -72,6 +72,8 @@ export type PatchResult =
       /** "@@ -a,b +c,d @@" of the failing hunk; "" when hunk is 0. */
       hunkHeader: string;
       reason: string;
+      /** the line (1-based, in the file as it is) where the failing hunk's code is now, when memfix finds it */
+      line?: number;
     };
 
 // --------------------------------------------------------------------- parse
@@ -405,7 +407,7 @@ export function unsafePathOf(p: ParsedPatch): Refusal | null {
 
 // --------------------------------------------------------------------- apply
 
-type Failure = { ok: false; file: string; hunk: number; hunkHeader: string; reason: string };
+type Failure = { ok: false; file: string; hunk: number; hunkHeader: string; reason: string; line?: number };
 
 /**
  * Apply one patch. On 'applies' the returned tree is a new, patched tree; on
@@ -416,8 +418,8 @@ export function applyPatchToTree(tree: Tree, p: ParsedPatch): { result: PatchRes
   const forward = applyFiles(tree, p.files, false);
   if (forward.ok) return { result: { patch: p.fileName, status: 'applies' }, tree: forward.tree };
   if (applyFiles(tree, p.files, true).ok) return { result: { patch: p.fileName, status: 'already-applied' }, tree };
-  const { file, hunk, hunkHeader, reason } = forward;
-  return { result: { patch: p.fileName, status: 'fails', file, hunk, hunkHeader, reason }, tree };
+  const { file, hunk, hunkHeader, reason, line } = forward;
+  return { result: { patch: p.fileName, status: 'fails', file, hunk, hunkHeader, reason, ...(line ? { line } : {}) }, tree };
 }
 
 /** Undo a patch: the tree without it, or null when the patch does not reverse-apply cleanly. */
@@ -444,7 +446,7 @@ function applyFiles(tree: Tree, files: ParsedFile[], reverse: boolean): { ok: tr
     const r = applyHunks(source, reverse ? f.hunks.map(reverseHunk) : f.hunks);
     if (!r.ok) {
       const h = f.hunks[r.index];
-      return { ok: false, file: f.path, hunk: r.index + 1, hunkHeader: h.header, reason: r.reason };
+      return { ok: false, file: f.path, hunk: r.index + 1, hunkHeader: h.header, reason: r.reason, ...(r.line ? { line: r.line } : {}) };
     }
     if (to === null) {
       if (r.text !== '') return failFile('the patch deletes the file, but its content differs from the patch');
@@ -468,7 +470,32 @@ function reverseHunk(h: Hunk): Hunk {
   };
 }
 
-function applyHunks(source: string, hunks: Hunk[]): { ok: true; text: string } | { ok: false; index: number; reason: string } {
+/**
+ * Where a hunk that does not apply is about: the start in `recs` at which most of its old side
+ * matches (the nearest to `expected` among equals), as the 1-based line of its first removed line
+ * there (its first line when it removes none); null when not one line of it matches.
+ */
+function nearestCode(recs: string[], oldSide: string[], oldOps: string[], expected: number): number | null {
+  if (!oldSide.length) return null;
+  let best = 0;
+  let bestAt = -1;
+  for (let at = -oldSide.length + 1; at < recs.length; at++) {
+    let n = 0;
+    for (let j = 0; j < oldSide.length; j++) if (at + j >= 0 && at + j < recs.length && recs[at + j] === oldSide[j]) n++;
+    if (n > best || (n === best && n > 0 && Math.abs(at - expected) < Math.abs(bestAt - expected))) { best = n; bestAt = at; }
+  }
+  if (best === 0) return null;
+  const first = Math.max(0, oldOps.indexOf('-'));
+  return Math.min(recs.length, Math.max(1, bestAt + first + 1));
+}
+
+/** The line (1-based) of `text` where hunk `h`'s code is (see nearestCode), near line `near`; null when none of it is there. */
+export function hunkCodeLine(text: string, h: Hunk, near: number): number | null {
+  const old = h.lines.filter((l) => l.op !== '+');
+  return nearestCode(splitRecords(text), old.map((l) => l.text + (l.eol ? '\n' : '')), old.map((l) => l.op), near - 1);
+}
+
+function applyHunks(source: string, hunks: Hunk[]): { ok: true; text: string } | { ok: false; index: number; reason: string; line?: number } {
   const recs = splitRecords(source);
   const out: string[] = [];
   let pos = 0; // first record not yet consumed: hunks apply in order and never overlap
@@ -499,8 +526,10 @@ function applyHunks(source: string, hunks: Hunk[]): { ok: true; text: string } |
       if (found >= 0) break;
     }
     if (found < 0) {
-      const where = matchBeginning ? 'at the start of the file' : matchEnd ? 'at the end of the file' : `at or near line ${expected + 1}`;
-      return { ok: false, index: k, reason: `context or removed lines do not match ${where} (no fuzz, exact line endings)` };
+      // name the line where the hunk's code is now (what a reader looks for), not where the header says it was
+      const line = nearestCode(recs, oldSide, h.lines.filter((l) => l.op !== '+').map((l) => l.op), expected);
+      const where = matchBeginning ? 'at the start of the file' : matchEnd ? 'at the end of the file' : line ? `with the code at line ${line}` : `at or near line ${expected + 1}`;
+      return { ok: false, index: k, reason: `context or removed lines do not match ${where} (no fuzz, exact line endings)`, ...(line ? { line } : {}) };
     }
     for (let j = pos; j < found; j++) out.push(recs[j]);
     out.push(...newSide);

@@ -17,11 +17,12 @@ const formatOption = (formats: string) => new Option('--format <format[:file]>',
   .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 
 program.command('list').description('the codemods: what each fixes, their targets and dependencies')
-  .action(async () => (await import('./commands/list.ts')).list());
+  .option('--format <format>', 'text or json (each codemod\'s metadata, in series order)', 'text')
+  .action(async (o: { format?: string }) => (await import('./commands/list.ts')).list(o));
 
 program.command('scan').argument('[dir]', 'tree to scan', '.').description('each fix\'s outcome on DIR: apply, applied, drift or missing (exit 1 when a fix is needed or drifted)')
   .addOption(fixOption())
-  .addOption(formatOption('text, json, sarif, github or junit'))
+  .addOption(formatOption('text, json, sarif, github, junit or codequality'))
   .action(async (dir: string, o: { fix?: string[]; format?: string[] }) => (await import('./commands/index.ts')).scan(dir, o));
 
 program.command('apply').argument('[dir]', 'tree to fix', '.').description('show each needed fix and apply the ones you accept')
@@ -41,7 +42,8 @@ program.command('series').argument('[dir]', 'tree to fix', '.').description('wri
 
 program.command('check').argument('[dir]', 'tree the series is for', '.').description('CI: does the series still apply, is it stale, do the codemods still find their targets')
   .requiredOption('--patches <out>', 'folder holding the series')
-  .addOption(formatOption('text, json, sarif, github or junit'))
+  .addOption(new Option('--stale <level>', 'a stale series (memfix would write it differently today, though it applies): a warning (exit 0) or an error (exit 1)').choices(['warning', 'error']).default('warning'))
+  .addOption(formatOption('text, json, sarif, github, junit or codequality'))
   .action(async (dir: string, o) => (await import('./commands/index.ts')).check(dir, o));
 
 program.command('verify').argument('[dir]', 'tree to verify', '.').description('build the code with the sanitizers and run the scenarios that prove each fix')
@@ -50,7 +52,7 @@ program.command('verify').argument('[dir]', 'tree to verify', '.').description('
   .option('--keep', 'keep the build folder')
   .option('--std <std>', 'the C++ standard to build with (always -pedantic-errors)', 'c++14')
   .option('--mutants', 'every mutant of the fixed tree (a fix undone in one place) must fail a scenario; exit 1 when one survives')
-  .addOption(formatOption('text, json, github or junit'))
+  .addOption(formatOption('text, json, github, junit or codequality'))
   .action(async (dir: string, o) => (await import('./commands/index.ts')).verify(dir, o));
 
 program.command('new').argument('<id>', 'codemod id (lower-case slug)').description('scaffold a codemod in the memfix checkout you are in (codemods/ID, templates/ID)')

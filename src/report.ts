@@ -3,9 +3,13 @@ import type { Step } from './engine.ts';
 import { outcomeOf } from './render/report.ts';
 import { outcomeLine } from './render/text.ts';
 
-/** One line for a step; locations are relative to the scanned folder. */
+/**
+ * A step's line (wrapped onto indented lines in the output's width, under a caller's two-space
+ * indentation, with room for a verdict such as `  → would apply` after it); locations are
+ * relative to the scanned folder.
+ */
 export function stepLine(step: Step): string {
-  return outcomeLine(outcomeOf(step));
+  return outcomeLine(outcomeOf(step), { lead: 2, tail: 16 });
 }
 
 /** A step that cannot go on: its target drifted, or a dependency keeps it from applying. */

@@ -33,3 +33,12 @@ export function withDependencies(fix: string[] | undefined): { fix: string[] | u
 export function dependencyNote(chosen: string[], added: string[]): string {
   return `--fix ${chosen.join(',')} needs ${added.join(', ')}: ${added.length === 1 ? 'it is' : 'they are'} included`;
 }
+
+/** The fixes that need `id`, directly or through others, in no particular order. */
+export function dependentsOf(id: string): string[] {
+  const deps = dependencyMap();
+  const out: string[] = [];
+  const needs = (x: string, seen = new Set<string>()): boolean => (deps.get(x) ?? []).some((d) => d === id || (!seen.has(d) && (seen.add(d), needs(d, seen))));
+  for (const x of deps.keys()) if (x !== id && needs(x)) out.push(x);
+  return out;
+}

@@ -78,16 +78,58 @@ export async function lockSeriesFolder(outDir: string, display: string): Promise
 const manifestText = (files: Record<string, string[]>) =>
   JSON.stringify({ memfix: 'series', version: 1, files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) }, null, 2) + '\n';
 
-export interface FolderResult { written: string[]; removed: string[]; foreign: string[] }
+export interface FolderResult { written: string[]; removed: string[]; foreign: string[]; kept?: string[] }
+
+/** The names a quilt `series` file lists, in order (comments and blank lines skipped). */
+const seriesEntries = (text: string) => text.split('\n').map((l) => l.replace(/(^|\s)#.*$/, '').trim().split(/\s+/)[0]!).filter(Boolean);
+const slugOf = (name: string) => name.replace(/^\d{4}-/, '');
+
+/**
+ * The maintainer's own patches: files the `series` lists that memfix did not write (the manifest
+ * does not name them). The new `series` keeps each after the patch of memfix's it followed (the
+ * same fix, renumbered or not), or first when it came first; `accepted`: whether the `series` on
+ * disk, without those lines, is one memfix wrote (else it was edited otherwise, and is refused).
+ */
+function maintainerPatches(outDir: string, owned: Record<string, string[]>, present: string[], files: { name: string; content: string }[]): { kept: string[]; series?: string; accepted: boolean } {
+  if (!present.includes('series') || !Object.hasOwn(owned, 'series') || kindOf(join(outDir, 'series')) !== 'file') return { kept: [], accepted: false };
+  const text = readRegular(join(outDir, 'series'), 'series', 2 ** 31 - 1, 'memfix never reads through a link', 'memfix did not write it')?.toString('utf8');
+  if (text === undefined) return { kept: [], accepted: false };
+  const old = seriesEntries(text);
+  // regular files only: a link or a folder the series names is no patch of the maintainer's to keep
+  const kept = old.filter((n) => !Object.hasOwn(owned, n) && present.includes(n) && n !== 'series' && n !== MANIFEST && kindOf(join(outDir, n)) === 'file');
+  if (!kept.length) return { kept, accepted: false };
+  const without = text.split('\n').filter((l) => !kept.includes(l.replace(/(^|\s)#.*$/, '').trim().split(/\s+/)[0]!)).join('\n');
+  const accepted = owned.series!.includes(sha256(without));
+  const fresh = files.find((f) => f.name === 'series');
+  if (!fresh) return { kept, accepted };
+  const next = seriesEntries(fresh.content);
+  const bySlug = new Map(next.map((n) => [slugOf(n), n]));
+  const merged = [...next];
+  for (let i = 0; i < old.length; i++) {
+    if (!kept.includes(old[i]!)) continue;
+    // the nearest patch of memfix's before it in the old series, still in the new one
+    let anchor: string | undefined;
+    for (let j = i - 1; j >= 0 && !anchor; j--) if (!kept.includes(old[j]!)) anchor = bySlug.get(slugOf(old[j]!));
+    // after the anchor and the maintainer's patches already placed after it
+    let at = anchor ? merged.indexOf(anchor) + 1 : 0;
+    while (at < merged.length && kept.includes(merged[at]!) && old.indexOf(merged[at]!) < i) at++;
+    merged.splice(at, 0, old[i]!);
+  }
+  return { kept, accepted, series: merged.map((n) => n + '\n').join('') };
+}
 
 /** Write a series into outDir, owning only what memfix wrote (see the module comment). */
 export function writeSeriesFolder(outDir: string, display: string, files: { name: string; content: string }[], force: boolean): FolderResult {
+  files = [...files];
   const at = (name: string) => `${display}/${name}`;
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new MemfixError('not a directory', display);
   const manifest = existsSync(outDir) ? readManifest(outDir, display) : null;
   const owned = manifest?.files ?? {};
   const present = existsSync(outDir) ? readdirSync(outDir) : [];
   const newNames = new Set(files.map((f) => f.name));
+  // patches of the maintainer's own, listed in the series: kept, and kept in the series
+  const mp = manifest ? maintainerPatches(outDir, owned, present, files) : { kept: [] as string[], accepted: false };
+  if (mp.accepted && mp.series !== undefined) files = files.map((f) => (f.name === 'series' ? { ...f, content: mp.series! } : f));
 
   const foreign: string[] = [];
   const ours: string[] = [];
@@ -98,12 +140,14 @@ export function writeSeriesFolder(outDir: string, display: string, files: { name
     // a symbolic link is never memfix's: it is left alone (and never followed)
     if (!recorded || kindOf(join(outDir, name)) !== 'file') { foreign.push(name); continue; }
     const content = readRegular(join(outDir, name), at(name), 2 ** 31 - 1, 'memfix never reads through a link', 'memfix did not write it')!;
-    if (!recorded.includes(sha256(content))) {
+    if (!recorded.includes(sha256(content)) && !(name === 'series' && mp.accepted)) {
       throw new MemfixError('memfix wrote this file, but it was changed since; memfix will not replace or remove it: move it elsewhere (or delete it) and run again', at(name));
     }
     ours.push(name);
   }
   const clash = foreign.filter((n) => newNames.has(n));
+  // the maintainer's patches the series lists are no stranger's files: no --force needed, never touched
+  if (mp.accepted && !clash.length) foreign.splice(0, foreign.length, ...foreign.filter((n) => !mp.kept.includes(n)));
   if (clash.length) throw new MemfixError(`memfix did not write this file and will not replace it${clash.length > 1 ? ` (nor ${clash.slice(1).join(', ')})` : ''}; the series needs that name: choose another folder with -o`, at(clash[0]!));
   if (foreign.length && !force) {
     throw new MemfixError(`holds files memfix did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); pass --force to write beside them (they are left alone)`, display);
@@ -124,5 +168,5 @@ export function writeSeriesFolder(outDir: string, display: string, files: { name
   }
   // 4. the manifest of what is there now
   writeFilesAtomically([{ path: join(outDir, MANIFEST), content: manifestText(Object.fromEntries(files.map((f) => [f.name, [sha256(f.content)]]))), display: at(MANIFEST) }]);
-  return { written: files.map((f) => f.name), removed: stale, foreign };
+  return { written: files.map((f) => f.name), removed: stale, foreign, ...(mp.accepted && mp.kept.length ? { kept: mp.kept } : {}) };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadCodemodInfo } from '../src/registry.ts';
 import {
   BIN, DISK_I, EARLY, HEAD, HEADER, IDS, REPO, SAMPLE, SESSION_I, assertOneLineError, assertSameTree, baseEnv, copyTree, memfix, show,
   snapshot, statusById, stepLines, tempRoot,
@@ -67,7 +68,9 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     assertAll(r.stdout, 'apply', 'scan sample');
     assert.equal(stepLines(r.stdout).filter((s) => s.status === 'apply').length, IDS.length, show(r));
     const fdb = stepLines(r.stdout).find((s) => s.id === 'free-disk-buffer')!;
-    assert.match(fdb.line, /upgrade_2\.0\.x\/libtorrent-go\/memory_disk_io\.hpp:\d+/, 'names file:line');
+    // file:line relative to the group header naming the folder (the JSON keeps the path from DIR)
+    assert.match(r.stdout, /^upgrade_2\.0\.x\/libtorrent-go:$/m, show(r));
+    assert.match(fdb.line, /\smemory_disk_io\.hpp:\d+/, 'names file:line');
     assert.equal(r.stderr, '');
   });
 
@@ -226,7 +229,8 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     });
     child.stdin.destroy();
     // eslint-disable-next-line no-control-regex
-    const plain = all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    // a fix's line wrapped onto indented continuation lines, joined again
+    const plain = all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '').replace(/\n {10,}/g, ' ');
     assert.deepEqual(asked, ['upstream-build', 'free-disk-buffer', 'guarded-global'], `questions asked (copy-on-read and storage-generation are blocked)\n${plain}`);
     assert.match(plain, /^\s+apply\s+free-disk-buffer\s.*→ skipped/m, plain);
     assert.match(plain, /^\s+blocked\s+copy-on-read\s+needs free-disk-buffer/m, plain);
@@ -252,7 +256,7 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
       all += chunk.toString('utf8');
       // a new question is one more "Apply X?" than before (the prompt redraws on every keystroke: answer once per appearance in the plain text)
       const plain = all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-      const qs = [...plain.matchAll(/Apply ([a-z0-9-]+)\? \(/g)];
+      const qs = [...plain.matchAll(/Apply ([a-z0-9-]+)\? \[/g)];
       for (const q of qs.slice(seen)) {
         const t = (asked.get(q[1]!) ?? 0) + 1;
         asked.set(q[1]!, t);
@@ -268,6 +272,30 @@ describe('cli', { concurrency: 3, timeout: 400_000 }, () => {
     child.stdin.destroy();
     return { code, plain: all.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '') };
   }
+
+  test('one key answers, without Enter; Enter alone is not yes: it says which keys there are', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
+    const d = copy(SAMPLE);
+    const before = snapshot(d);
+    // free-disk-buffer: Enter alone (nothing), then q; no key is followed by Enter
+    const r = await underPty(['apply', d], (_id, times) => (times === 1 ? '\r' : 'q'));
+    assert.equal(r.code, 1, r.plain);
+    assert.match(r.plain, /press one key: y, n, d, a, s, q/, r.plain);
+    assert.match(r.plain, /aborted: nothing written/, r.plain);
+    assertSameTree(snapshot(d), before, 'Enter alone applies nothing');
+    // y alone applies at once; n on a fix others need says at once which it blocks
+    const e = copy(SAMPLE);
+    const ids = IDS;
+    const r2 = await underPty(['apply', e], (id) => (id === ids[0] ? 'n' : 'y'));
+    const dependents = loadCodemodInfo().filter((c) => c.meta.dependsOn.includes(ids[0]!)).map((c) => c.meta.id);
+    if (dependents.length) {
+      const said = r2.plain.split('\n').findIndex((l) => new RegExp(`^skipped ${ids[0]}: .*(need|needs) it and (is|are) blocked`).test(l));
+      assert.ok(said >= 0, r2.plain);
+      for (const dep of dependents) assert.ok(r2.plain.split('\n')[said]!.includes(dep), `names ${dep}`);
+      const nextQuestion = r2.plain.split('\n').findIndex((l, i) => i > said && /Apply [a-z-]+\? \[/.test(l));
+      assert.ok(nextQuestion < 0 || nextQuestion > said, 'said before the next question');
+    }
+    assert.match(r2.plain, new RegExp(`^\\s+apply\\s+${ids[1]}\\s.*→ applied|^\\s+blocked\\s+${ids[1]}\\s`, 'm'), r2.plain);
+  });
 
   test('Ctrl-C at the prompt: exit 130, nothing written', { skip: hasScript ? false : 'util-linux script(1) is not installed' }, async () => {
     const d = copy(SAMPLE);

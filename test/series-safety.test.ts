@@ -122,8 +122,10 @@ describe('series and check', { concurrency: 2, timeout: 600_000 }, () => {
     assert.match(r.stderr, /--fix storage-generation needs copy-on-read, free-disk-buffer: they are included/, show(r));
     const by = statusById(r.stdout);
     for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.deepEqual(by[id], ['apply'], `${id}\n${show(r)}`);
-    for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.match(r.stdout, new RegExp(`^\\s+apply\\s+${id}\\s.*→ applied$`, 'm'), show(r));
-    assert.match(r.stdout, /^\s+apply\s+guarded-global\s.*→ skipped$/m, show(r));
+    // a step's line wrapped onto indented continuation lines (the output's width), joined again
+    const joined = r.stdout.replace(/\n {20,}/g, ' ');
+    for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.match(joined, new RegExp(`^\\s+apply\\s+${id}\\s.*→ applied$`, 'm'), show(r));
+    assert.match(joined, /^\s+apply\s+guarded-global\s.*→ skipped$/m, show(r));
     const text = readFileSync(join(d, HEADER), 'utf8');
     for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.match(text, new RegExp(`memfix\\(${id}\\)`));
     assert.doesNotMatch(text, /memfix\(guarded-global\)/);
@@ -148,7 +150,8 @@ describe('commit messages', { concurrency: 2, timeout: 600_000 }, () => {
       const out = join(tmp.root, `p${++n}`);
       const s = await memfix(seriesArgs(d, out));
       assert.equal(s.code, 0, show(s));
-      const scan = await memfix(['scan', copy(fixture)]);
+      // the notes as scan reports them, whole (the text wraps them and names paths from the group)
+      const scan = await memfix(['scan', copy(fixture), '--format', 'json']);
       for (const [i, file] of PATCHES.entries()) {
         const m = meta.get(IDS[i]!)!;
         const msg = message(readFileSync(join(out, file), 'utf8'));
@@ -170,8 +173,7 @@ describe('commit messages', { concurrency: 2, timeout: 600_000 }, () => {
         if (m.analysis.fix === null) assert.match(flat, /This fix goes beyond the memory-safety analysis: /, file);
         else assert.match(flat, new RegExp(`This is analysis fix ${m.analysis.fix}; it addresses analysis issue \\d+ \\(`), file);
         // the notes scan prints for this fix are in the message
-        const scanLine = scan.stdout.split('\n').find((l) => new RegExp(`^\\s+apply\\s+${IDS[i]}\\s`).test(l)) ?? '';
-        const notes = /\s\s\((.*)\)$/.exec(scanLine)?.[1]?.split('; ') ?? [];
+        const notes = (JSON.parse(scan.stdout) as { fixes: { fix: string; status: string; notes: string[] }[] }).fixes.find((f) => f.fix === IDS[i] && f.status === 'apply')?.notes ?? [];
         for (const note of notes) assert.ok(flat.includes(note.replace(/\s+/g, ' ')), `${file}: note "${note}" missing\n${msg}`);
         if (name !== 'sample' && IDS[i] === 'copy-on-read') assert.ok(notes.length > 0, 'the head shape has notes for copy-on-read');
       }

@@ -11,8 +11,10 @@ import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
 import { isStuck, stepLine } from '../report.ts';
+import { wrapped } from '../render/text.ts';
+import { lineWidth } from '../render/width.ts';
 import { commitChanges, lockTree, notePendingJournal, pendingJournal, recover, type Lock } from '../transaction.ts';
-import { dependencyNote, withDependencies } from '../select.ts';
+import { dependencyNote, dependentsOf, withDependencies } from '../select.ts';
 import { heldBack, stepKey, type Step } from '../engine.ts';
 import { out, planDir, reportProblems } from './common.ts';
 import { resolve } from 'node:path';
@@ -22,13 +24,22 @@ interface Options { yes?: boolean; dryRun?: boolean; fix?: string[] }
 
 type Choice = 'apply' | 'skip' | 'whole' | 'all' | 'stop' | 'abort';
 
+function titleLines(title: string, group: string): string[] {
+  const width = lineWidth();
+  const lines = wrapped(title, '  ', width).map((l) => pc.bold(l));
+  if (!group) return lines;
+  if (lines.length === 1 && title.length + 2 + group.length <= width) return [lines[0] + pc.dim(`  ${group}`)];
+  return [...lines, pc.dim(`  ${group}`)];
+}
+
 function stepText(step: Step, whole = false): string {
   const m = step.codemod.meta;
   return [
     '',
-    pc.bold(`${m.id}: ${m.title}`) + (step.group ? pc.dim(`  [${step.group}]`) : ''),
-    `  why:   ${m.why}`,
-    `  files: ${step.changes.map((c) => c.path).join(', ')}`,
+    // the title, and its group beside it when the line has room (else on a line of its own)
+    ...titleLines(`${m.id}: ${m.title}`, step.group ? `[${step.group}]` : ''),
+    ...wrapped(`  why:   ${m.why}`, ' '.repeat(9)),
+    ...wrapped(`  files: ${step.changes.map((c) => c.path).join(', ')}`, ' '.repeat(9)),
     ...step.changes.map((c) => colourDiff(unified(c.path, c.before, c.after, whole ? 1e6 : 3))),
   ].join('\n');
 }
@@ -71,7 +82,7 @@ export async function apply(dir: string, o: Options): Promise<void> {
 
 async function applyLocked(dir: string, o: Options, fix: string[] | undefined, interactive: boolean): Promise<void> {
   // the prompt library is loaded only when there is a question to ask
-  const ask = interactive ? (await import('@inquirer/prompts')).expand : undefined;
+  const ask = interactive ? (await import('../prompt.ts')).askKey : undefined;
   let mode: 'ask' | 'all' | 'stop' = interactive ? 'ask' : 'all';
   let aborted = false;
   const decide = async (step: Step): Promise<boolean> => {
@@ -82,7 +93,6 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
     for (;;) {
       const choice = await ask!<Choice>({
         message: `Apply ${step.codemod.meta.id}?`,
-        default: 'y',
         choices: [
           { key: 'y', name: 'apply this fix', value: 'apply' },
           { key: 'n', name: 'skip it (and the fixes that need it)', value: 'skip' },
@@ -95,7 +105,12 @@ async function applyLocked(dir: string, o: Options, fix: string[] | undefined, i
       if (choice === 'whole') { page(stepText(step, true)); continue; }
       if (choice === 'apply') return true;
       if (choice === 'all') { mode = 'all'; return true; }
-      if (choice === 'skip') return false;
+      if (choice === 'skip') {
+        // say at once what skipping it blocks, not only in the summary
+        const blocked = dependentsOf(step.codemod.meta.id).filter((d) => !fix || fix.includes(d));
+        if (blocked.length) out(pc.magenta(`skipped ${step.codemod.meta.id}: ${blocked.join(', ')} ${blocked.length === 1 ? 'needs' : 'need'} it and ${blocked.length === 1 ? 'is' : 'are'} blocked`));
+        return false;
+      }
       if (choice === 'stop') { mode = 'stop'; return false; }
       aborted = true;
       mode = 'stop';

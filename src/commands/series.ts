@@ -137,6 +137,7 @@ export async function series(dir: string, o: Options): Promise<void> {
   try { r = writeSeriesFolder(resolve(o.output), o.output, files, !!o.force); } finally { folder.release(); }
   out(`wrote ${built.specs.length} patch(es), a cover letter and series to ${o.output}` +
     (r.removed.length ? ` (removed ${r.removed.length} file(s) of an earlier series: ${r.removed.join(', ')})` : '') +
-    (r.foreign.length ? `; left alone: ${r.foreign.join(', ')}` : ''));
+    (r.foreign.length ? `; left alone: ${r.foreign.join(', ')}` : '') +
+    (r.kept?.length ? `; kept your patches in the series: ${r.kept.join(', ')}` : ''));
   process.exitCode = stuck ? 1 : 0;
 }

@@ -2,10 +2,9 @@
  * memfix verify: build the tree's C++ with the sanitizers and run the scenarios that prove each
  * fix; with --compare, also on a copy with every needed fix applied, side by side. --std picks
  * the C++ standard (default C++14, upstream's). --mutants proves the proof: every mutant of the
- * fixed tree (a fix undone in one place) must fail a scenario. Progress goes to stderr when it is
- * a terminal; the result is a report, printed in the formats asked for.
+ * fixed tree (a fix undone in one place) must fail a scenario. Progress goes to stderr (folded in
+ * CI: ../render/progress.ts), then one summary line; the result is a report, printed in the formats asked for.
  */
-import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
@@ -19,6 +18,8 @@ import { codemodsFor, planProblems, reportProblems } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type BuildReport, type MutantReport, type VerifyReport } from '../render/report.ts';
 import { emit, parseFormats, type Target } from '../render/index.ts';
+import { progressSink, summaryLine, type ProgressSink } from '../render/progress.ts';
+import { workTree } from '../git.ts';
 import type { Table } from '../render/table.ts';
 import { runMutants, type MutantResult, type MutantsReport } from '../verify/mutants.ts';
 
@@ -101,8 +102,9 @@ export function buildReport(bf: BuildFlags, set: FlagSet, sanitizerStd: string):
 }
 
 /** The compile step on one tree: its column, with its wall time, and progress on a terminal. */
-async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], onProgress?: (p: VerifyProgress) => void): Promise<{ col: CompileColumn; report: CompileReport }> {
-  if (onProgress) process.stderr.write(`${pc.dim(`[${label}]`)} compiling with g++ and clang++ (${set.name}) ...\n`);
+async function compileStep(label: string, tree: Tree, set: FlagSet, files: string[], sink: ProgressSink): Promise<{ col: CompileColumn; report: CompileReport }> {
+  sink.note(label, `compiling with g++ and clang++ (${set.name}) ...`);
+  const onProgress = (p: VerifyProgress) => sink.step(p);
   const report = await compileTree(tree, [set], { files });
   const col = compileColumn(report);
   onProgress?.({ kind: 'scenario', label, name: COMPILE_ROW.name, pass: col.pass, summary: col.summary });
@@ -110,24 +112,10 @@ async function compileStep(label: string, tree: Tree, set: FlagSet, files: strin
   return { col, report };
 }
 
-/** Progress on stderr, only when it is a terminal: each build as it starts, each scenario as it finishes. */
-function progressDisplay(): ((p: VerifyProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (p) => {
-    const line = p.kind === 'build'
-      ? `${pc.dim(`[${p.label}]`)} building with ${p.sanitizer} ...`
-      : `${pc.dim(`[${p.label}]`)} ${p.pass ? pc.green('pass') : pc.red('FAIL')} ${p.name}${p.pass ? '' : pc.dim(`: ${p.summary}`)}`;
-    // one line each, cut to the terminal's width
-    const width = process.stderr.columns || 100;
-    const visible = line.replace(/\x1b\[[0-9;]*m/g, '');
-    process.stderr.write((visible.length >= width ? visible.slice(0, width - 2) + '…' : line) + '\n');
-  };
-}
-
 export interface VerifyCommandOptions { compare?: boolean; tsan?: boolean; keep?: boolean; std?: string; mutants?: boolean; format?: string[] }
 
 export async function verify(dir: string, o: VerifyCommandOptions): Promise<void> {
-  const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit'], 'verify');
+  const targets = parseFormats(o.format, ['text', 'json', 'github', 'junit', 'codequality'], 'verify');
   checkDir(dir);
   checkToolchain();
   if (o.std !== undefined && !/^(c|gnu)\+\+\d\d$/.test(o.std)) throw new MemfixError(`--std must be like c++14 or gnu++17, got "${o.std}"`);
@@ -146,17 +134,18 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
     return;
   }
   reportProblems(dir, [], planned.warnings);
-  const onProgress = progressDisplay();
+  const sink = progressSink();
+  const onProgress = (p: VerifyProgress) => sink.step(p);
   // the tree's own flags: its standard for every build (unless --std), its macros for the compile step
   const bf = buildFlagsOf(resolve(dir), tree);
   const std = o.std ?? stdOf(bf);
   const set = treeSet(bf, o.std);
   const build = buildReport(bf, set, std);
-  if (o.mutants) return mutants(dir, tree, { ...o, std }, targets, onProgress, set, build);
+  if (o.mutants) return mutants(dir, tree, { ...o, std }, targets, sink, set, build);
   const fixed = o.compare ? planned.tree : undefined;
   // the C++ files memfix changes that the glue does not compile: each is compiled on its own, before and after
   const files = fixed ? changedCppFiles(tree, fixed) : [];
-  const beforeCompile = await compileStep(o.compare ? 'before' : 'tree', tree, set, files, onProgress);
+  const beforeCompile = await compileStep(o.compare ? 'before' : 'tree', tree, set, files, sink);
   // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
   const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', std, onProgress }).catch((e: Error) => {
     if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
@@ -164,13 +153,22 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   });
   const columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[] = [{ title: o.compare ? 'before' : 'result', verdict: before, compile: beforeCompile.col }];
   if (fixed) {
-    const afterCompile = await compileStep('after', fixed, set, files, onProgress);
+    const afterCompile = await compileStep('after', fixed, set, files, sink);
     // a file memfix changed that compiled before and does not now: named
     afterCompile.col.notes.unshift(...noLongerCompiles(tree, fixed, beforeCompile.report, afterCompile.report));
     columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress }), compile: afterCompile.col });
   }
   const report = verifyReport(dir, columns, std, build);
-  emit(report, targets, resolve(dir));
+  finish(report, targets, sink);
+}
+
+/** The report in its formats, paths from the repository's top; then the one summary line on stderr. */
+function finish(report: VerifyReport, targets: Target[], sink: ProgressSink): void {
+  sink.end();
+  const wt = workTree(resolve(report.dir));
+  report.prefix = wt?.prefix ?? '';
+  emit(report, targets, wt?.top ?? resolve(report.dir));
+  process.stderr.write(summaryLine(report) + '\n');
   process.exitCode = report.exitCode;
 }
 
@@ -193,19 +191,21 @@ export function mutantsVerdict(report: MutantsReport): { mutants: NonNullable<Ve
  * verify --mutants: the fixed tree passes every scenario (ASan and TSan), and every mutant fails
  * one. The report's one column is the fixed tree; its `mutants` say which scenario killed each.
  */
-async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], onProgress: ((p: VerifyProgress) => void) | undefined, set: FlagSet, build: BuildReport): Promise<void> {
+async function mutants(dir: string, tree: ReturnType<typeof readTree>, o: VerifyCommandOptions, targets: Target[], sink: ProgressSink, set: FlagSet, build: BuildReport): Promise<void> {
   const { mods } = await codemodsFor();
   // the fixed tree, as the mutants' baseline: it must compile with the tree's flags too
-  const { col: compile } = await compileStep('fixed', (await plan(tree, mods)).tree, set, [], onProgress);
+  const { col: compile } = await compileStep('fixed', (await plan(tree, mods)).tree, set, [], sink);
+  let total = 0;
+  let done = 0;
   const report = await runMutants(tree, mods, {
     std: o.std,
-    onProgress,
-    // a run takes long: on a terminal, each mutant's verdict as it comes
-    onResult: onProgress && ((r) => process.stderr.write(`${pc.dim('[mutants]')} ${r.killed ? pc.green('killed') : pc.red('SURVIVED')} ${r.codemod}/${r.id}${r.killed ? pc.dim(` by ${r.by}`) : ''}\n`)),
+    onProgress: (p) => sink.step(p),
+    onMutants: (n) => { total = n; },
+    // a run takes long: each mutant's verdict as it comes, "n of m"
+    onResult: (r) => sink.mutant({ fix: r.codemod, id: r.id, killed: r.killed, by: r.by }, ++done, total),
   });
   const verdict = mutantsVerdict(report);
   const out: VerifyReport = { ...verifyReport(dir, [{ title: 'fixed', verdict: report.baseline, compile }], o.std, build), mutants: verdict.mutants };
   out.exitCode = verdict.exitCode || (compile.pass ? 0 : 1);
-  emit(out, targets, resolve(dir));
-  process.exitCode = out.exitCode;
+  finish(out, targets, sink);
 }

@@ -12,8 +12,9 @@ import { renderText } from './text.ts';
 import { renderSarif } from './sarif.ts';
 import { renderGithub } from './github.ts';
 import { renderJunit } from './junit.ts';
+import { renderCodeQuality } from './codequality.ts';
 
-export const FORMATS = ['text', 'json', 'sarif', 'github', 'junit'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'github', 'junit', 'codequality'] as const;
 export type Format = (typeof FORMATS)[number];
 export interface Target { format: Format; file?: string }
 
@@ -44,6 +45,7 @@ function render(r: Report, format: Format, top: string, colour: boolean): string
       return JSON.stringify(renderSarif(r, top), null, 2) + '\n';
     case 'github': return renderGithub(r);
     case 'junit': return renderJunit(r);
+    case 'codequality': return JSON.stringify(renderCodeQuality(r), null, 2) + '\n';
   }
 }
 

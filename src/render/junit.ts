@@ -45,16 +45,21 @@ function fixCases(r: ScanReport | CheckReport, classname: string): Case[] {
   });
 }
 
+const STALE = 'the codemods now produce a different change for this fix: run memfix series again';
+
 function checkSuites(r: CheckReport): string {
   const patches: Case[] = r.results.map((p) => {
     const c: Case = { classname: 'memfix.check.patches', name: p.name };
     if (p.status === 'refused') c.error = { message: `line ${p.patchLine}: ${refusedText(p)}` };
     else if (p.status === 'fails') c.failure = { type: 'fails', message: `${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}` };
-    else if (p.stale) c.failure = { type: 'stale', message: 'the codemods now produce a different change for this fix: run memfix series again' };
-    else c.out = p.status === 'applies' ? 'applies' : 'already applied';
+    else if (p.stale && r.staleIs === 'error') c.failure = { type: 'stale', message: STALE };
+    else c.out = `${p.status === 'applies' ? 'applies' : 'already applied'}${p.stale ? `; stale (a warning): ${STALE}` : ''}`;
     return c;
   });
-  for (const id of r.missingFromSeries) patches.push({ classname: 'memfix.check.patches', name: `(new) ${id}`, failure: { type: 'stale', message: `the series lacks ${id}: run memfix series again` } });
+  for (const id of r.missingFromSeries) {
+    const message = `the series lacks ${id}: run memfix series again`;
+    patches.push({ classname: 'memfix.check.patches', name: `(new) ${id}`, ...(r.staleIs === 'error' ? { failure: { type: 'stale', message } } : { out: `stale (a warning): ${message}` }) });
+  }
   return suite(`memfix check ${r.patches}: patches`, [...problemCases(r), ...patches]) + suite(`memfix check ${r.dir}: codemods`, fixCases(r, 'memfix.check.codemods'));
 }
 

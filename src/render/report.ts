@@ -71,6 +71,10 @@ export interface PatchCheckReport {
   name: string;
   /** the fix it carries (its slug), when memfix knows it */
   fix: string | null;
+  /** a patch of the maintainer's own (memfix did not write it): checked on top of memfix's, never stale */
+  maintainer?: true;
+  /** fails, but some of its hunks are in the tree already: `memfix apply --yes` finishes the fix */
+  partlyApplied?: true;
   /** refused: memfix did not apply it, as it names a path outside DIR or leading out of it (exit 2) */
   status: 'applies' | 'already-applied' | 'fails' | 'refused';
   /**
@@ -91,6 +95,8 @@ export interface CheckReport extends ReportBase {
   command: 'check';
   /** --patches as given */
   patches: string;
+  /** --stale: a stale series is a warning (exit 0) or an error (exit 1) */
+  staleIs: 'warning' | 'error';
   rules: FixRule[];
   results: PatchCheckReport[];
   /** fixes the codemods now produce that the series lacks */

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import pc from 'picocolors';
 import type { CheckReport, FixOutcome, PatchCheckReport, Problem, Report, ScanReport, VerifyReport } from './report.ts';
 import { formatTable, wrapCell, type Table } from './table.ts';
+import { lineWidth } from './width.ts';
 
 /** A line of prose in at most `width` columns: continuation lines start with `indent`. */
-function wrapped(line: string, indent: string, width = 100): string[] {
+export function wrapped(line: string, indent: string, width = lineWidth()): string[] {
   const [first, ...more] = wrapCell(line, width);
   return more.length ? [first!, ...wrapCell(more.join(' '), width - indent.length).map((x) => indent + x)] : [first!];
 }
@@ -20,47 +21,90 @@ const label: Record<FixOutcome['status'], (s: string) => string> = {
 
 const at = (l: { file: string; line: number }) => `${l.file}:${l.line}`;
 
-/** One line for a fix's outcome; locations are relative to the scanned folder. */
-export function outcomeLine(f: FixOutcome): string {
-  const st = label[f.status](f.status.padEnd(8));
-  const id = f.fix.padEnd(20);
-  switch (f.status) {
-    case 'apply': return `${st} ${id} ${f.locations.map(at).join(', ')}${f.notes.length ? `  (${f.notes.join('; ')})` : ''}`;
-    case 'applied': return `${st} ${id} ${f.locations.map(at).join(', ')}`;
-    case 'drift': return `${st} ${id} ${at(f.locations[0]!)}: ${f.message}`;
-    case 'missing':
-    case 'blocked': return `${st} ${id} ${f.message}`;
-  }
+export interface LineOptions {
+  /** the folder of the group header the line is under: paths below it are shown relative to it */
+  base?: string;
+  /** the width of the output (COLUMNS, the terminal's, else 100) */
+  width?: number;
+  /** columns before the line (its indentation, given by the caller) and after it (a verdict the caller appends) */
+  lead?: number;
+  tail?: number;
+}
+
+/**
+ * A fix's outcome, in the output's width: the status, the fix, then where (file:line, relative
+ * to `base` when given) and its notes, wrapped onto lines indented under the where. Continuation
+ * lines carry their indentation (`lead` included); the first line does not.
+ */
+export function outcomeLine(f: FixOutcome, o: LineOptions = {}): string {
+  const base = o.base ? o.base.replace(/\/?$/, '/') : '';
+  const rel = (p: string) => (base ? p.split(base).join('') : p);
+  const where = f.locations.map((l) => rel(at(l))).join(', ');
+  const notes = f.notes.map(rel);
+  const rest = (() => {
+    switch (f.status) {
+      case 'apply': return `${where}${notes.length ? `  (${notes.join('; ')})` : ''}`;
+      case 'applied': return where;
+      case 'drift': return `${rel(at(f.locations[0]!))}: ${f.message}`;
+      case 'missing':
+      case 'blocked': return f.message;
+    }
+  })();
+  const lead = o.lead ?? 2;
+  const width = (o.width ?? lineWidth()) - lead - (o.tail ?? 0);
+  const head = `${f.status.padEnd(8)} ${f.fix.padEnd(20)} `;
+  const indent = ' '.repeat(width >= 70 ? head.length : 4);
+  const [first, ...more] = wrapped(head + rest, indent, Math.max(width, 40));
+  return [first!.replace(f.status.padEnd(8), label[f.status](f.status.padEnd(8))), ...more.map((l) => ' '.repeat(lead) + l)].join('\n');
 }
 
 /** `memfix: DIR/file:line: what`: the file as the user names it. */
 export const problemLine = (dir: string, p: Problem, warning = false) => `memfix: ${p.file ? join(dir, p.file) : dir}${p.line ? `:${p.line}` : ''}: ${warning ? 'warning: ' : ''}${p.message}`;
 
-function scanText(r: ScanReport): string[] {
+function scanText(r: ScanReport, width: number): string[] {
   const out: string[] = [];
   let lastGroup: string | null = null;
   for (const f of r.fixes) {
-    if (f.group !== lastGroup) { out.push(`${f.group || '.'}:`); lastGroup = f.group; }
-    out.push('  ' + outcomeLine(f));
+    if (f.group !== lastGroup) { out.push(...wrapped(`${f.group || '.'}:`, '  ', width)); lastGroup = f.group; }
+    out.push('  ' + outcomeLine(f, { base: f.group, width }));
   }
   return out;
 }
 
-function checkText(r: CheckReport): string[] {
-  const out = ['patches:'];
-  const path = (name: string) => join(r.patches, name);
+function checkText(r: CheckReport, width: number): string[] {
+  // the patches by name under a header naming their folder
+  const out = wrapped(`patches (${r.patches}):`, '  ', width);
+  const indent = ' '.repeat(width >= 70 ? 19 : 4);
+  /** a status word (coloured after wrapping: colour codes would count as columns) and the rest */
+  const row = (word: string, paint: (s: string) => string, rest: string) => {
+    const [first, ...more] = wrapped(`  ${word.padEnd(17)}${rest}`, indent, width);
+    out.push(first!.replace(word, paint(word)), ...more);
+  };
   for (const p of r.results) {
-    if (p.status === 'applies') out.push(`  ${pc.green('applies')}          ${path(p.name)}`);
-    else if (p.status === 'already-applied') out.push(`  ${pc.green('already applied')}  ${path(p.name)}`);
-    else if (p.status === 'refused') out.push(`  ${pc.red('refused')}          ${path(p.name)}:${p.patchLine}: ${refusedText(p)}`);
-    else out.push(`  ${pc.red('fails')}            ${path(p.name)}: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}`);
+    const yours = p.maintainer ? '  (yours: memfix did not write it)' : '';
+    if (p.status === 'applies') row('applies', pc.green, p.name + yours);
+    else if (p.status === 'already-applied') row('already applied', pc.green, p.name + yours);
+    else if (p.status === 'refused') row('refused', pc.red, `${p.name}:${p.patchLine}: ${refusedText(p)}${yours}`);
+    else row('fails', pc.red, `${p.name}${yours}: ${p.file}, hunk ${p.hunk}${p.hunkHeader ? ` (${p.hunkHeader})` : ''}: ${p.reason}`);
   }
   out.push('codemods:');
-  for (const f of r.fixes) out.push('  ' + outcomeLine(f));
+  let lastGroup: string | null = null;
+  for (const f of r.fixes) {
+    if (f.group !== lastGroup) { out.push(...wrapped(`  ${f.group || '.'}:`, '    ', width)); lastGroup = f.group; }
+    out.push('    ' + outcomeLine(f, { base: f.group, width, lead: 4 }));
+  }
   const stuck = r.fixes.filter((f) => f.status === 'drift' || f.status === 'blocked');
-  out.push(stuck.length ? `  ${pc.red('the codemods cannot handle')} ${stuck.map((f) => f.fix).join(', ')}` : '  the codemods find every target');
+  if (stuck.length) {
+    const [first, ...more] = wrapped(`  the codemods cannot handle ${stuck.map((f) => f.fix).join(', ')}`, '    ', width);
+    out.push(first!.replace('the codemods cannot handle', pc.red('the codemods cannot handle')), ...more);
+  } else out.push('  the codemods find every target');
   const stale = [...r.results.filter((p) => p.stale).map((p) => p.name), ...r.missingFromSeries.map((f) => `(new) ${f}`)];
-  out.push(stale.length ? `series: ${pc.red('stale')}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)` : 'series: up to date');
+  const word = r.staleIs === 'error' ? 'stale' : 'stale (a warning)';
+  if (!stale.length) out.push('series: up to date');
+  else {
+    const [first, ...more] = wrapped(`series: ${word}: ${stale.join(', ')} differ from what the codemods now produce (run memfix series again)`, '  ', width);
+    out.push(first!.replace(word, r.staleIs === 'error' ? pc.red(word) : pc.yellow(word)), ...more);
+  }
   return out;
 }
 
@@ -72,18 +116,18 @@ export function verifyTable(r: VerifyReport): Table {
   };
 }
 
-function verifyText(r: VerifyReport, colour: boolean): string[] {
+function verifyText(r: VerifyReport, colour: boolean, width: number): string[] {
   if (!r.columns.length) return []; // nothing was built: the problems say why
-  const out = [formatTable(verifyTable(r), { colour })];
-  for (const c of r.columns) if (c.buildError) out.push(`${c.title}: ${c.buildError}`);
+  const out = [formatTable(verifyTable(r), { colour, width })];
+  for (const c of r.columns) if (c.buildError) out.push(...wrapped(`${c.title}: ${c.buildError}`, '  ', width));
   // how the SWIG glue was made: which setter SWIG keeps, what the build left out
-  for (const c of r.columns) for (const g of c.glue ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  '));
+  for (const c of r.columns) for (const g of c.glue ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  ', width));
   // the flags: where they come from, what each step used
   if (r.build) out.push(...buildText(r.build));
-  for (const c of r.columns) for (const g of c.compile ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  '));
+  for (const c of r.columns) for (const g of c.compile ?? []) out.push(...wrapped(`${r.columns.length > 1 ? `${c.title}: ` : ''}${g}`, '  ', width));
   const last = r.scenarios.map((s) => s.results.at(-1));
   if (!r.columns.at(-1)!.buildError) out.push('', `${last.filter((x) => x?.pass).length} of ${last.length} scenarios pass${r.columns.length > 1 ? ' after the fixes' : ''}${r.std === 'c++14' ? '' : ` (built with -std=${r.std})`}`);
-  if (r.mutants) out.push('', ...mutantsText(r.mutants, colour));
+  if (r.mutants) out.push('', ...mutantsText(r.mutants, colour, width));
   return out;
 }
 
@@ -100,20 +144,20 @@ export function buildText(b: NonNullable<VerifyReport['build']>): string[] {
 }
 
 /** verify --mutants: each mutant (killed by which scenario, or SURVIVED), then `mutants killed N of M` and the survivors. */
-export function mutantsText(m: NonNullable<VerifyReport['mutants']>, colour = false): string[] {
-  if (m.notRun) return wrapped(m.notRun, '  ');
+export function mutantsText(m: NonNullable<VerifyReport['mutants']>, colour = false, width = lineWidth()): string[] {
+  if (m.notRun) return wrapped(m.notRun, '  ', width);
   const out = ['mutants of the tree with every fix applied (each undoes a fix in one place):'];
   const indent = ' '.repeat(12);
   for (const x of m.results) {
     const word = x.killed ? 'killed  ' : 'SURVIVED';
     // wrapped as plain text, then coloured (colour codes would count as columns)
-    const [first, ...rest] = wrapped(`  ${word}  ${x.fix}/${x.id}: ${x.description}`, indent);
+    const [first, ...rest] = wrapped(`  ${word}  ${x.fix}/${x.id}: ${x.description}`, indent, width);
     const painted = !colour ? word : x.killed ? pc.green(word) : pc.red(word);
-    out.push(first!.replace(word, painted), ...rest, ...wrapped(`${indent}${x.killed ? `by ${x.by}: ${x.summary}` : x.summary}`, indent));
+    out.push(first!.replace(word, painted), ...rest, ...wrapped(`${indent}${x.killed ? `by ${x.by}: ${x.summary}` : x.summary}`, indent, width));
   }
   const survivors = m.results.filter((x) => !x.killed);
   out.push('', `mutants killed ${m.killed} of ${m.results.length}`);
-  if (survivors.length) out.push(...wrapped(`survivors: ${survivors.map((x) => `${x.fix}/${x.id}`).join(', ')}`, '  '));
+  if (survivors.length) out.push(...wrapped(`survivors: ${survivors.map((x) => `${x.fix}/${x.id}`).join(', ')}`, '  ', width));
   if (!m.results.length) out.push('no codemod has mutants: nothing proves the proof');
   return out;
 }
@@ -122,8 +166,8 @@ export function mutantsText(m: NonNullable<VerifyReport['mutants']>, colour = fa
 export const refusedText = (p: PatchCheckReport) => `refused: ${JSON.stringify(p.file)}: ${p.reason}`;
 
 /** The text of a report for stdout; problems (and patches check refused) are returned apart, for stderr. */
-export function renderText(r: Report, colour = pc.isColorSupported): { stdout: string; stderr: string } {
-  const lines = r.command === 'scan' ? scanText(r) : r.command === 'check' ? checkText(r) : verifyText(r, colour);
+export function renderText(r: Report, colour = pc.isColorSupported, width = lineWidth()): { stdout: string; stderr: string } {
+  const lines = r.command === 'scan' ? scanText(r, width) : r.command === 'check' ? checkText(r, width) : verifyText(r, colour, width);
   const refused = r.command === 'check' ? r.results.filter((p) => p.status === 'refused').map((p) => `memfix: ${join(r.patches, p.name)}:${p.patchLine}: ${refusedText(p)}`) : [];
   return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: [...r.problems.map((p) => problemLine(r.dir, p)), ...refused, ...(r.warnings ?? []).map((p) => problemLine(r.dir, p, true))].map((l) => l + '\n').join('') };
 }

@@ -116,7 +116,7 @@ export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, st
  * Apply every fix (a tree already fixed stays as it is), check that the fixed tree passes every
  * scenario, then build and run each mutant, two at a time. `onResult` hears of each as it ends.
  */
-export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string; onResult?: (r: MutantResult) => void; onProgress?: (p: VerifyProgress) => void } = {}): Promise<MutantsReport> {
+export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string; onResult?: (r: MutantResult) => void; onProgress?: (p: VerifyProgress) => void; onMutants?: (total: number) => void } = {}): Promise<MutantsReport> {
   const fixed = (await plan(tree, mods)).tree;
   const built = await buildTree(fixed, { label: 'fixed', std: o.std, onProgress: o.onProgress });
   let baseline: TreeVerdict;
@@ -127,6 +127,7 @@ export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string;
   }
   if (!baseline.results.every((r) => r.pass)) return { baseline, results: [] };
   const all = await deriveMutants(fixed, mods);
+  o.onMutants?.(all.length);
   const results: MutantResult[] = new Array(all.length);
   let next = 0;
   // a mutant that fails the run (its build did not finish): no new one starts, the one building
