@@ -18,7 +18,7 @@
 // here, from the folders under codemods/, for this build only.
 //
 // Not bundled: the native parser (tree-sitter, tree-sitter-cpp), and what only one command loads
-// (@inquirer/prompts for apply's prompt, ts-morph for `new`).
+// (ts-morph, which only `new` loads).
 // Type checking is `npm run typecheck` (esbuild only strips the types).
 import { build } from 'esbuild';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -64,7 +64,7 @@ try {
     banner: { js: "'use strict'; const __memfixModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   };
-  const outside = ['tree-sitter', 'tree-sitter-cpp', '@inquirer/prompts', 'ts-morph'];
+  const outside = ['tree-sitter', 'tree-sitter-cpp', 'ts-morph'];
   await build({
     ...common,
     entryPoints: [
