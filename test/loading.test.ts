@@ -1,6 +1,6 @@
 /**
  * What each command loads (measured, not assumed): `list` reads metadata only (no parser, no
- * transform, no query); no command but `apply` loads the prompt library, and only `new` loads
+ * transform, no query), and only `new` loads
  * ts-morph. Every query file compiles (queries are compiled lazily at run time, so a broken one
  * would otherwise only fail the run that needs it).
  */
