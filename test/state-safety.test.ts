@@ -199,7 +199,7 @@ describe('.memfix, temporary files and targets are never followed through a link
   });
 
   for (const [what, target] of [['into the tree', 'inside'], ['out of the tree', 'outside']] as const) {
-    test(`session.i as a symbolic link ${what}: exit 2 naming it for scan, apply and series; nothing written`, async () => {
+    test(`session.i as a symbolic link ${what}: exit 2 naming it for scan, apply, series and verify; nothing written`, async () => {
       const d = copy();
       const c = canary();
       const real = target === 'inside' ? join(d, 'session.i.real') : c.file;
@@ -208,7 +208,7 @@ describe('.memfix, temporary files and targets are never followed through a link
       rmSync(join(d, SESSION_I));
       symlinkSync(real, join(d, SESSION_I));
       const tree = snapshot(d);
-      for (const args of [['scan', d], ['apply', d, '--yes'], seriesArgs(d, join(tmp.root, `out${++n}`))]) {
+      for (const args of [['scan', d], ['apply', d, '--yes'], seriesArgs(d, join(tmp.root, `out${++n}`)), ['verify', d]]) {
         const r = await memfix(args);
         assert.equal(r.code, 2, show(r));
         assert.match(r.stderr, new RegExp(`^memfix: ${d}/${SESSION_I}: is a symbolic link`, 'm'), show(r));

@@ -14,7 +14,7 @@ import { abiOf, changedCppFiles, compileTree, failureLine, noLongerCompiles, tre
 import type { Tree } from '../workspace.ts';
 import { checkDir, readTree } from '../workspace.ts';
 import { notePendingJournal } from '../transaction.ts';
-import { codemodsFor, planProblems, reportProblems } from './common.ts';
+import { codemodsFor, planDir, reportProblems } from './common.ts';
 import { plan } from '../engine.ts';
 import { base, type BuildReport, type MutantReport, type VerifyReport } from '../render/report.ts';
 import { emit, parseFormats, type Target } from '../render/index.ts';
@@ -122,18 +122,20 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   notePendingJournal(resolve(dir), dir, false);
   const tree = readTree(resolve(dir));
   // a tree scan would refuse (no target, a broken header, a syntax error where the fixes read or write) is not built
-  const { mods } = await codemodsFor();
-  const planned = await plan(tree, mods);
-  const problems = planProblems(resolve(dir), planned);
+  // the folder as scan sees it (a link with a target's name is refused there, never skipped)
+  const checked = await planDir(dir);
+  const problems = checked.problems;
   if (problems.length) {
     const report: VerifyReport = { ...base(dir, ''), command: 'verify', std: o.std ?? DEFAULT_STD, columns: [], scenarios: [], exitCode: 2 };
     report.problems.push(...problems);
-    report.warnings.push(...planned.warnings);
+    report.warnings.push(...checked.warnings);
     emit(report, targets, resolve(dir));
     process.exitCode = 2;
     return;
   }
-  reportProblems(dir, [], planned.warnings);
+  reportProblems(dir, [], checked.warnings);
+  const { mods } = await codemodsFor();
+  const planned = await plan(tree, mods);
   const sink = progressSink();
   const onProgress = (p: VerifyProgress) => sink.step(p);
   // the tree's own flags: its standard for every build (unless --std), its macros for the compile step
