@@ -6,7 +6,7 @@
  */
 import { parsePatch } from 'diff';
 import { MemfixError } from './errors.ts';
-import { parseMbox, type Hunk, type ParsedFile, type ParsedPatch } from './apply.ts';
+import { parseMbox, type Hunk, type ParsedFile, type ParsedPatch } from './patch-parse.ts';
 
 const strip1 = (p: string) => {
   const clean = p.replace(/\t.*$/, '').trim();

@@ -88,7 +88,7 @@ export type TreeRead = { kind: 'absent' } | { kind: 'file'; bytes: Buffer } | { 
 
 /**
  * A file of a tree named by an untrusted relative path (already free of "..", "." and empty
- * components, see unsafePath in apply.ts): each folder on the way is lstat'ed and must be a real
+ * components, see unsafePath in patch-parse.ts): each folder on the way is lstat'ed and must be a real
  * folder, as `git apply` refuses a path "beyond a symbolic link"; the file itself must be a
  * regular file, read as readRegularFile does. Nothing outside `root` is looked at or opened.
  */

@@ -38,8 +38,9 @@ const q = (name: string) => {
 };
 
 /**
- * A problem with an input file: it looks like a target but cannot be read or parsed as one
- * (`kind` says when it is broken where the fixes read or write: a syntax error or a conflict marker).
+ * Something that keeps memfix from doing its job on a file: exit 2. `kind`: a syntax error or a
+ * git conflict marker in code the fixes read or write (the group gets no verdict); as a warning
+ * (a report's warnings), the same outside that code.
  */
 export interface Problem { file: string; line?: number; message: string; kind?: 'parse-error' | 'conflict-marker' }
 

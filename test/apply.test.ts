@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { applyPatchToTree, parseMbox, readSeriesOrder, type Tree, type ParsedPatch } from '../src/apply.ts';
+import { applyPatchToTree, readSeriesOrder } from '../src/patch-apply.ts';
+import { parseMbox, type Tree, type ParsedPatch } from '../src/patch-parse.ts';
 import { renderSeries, type FileChange, type PatchSpec, type SeriesOptions } from '../src/series.ts';
 import { MemfixError } from '../src/errors.ts';
 

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { HEADER, REPO, SAMPLE, assertOneLineError, copyTree, memfix, run, show, tempRoot } from './e2e-helpers.ts';
-import { parseMbox, unsafePath, unsafePathOf } from '../src/apply.ts';
+import { parseMbox, unsafePath, unsafePathOf } from '../src/patch-parse.ts';
 
 const tmp = tempRoot('memfix-check-refuse-');
 after(() => tmp.cleanup());

@@ -15,7 +15,7 @@ import { plan, type Step } from '../src/engine.ts';
 import { byFile, applyEdits, type Edit } from '../src/edits.ts';
 import { parseStats, patternsOf, queryStats } from '../src/source.ts';
 import { folderSource, readTree, type Tree } from '../src/workspace.ts';
-import { stepLine } from '../src/report.ts';
+import { stepLine } from '../src/steps.ts';
 import { repoRoot } from './scenario-lib.ts';
 
 const mods = await loadCodemods();

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import pc from 'picocolors';
 import { MemfixError } from '../errors.ts';
 import { colourDiff, unified } from '../diff.ts';
-import { isStuck, stepLine } from '../report.ts';
+import { isStuck, stepLine } from '../steps.ts';
 import { wrapped } from '../render/text.ts';
 import { lineWidth } from '../render/width.ts';
 import { commitChanges, lockTree, notePendingJournal, pendingJournal, recover, type Lock } from '../transaction.ts';

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { MemfixError } from '../errors.ts';
 import { renderSeries } from '../series.ts';
-import { isStuck, stepLine } from '../report.ts';
+import { isStuck, stepLine } from '../steps.ts';
 import { lockSeriesFolder, writeSeriesFolder } from '../series-folder.ts';
 import { readTreeSettled } from '../transaction.ts';
 import { head, headContents, uncommitted, workTree, type Head, type WorkTree } from '../git.ts';

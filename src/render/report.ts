@@ -6,6 +6,7 @@
  */
 import type { Meta } from '../codemod.ts';
 import type { Step } from '../engine.ts';
+import type { Problem } from '../roles.ts';
 import { version } from '../version.ts';
 
 /** Bumped when a field changes meaning or goes away (adding a field does not bump it). */
@@ -15,10 +16,9 @@ export interface Location { file: string; line: number }
 
 /**
  * Something that keeps memfix from doing its job on a file (no target, a file it cannot parse ...):
- * exit 2. `kind`: a syntax error or a git conflict marker in code the fixes read or write (the
- * group gets no verdict). As a warning (report.warnings), the same outside that code.
+ * exit 2; its path relative to DIR, '' for DIR itself (src/roles.ts declares it).
  */
-export interface Problem { /** relative to DIR; '' for DIR itself */ file: string; line?: number; message: string; kind?: 'parse-error' | 'conflict-marker' }
+export type { Problem } from '../roles.ts';
 
 /** One codemod: what SARIF calls a rule. */
 export interface FixRule {
