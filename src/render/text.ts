@@ -53,7 +53,9 @@ export function outcomeLine(f: FixOutcome, o: LineOptions = {}): string {
   const lead = o.lead ?? 2;
   const width = (o.width ?? lineWidth()) - lead - (o.tail ?? 0);
   const head = `${f.status.padEnd(8)} ${f.fix.padEnd(20)} `;
-  const indent = ' '.repeat(width >= 70 ? head.length : 4);
+  // continuation lines indented under the where, unless a path would then have to be cut
+  const longest = Math.max(0, ...rest.split(' ').map((t) => t.length));
+  const indent = ' '.repeat(width >= 70 && head.length + longest <= width ? head.length : 4);
   const [first, ...more] = wrapped(head + rest, indent, Math.max(width, 40));
   return [first!.replace(f.status.padEnd(8), label[f.status](f.status.padEnd(8))), ...more.map((l) => ' '.repeat(lead) + l)].join('\n');
 }
