@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { HEADER, IDS, SAMPLE, copyTree, gitInit, memfix, show, tempRoot } from './e2e-helpers.ts';
@@ -239,14 +239,15 @@ describe('check names where the code is', { timeout: 300_000 }, () => {
     const at = text.indexOf('storage_error err;', text.indexOf('void async_read('));
     // the hunk's context changed, and 38 lines above it moved everything
     writeFileSync(join(moved, HEADER), '// a note\n'.repeat(38) + text.slice(0, at) + 'storage_error err; // read status' + text.slice(at + 'storage_error err;'.length));
-    const patch = readFileSync(join(P, '0002-copy-on-read.patch'), 'utf8');
+    const name = readdirSync(P).find((f) => f.endsWith('-copy-on-read.patch'))!;
+    const patch = readFileSync(join(P, name), 'utf8');
     const firstRemoved = patch.split('\n').find((l) => /^-(?!--)/.test(l))!.slice(1);
     const lines = readFileSync(join(moved, HEADER), 'utf8').split('\n');
     const expected = lines.indexOf(firstRemoved, lines.findIndex((l) => l.includes('void async_read('))) + 1;
     assert.ok(expected > 0);
     const t = await memfix(['check', moved, '--patches', P]);
     assert.equal(t.code, 1, show(t));
-    assert.match(t.stdout.replace(/\n {19}/g, ' '), new RegExp(`0002-copy-on-read\\.patch: .*with the code at line ${expected} `), show(t));
+    assert.match(t.stdout.replace(/\n {19}/g, ' '), new RegExp(`${name.replace(/\./g, '\\.')}: .*with the code at line ${expected} `), show(t));
     const g = await memfix(['check', moved, '--patches', P, '--format', 'github']);
     assert.match(g.stdout, new RegExp(`^::error file=vendor/${HEADER.replace(/\./g, '\\.')},line=${expected},title=memfix check%3A copy-on-read::`, 'm'), g.stdout);
   });

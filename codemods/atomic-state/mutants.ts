@@ -46,6 +46,13 @@ export function mutants(ctx: Context): Mutant[] {
     // <struct><>::<member>.load() / .store(x), wherever the group uses it
     const named = (n: SyntaxNode) => n.type === 'qualified_identifier' && innermostName(n) === m.member && ofType(n, 'type_identifier').some((t) => t.text === m.struct);
     for (const file of filesUsing(ctx, m.struct)) edits.push(...plainAccess(file, named));
+    // the old name, a reference to the member (`static std::atomic<T>& old = <struct><>::<member>;`), refers to the plain one
+    for (const decl of ofType(src.root, 'declaration')) {
+      const type = decl.childForFieldName('type');
+      const init = decl.namedChildren.find((c) => c.type === 'init_declarator');
+      if (!type || init?.childForFieldName('declarator')?.type !== 'reference_declarator' || atomicArgument(src, type) === null) continue;
+      if (ofType(init, 'qualified_identifier').some(named)) edits.push(plain(src, type));
+    }
     out.push({ id: `${slug(m.struct.endsWith(SUFFIX) ? m.struct.slice(0, -SUFFIX.length) : m.struct)}-plain`, description: `${m.struct}::${m.member} is a plain ${m.valueType} again (written by the setter while storages read it)`, edits });
   }
 
