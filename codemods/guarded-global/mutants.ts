@@ -5,7 +5,7 @@
  * clear function exported to Go clears the pointer again.
  */
 import { declaredName, findGlobalPointers, functionName, headerClass, methods, ofType, parameters, statements, textOf, type Context, type Mutant, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
-import { scopedLocks } from './transform.ts';
+import { scopedLocks } from './shape.ts';
 
 const squash = (s: string) => s.replace(/\s+/g, '');
 const gone = (what: string) => `/* memfix mutant: ${what} */`;
