@@ -5,9 +5,8 @@
  * clear function exported to Go clears the pointer again.
  */
 import { declaredName, findGlobalPointers, functionName, headerClass, methods, ofType, parameters, statements, textOf, type Context, type Mutant, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
-import { scopedLocks } from './transform.ts';
+import { lastName, scopedLocks } from './shape.ts';
 
-const squash = (s: string) => s.replace(/\s+/g, '');
 const gone = (what: string) => `/* memfix mutant: ${what} */`;
 
 export function mutants(ctx: Context): Mutant[] {
@@ -15,17 +14,17 @@ export function mutants(ctx: Context): Mutant[] {
   const di = ctx.files['disk-interface']!;
   const cls = headerClass(hdr, ctx.className);
   if (!cls) return [];
-  const C = cls.name;
+  const className = cls.name;
   const out: Mutant[] = [];
-  const isLock = (s: SourceFile, d: SyntaxNode) => d.type === 'declaration' && scopedLocks(ctx, d).some((c) => c.decl!.id === d.id);
-  const edit = (s: SourceFile, n: SyntaxNode, text: string) => ({ file: s.path, start: n.startIndex, end: n.endIndex, text });
+  const isLock = (declaration: SyntaxNode) => declaration.type === 'declaration' && scopedLocks(ctx, declaration).some((c) => c.decl!.id === declaration.id);
+  const edit = (src: SourceFile, node: SyntaxNode, text: string) => ({ file: src.path, start: node.startIndex, end: node.endIndex, text });
 
   // the constructor's registration: `<pointer> = this;`
-  for (const ctor of methods(cls.body).filter((m) => functionName(m) === C)) {
+  for (const ctor of methods(cls.body).filter((m) => functionName(m) === className)) {
     const reg = ofType(ctor.childForFieldName('body') ?? ctor, 'assignment_expression').find((a) => a.childForFieldName('right')?.type === 'this');
     const stmt = reg?.parent;
     if (!stmt || stmt.type !== 'expression_statement') continue;
-    out.push({ id: 'no-registration', description: `${C}'s constructor does not register it: the wrappers reach only what a setter publishes`, edits: [edit(hdr, stmt, gone('not registered'))] });
+    out.push({ id: 'no-registration', description: `${className}'s constructor does not register it: the wrappers reach only what a setter publishes`, edits: [edit(hdr, stmt, gone('not registered'))] });
     break;
   }
 
@@ -36,24 +35,24 @@ export function mutants(ctx: Context): Mutant[] {
     const unreg = ofType(dbody, 'if_statement').find((s) => ofType(s.childForFieldName('condition') ?? s, 'this').length > 0);
     const assign = unreg && ofType(unreg.childForFieldName('consequence') ?? unreg, 'expression_statement')[0];
     if (unreg && assign) {
-      out.push({ id: 'no-unregistration', description: `${C}'s destructor leaves the pointer to the dead object registered`, edits: [edit(hdr, unreg, gone('not unregistered'))] });
-      out.push({ id: 'unregisters-any-instance', description: `${C}'s destructor clears the pointer even when a newer instance registered since`, edits: [edit(hdr, unreg, textOf(hdr, assign))] });
-      const lock = ofType(dbody, 'declaration').find((d) => isLock(hdr, d) && d.endIndex <= unreg.startIndex);
-      if (lock) out.push({ id: 'unregisters-unlocked', description: `${C}'s destructor clears the pointer without the mutex`, edits: [edit(hdr, lock, gone('no lock'))] });
+      out.push({ id: 'no-unregistration', description: `${className}'s destructor leaves the pointer to the dead object registered`, edits: [edit(hdr, unreg, gone('not unregistered'))] });
+      out.push({ id: 'unregisters-any-instance', description: `${className}'s destructor clears the pointer even when a newer instance registered since`, edits: [edit(hdr, unreg, textOf(hdr, assign))] });
+      const lock = ofType(dbody, 'declaration').find((d) => isLock(d) && d.endIndex <= unreg.startIndex);
+      if (lock) out.push({ id: 'unregisters-unlocked', description: `${className}'s destructor clears the pointer without the mutex`, edits: [edit(hdr, lock, gone('no lock'))] });
     }
   }
 
   // the .i: the first lookbehind wrapper that calls through the pointer loses its lock; the clear
   // function clears again
-  const G = findGlobalPointers(di, [C]).map((d) => declaredName(d.childrenForFieldName('declarator')[0] ?? null)?.text).find(Boolean);
+  const pointer = findGlobalPointers(di, [className]).map((d) => declaredName(d.childrenForFieldName('declarator')[0] ?? null)?.text).find(Boolean);
   const fns = ofType(di.root, 'function_definition').filter((f) => f.parent?.type === 'declaration_list' || f.parent?.type === 'translation_unit');
-  if (G) {
+  if (pointer) {
     const wrapper = fns.find((f) => {
       const body = f.childForFieldName('body');
-      return body && parameters(f, (n) => textOf(di, n)).every((p) => !p.type.includes(C))
-        && ofType(body, 'field_expression').some((e) => e.child(1)?.text === '->' && squash(textOf(di, e.childForFieldName('argument')!)).replace(/^.*::/, '') === G);
+      return body && parameters(f, (n) => textOf(di, n)).every((p) => !p.type.includes(className))
+        && ofType(body, 'field_expression').some((e) => e.child(1)?.text === '->' && lastName(textOf(di, e.childForFieldName('argument')!)) === pointer);
     });
-    const lock = wrapper && statements(wrapper.childForFieldName('body')!).find((s) => isLock(di, s));
+    const lock = wrapper && statements(wrapper.childForFieldName('body')!).find((s) => isLock(s));
     if (wrapper && lock) out.push({ id: 'wrapper-unlocked', description: `${functionName(wrapper)}() uses the pointer without the mutex`, edits: [edit(di, lock, gone('no lock'))] });
     const clear = fns.find((f) => {
       const body = f.childForFieldName('body');
@@ -64,7 +63,7 @@ export function mutants(ctx: Context): Mutant[] {
       out.push({
         id: 'clear-clears',
         description: `${functionName(clear)}() clears the pointer, live instance or not`,
-        edits: [edit(di, clear.childForFieldName('body')!, `{ std::lock_guard<std::mutex> memfix_lock(${(mutex[1] ?? mutex[2])!.trim()}); ${G} = nullptr; }`)],
+        edits: [edit(di, clear.childForFieldName('body')!, `{ std::lock_guard<std::mutex> memfix_lock(${(mutex[1] ?? mutex[2])!.trim()}); ${pointer} = nullptr; }`)],
       });
     }
   }
