@@ -50,7 +50,7 @@ describe('package', { concurrency: 1, timeout: 900_000 }, () => {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
     for (const f of ['dist/src/cli.cjs', 'dist/src/commands/index.cjs', 'dist/src/commands/list.cjs', 'dist/src/commands/new.cjs']) assert.ok(files.includes(f), `the bundles: ${f} is in the tarball`);
-    const bundle = readFileSync(join(REPO, 'dist/src/commands/engine.cjs'), 'utf8');
+    const bundle = readFileSync(join(REPO, 'dist/src/commands/index.cjs'), 'utf8');
     for (const id of IDS) {
       assert.ok(files.includes(`codemods/${id}/meta.json`), `${id}/meta.json`);
       // built into the engine's bundle, registered by source path (build.mjs)

@@ -174,7 +174,7 @@ function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes
     const make = makers[0]!;
     at.push(loc(session, lambda.startIndex));
     edits.push({ file: session.path, start: make.maker!.startIndex, end: make.maker!.endIndex, text: 'make_unique' });
-    notes.push(`${session.path}:${loc(session, make.call!.startIndex).line}: the disk_io_constructor lambda made a std::shared_ptr, which libtorrent's std::unique_ptr<disk_interface> cannot take: it makes a std::unique_ptr again`);
+    notes.push(`${session.path}:${loc(session, make.call!.startIndex).line}: std::make_unique where it was std::make_shared`);
     if (make.call!.parent?.type === 'return_statement') continue;
     // the local that holds it
     const decl = make.call!.parent?.type === 'init_declarator' ? make.call!.parent.parent : null;

@@ -130,7 +130,13 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   const made: string[] = [];
   try {
     // the staging folders are new (mkdir fails on anything at their name) and their files too
-    for (const s of staged) { mkdirSync(s.tmp); made.push(s.tmp); }
+    for (const s of staged) {
+      // the project's codemods/ or templates/ folder, when it has none yet (new --dir on a fresh folder)
+      const parent = dirname(s.tmp);
+      if (!existsSync(parent)) { mkdirSync(parent); made.push(parent); }
+      mkdirSync(s.tmp);
+      made.push(s.tmp);
+    }
     for (const [path, text] of files) {
       const root = roots.findIndex((r) => path.startsWith(r + '/'));
       const target = join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
@@ -140,7 +146,7 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
     }
     for (const s of staged) renameSync(s.tmp, s.final);
   } catch (e) {
-    for (const t of made) rmSync(t, { recursive: true, force: true });
+    for (const t of made.reverse()) rmSync(t, { recursive: true, force: true });
     if (e instanceof MemfixError) throw e;
     throw new MemfixError(`cannot write the scaffold: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing written`, project);
   }
