@@ -123,7 +123,7 @@ describe('series and check', { concurrency: 2, timeout: 600_000 }, () => {
     const by = statusById(r.stdout);
     for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.deepEqual(by[id], ['apply'], `${id}\n${show(r)}`);
     // a step's line wrapped onto indented continuation lines (the output's width), joined again
-    const joined = r.stdout.replace(/\n {20,}/g, ' ');
+    const joined = r.stdout.replace(/\n {4,}/g, ' ');
     for (const id of ['free-disk-buffer', 'copy-on-read', 'storage-generation']) assert.match(joined, new RegExp(`^\\s+apply\\s+${id}\\s.*→ applied$`, 'm'), show(r));
     assert.match(joined, /^\s+apply\s+guarded-global\s.*→ skipped$/m, show(r));
     const text = readFileSync(join(d, HEADER), 'utf8');
