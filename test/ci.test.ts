@@ -105,7 +105,7 @@ describe('verify progress', () => {
   /** A run as verify --compare tells it: two builds, their scenarios, then the end. */
   function drive(ci: 'github' | 'gitlab' | null, tty = false): string[] {
     let out = '';
-    const sink = progressSink({ write: (s) => { out += s; }, tty, ci, width: 60, now: () => 1700000000 });
+    const sink = progressSink({ write: (s) => { out += s; }, tty, ci, width: 60, now: () => 1700000000, colour: false });
     sink.step({ kind: 'build', label: 'before', sanitizer: 'ASan+UBSan' });
     sink.step({ kind: 'scenario', label: 'before', name: 'read-clear-piece', pass: false, summary: 'heap-use-after-free' });
     sink.step({ kind: 'scenario', label: 'before', name: 'stale-hash', pass: true, summary: 'pass' });
