@@ -51,35 +51,21 @@ export interface BuildOptions {
 
 export const DEFAULT_STD = 'c++14';
 
-/** Build the harness for one glue source; returns the binary's path. Throws with the compiler's first error. */
-export async function buildHarness(glueSource: string, headerDir: string, workDir: string, o: BuildOptions = {}): Promise<string> {
-  return (await build(glueSource, headerDir, workDir, o, false)).scenarios;
-}
-
 /**
- * The two harness binaries of one glue: `scenarios` (harness/scenarios.cpp, the disk interface
- * driven by hand) and `session` (harness/session.cpp, real libtorrent sessions over loopback).
- * Both have the same CLI; their scenario names differ.
+ * Build the harness for one glue source (every harness/*.cpp, linked with the glue: the disk
+ * interface driven by hand and real libtorrent sessions over loopback); returns the binary's path.
+ * Throws with the compiler's first error.
  */
-export interface HarnessBins { scenarios: string; session: string }
-export type HarnessKind = keyof HarnessBins;
-
-/** Build both binaries (one glue object, linked twice). Throws with the compiler's first error. */
-export async function buildHarnesses(glueSource: string, headerDir: string, workDir: string, o: BuildOptions = {}): Promise<HarnessBins> {
-  return build(glueSource, headerDir, workDir, o, true) as Promise<HarnessBins>;
-}
-
-async function build(glueSource: string, headerDir: string, workDir: string, o: BuildOptions, session: boolean): Promise<{ scenarios: string; session?: string }> {
+export async function buildHarness(glueSource: string, headerDir: string, workDir: string, o: BuildOptions = {}): Promise<string> {
   mkdirSync(workDir, { recursive: true });
   const sanitize = o.sanitize ?? 'address,undefined';
   const glue = join(workDir, sanitize === 'thread' ? 'glue-tsan.cpp' : 'glue.cpp');
   writeFileSync(glue, glueSource);
   const out = join(workDir, sanitize === 'thread' ? 'harness-tsan' : 'harness');
-  const sessionOut = join(workDir, sanitize === 'thread' ? 'session-tsan' : 'session');
   const env: NodeJS.ProcessEnv = { ...process.env, SANITIZE: sanitize, STD: o.std ?? DEFAULT_STD, CACHE_DIR: cacheDir() };
   if (o.treeDir) env.PREFIX_MAP = `${o.treeDir}/=`;
-  await runBuild(() => run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out, ...(session ? [sessionOut] : [])], { env, timeoutMs: 15 * 60_000 }));
-  return session ? { scenarios: out, session: sessionOut } : { scenarios: out };
+  await runBuild(() => run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env, timeoutMs: 15 * 60_000 }));
+  return out;
 }
 
 /**
@@ -122,7 +108,7 @@ export function firstError(stderr: string): string {
 
 /** A scenario as the harness lists it: `name<TAB>fix<TAB>sanitizers<TAB>description`, where
  * sanitizers is `asan`, `tsan` or `asan,tsan` (the builds it is meant to run in). */
-export interface ScenarioInfo { name: string; fix: string; sanitizers: ('asan' | 'tsan')[]; description: string; /** the binary that runs it (listHarnesses) */ harness?: HarnessKind }
+export interface ScenarioInfo { name: string; fix: string; sanitizers: ('asan' | 'tsan')[]; description: string }
 
 export async function listScenarios(bin: string): Promise<ScenarioInfo[]> {
   const r = await run(bin, ['--list'], { timeoutMs: 60_000 });
@@ -134,21 +120,6 @@ export async function listScenarios(bin: string): Promise<ScenarioInfo[]> {
     return { name, fix, sanitizers: sans, description: description ?? '' };
   });
 }
-
-/** The scenarios of both binaries, scenarios.cpp's first, each marked with its binary; a name both list is an error. */
-export async function listHarnesses(bins: HarnessBins): Promise<ScenarioInfo[]> {
-  const out: ScenarioInfo[] = [];
-  for (const harness of ['scenarios', 'session'] as const) {
-    for (const s of await listScenarios(bins[harness])) {
-      if (out.some((o) => o.name === s.name)) throw new MemfixError(`the harness binaries both list a scenario named ${s.name}`);
-      out.push({ ...s, harness });
-    }
-  }
-  return out;
-}
-
-/** The binary that runs a scenario listed by listHarnesses. */
-export const binaryOf = (bins: HarnessBins, s: ScenarioInfo): string => bins[s.harness ?? 'scenarios'];
 
 export interface ScenarioResult { name: string; pass: boolean; summary: string }
 

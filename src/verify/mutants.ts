@@ -13,7 +13,7 @@ import { plan } from '../engine.ts';
 import { hasModule, loadModule } from '../registry.ts';
 import { compileQuery, type SourceFile } from '../source.ts';
 import type { Tree } from '../workspace.ts';
-import { binaryOf, isUnfinishedBuild, listHarnesses, runScenario, type ScenarioInfo } from './build.ts';
+import { isUnfinishedBuild, listScenarios, runScenario, type ScenarioInfo } from './build.ts';
 import { buildTree, completeGroup, runTree, type TreeVerdict, type VerifyProgress } from './run.ts';
 
 export interface MutantResult {
@@ -99,11 +99,11 @@ export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, st
   try {
     // the codemod's own scenarios (ASan, then TSan), then `all`, then the others; the TSan build
     // is made only when a TSan scenario's turn comes
-    const listed = await listHarnesses(await built.binaries('asan'));
+    const listed = await listScenarios(await built.binary('asan'));
     const runs = order(listed, codemod).flatMap((s) => s.sanitizers.map((san) => ({ s, san, rank: (s.fix === codemod ? 0 : s.fix === 'all' ? 2 : 4) + (san === 'tsan' ? 1 : 0) })));
     runs.sort((a, b) => a.rank - b.rank);
     for (const { s, san } of runs) {
-      const r = await runScenario(binaryOf(await built.binaries(san), s), s.name);
+      const r = await runScenario(await built.binary(san), s.name);
       if (!r.pass) return { ...base, killed: true, by: san === 'tsan' ? `${s.name} (tsan)` : s.name, summary: r.summary };
     }
     return { ...base, killed: false, summary: 'every scenario passes' };

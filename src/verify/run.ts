@@ -8,7 +8,7 @@ import { MemfixError } from '../errors.ts';
 import { discoverTargets, type TargetGroup } from '../roles.ts';
 import { sources, type Tree } from '../workspace.ts';
 import { extractGlue, type Glue } from './glue.ts';
-import { binaryOf, buildHarnesses, cacheDir, DEFAULT_STD, firstError, harnessDir, listHarnesses, runAll, type HarnessBins, type ScenarioInfo, type ScenarioResult } from './build.ts';
+import { buildHarness, cacheDir, DEFAULT_STD, firstError, harnessDir, listScenarios, runAll, type ScenarioInfo, type ScenarioResult } from './build.ts';
 
 export function completeGroup(tree: Tree): TargetGroup {
   const groups = discoverTargets(sources(tree));
@@ -50,8 +50,8 @@ export interface BuiltTree {
   glue: Glue;
   /** lines that say how the glue was made */
   notes: string[];
-  /** the harness binaries (scenarios.cpp's and session.cpp's) for a sanitizer, built on first use */
-  binaries(sanitize: 'asan' | 'tsan'): Promise<HarnessBins>;
+  /** the harness binary for a sanitizer, built on first use */
+  binary(sanitize: 'asan' | 'tsan'): Promise<string>;
   dispose(): void;
 }
 
@@ -77,8 +77,8 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       return e;
     };
     const build = (sanitize: 'asan' | 'tsan') => (opts.onProgress?.({ kind: 'build', label: opts.label ?? 'tree', sanitizer: sanitize === 'tsan' ? 'TSan' : 'ASan+UBSan' }),
-      buildHarnesses(glue.source, headerDir, join(work, 'build'), { sanitize: sanitize === 'tsan' ? 'thread' : 'address,undefined', std: opts.std, treeDir }).catch((e: unknown) => { throw clean(e); }));
-    let asan: Promise<HarnessBins>;
+      buildHarness(glue.source, headerDir, join(work, 'build'), { sanitize: sanitize === 'tsan' ? 'thread' : 'address,undefined', std: opts.std, treeDir }).catch((e: unknown) => { throw clean(e); }));
+    let asan: Promise<string>;
     try {
       asan = Promise.resolve(await build('asan'));
     } catch (e) {
@@ -90,10 +90,10 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       glue = glueOf(tree, { dropped: false });
       asan = Promise.resolve(await build('asan'));
     }
-    let tsan: Promise<HarnessBins> | undefined;
+    let tsan: Promise<string> | undefined;
     return {
       work, glue, notes, dispose,
-      binaries: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan'))),
+      binary: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan'))),
     };
   } catch (e) {
     dispose();
@@ -105,16 +105,14 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
 export async function runTree(built: BuiltTree, opts: Pick<VerifyOptions, 'tsan' | 'label' | 'onProgress'>): Promise<TreeVerdict> {
   const label = opts.label ?? 'tree';
   const progress = (suffix: string) => (r: ScenarioResult) => opts.onProgress?.({ kind: 'scenario', label, name: r.name + suffix, pass: r.pass, summary: r.summary });
-  const bins = await built.binaries('asan');
-  const listed = await listHarnesses(bins);
-  const binOf = (b: HarnessBins) => (name: string) => binaryOf(b, listed.find((s) => s.name === name)!);
+  const bin = await built.binary('asan');
+  const listed = await listScenarios(bin);
   const asan = listed.filter((s) => s.sanitizers.includes('asan'));
   const scenarios = [...asan];
-  const results = await runAll(binOf(bins), asan.map((s) => s.name), 2, progress(''));
+  const results = await runAll(bin, asan.map((s) => s.name), 2, progress(''));
   if (opts.tsan) {
     const tsan = listed.filter((s) => s.sanitizers.includes('tsan'));
-    const tbins = await built.binaries('tsan');
-    const tres = await runAll(binOf(tbins), tsan.map((s) => s.name), 1, progress(' (tsan)'));
+    const tres = await runAll(await built.binary('tsan'), tsan.map((s) => s.name), 1, progress(' (tsan)'));
     scenarios.push(...tsan.map((s) => ({ ...s, name: `${s.name} (tsan)` })));
     results.push(...tres.map((r) => ({ ...r, name: `${r.name} (tsan)` })));
   }
