@@ -233,3 +233,79 @@ test('test/tiers.json names test files that exist, each in one tier', () => {
     }
   }
 });
+
+// ---- the harness: one file per fix (harness/README.md, "Adding a fix") ----
+// Checked where the project has a harness (memfix's own checkout; a project of test/new.test.ts
+// may have none).
+const harnessDir = join(repoRoot, 'harness');
+const hasHarness = existsSync(join(harnessDir, 'build.sh'));
+/** The harness files that are shared code, named by no fix; every other harness/*.cpp is a fix's. */
+const SHARED_HARNESS = new Set(['main.cpp']);
+const harnessFiles = hasHarness ? readdirSync(harnessDir).filter((f) => f.endsWith('.cpp')).sort() : [];
+
+/** The scenarios a harness file registers: name and fix of each `{"name", "fix", …}` in its MEMFIX_SCENARIOS(…) calls. */
+function registeredScenarios(source: string): { name: string; fix: string }[] {
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const out: { name: string; fix: string }[] = [];
+  for (let at = text.indexOf('MEMFIX_SCENARIOS('); at >= 0; at = text.indexOf('MEMFIX_SCENARIOS(', at + 1)) {
+    // the call's arguments: up to the parenthesis that closes it, strings skipped
+    let depth = 0;
+    let end = at + 'MEMFIX_SCENARIOS'.length;
+    for (; end < text.length; end++) {
+      const c = text[end];
+      if (c === '"') { for (end++; end < text.length && text[end] !== '"'; end++) if (text[end] === '\\') end++; }
+      else if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) break;
+    }
+    for (const m of text.slice(at, end).matchAll(/\{\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"/g)) out.push({ name: m[1]!, fix: m[2]! });
+  }
+  return out;
+}
+
+test('the harness scanner finds every scenario a MEMFIX_SCENARIOS call registers', () => {
+  // a guard for the checks below: they are only as good as this scanner
+  const found = registeredScenarios([
+    '// MEMFIX_SCENARIOS({"in-a-comment", "x", "asan", "no", f})',
+    'MEMFIX_SCENARIOS(',
+    '    {"one", "fix-a", "asan",',
+    '        "a description with, commas, (parentheses) and a \\"quote\\"", hand::sc_one},',
+    '    {"two", "fix-a", "asan,tsan", "…", live::sc_two, Exit::at_once},',
+    ')',
+    'void later() { std::vector<std::string> v{"not", "registered"}; }',
+  ].join('\n'));
+  assert.deepEqual(found, [{ name: 'one', fix: 'fix-a' }, { name: 'two', fix: 'fix-a' }]);
+});
+
+test('harness: every fix has its file, harness/<fix-id>.cpp', { skip: !hasHarness && 'no harness/ in this project' }, () => {
+  const missing = folders.filter((id) => !harnessFiles.includes(`${id}.cpp`));
+  assert.deepEqual(missing, [], `no harness file for ${missing.join(', ')} (codemods/README.md, "A new codemod")`);
+});
+
+test('harness: every harness file is shared code (main.cpp), all.cpp, or named by a registered fix', { skip: !hasHarness && 'no harness/ in this project' }, () => {
+  const stray = harnessFiles.filter((f) => !SHARED_HARNESS.has(f) && f !== 'all.cpp' && !folders.includes(f.replace(/\.cpp$/, '')));
+  assert.deepEqual(stray, [], 'harness files named by no codemod folder');
+});
+
+test('harness: each file registers scenarios of its own fix only (all.cpp: `all`), shared code none; names unique', { skip: !hasHarness && 'no harness/ in this project' }, () => {
+  const bad: string[] = [];
+  const seen = new Map<string, string>();
+  let total = 0;
+  for (const f of harnessFiles) {
+    const own = f.replace(/\.cpp$/, '');
+    for (const s of registeredScenarios(readFileSync(join(harnessDir, f), 'utf8'))) {
+      total++;
+      if (SHARED_HARNESS.has(f)) bad.push(`${f} is shared code but registers ${s.name}`);
+      else if (s.fix !== own) bad.push(`harness/${f} registers ${s.name} for fix ${s.fix}: it belongs in harness/${s.fix}.cpp`);
+      if (seen.has(s.name)) bad.push(`${s.name} is registered in ${seen.get(s.name)} and ${f}`);
+      seen.set(s.name, f);
+    }
+  }
+  assert.deepEqual(bad, []);
+  assert.ok(total > 0, 'no scenario registered in harness/*.cpp');
+});
+
+test('harness: no file over 500 lines', { skip: !hasHarness && 'no harness/ in this project' }, () => {
+  const long = readdirSync(harnessDir).filter((f) => statSync(join(harnessDir, f)).isFile())
+    .map((f) => [f, readFileSync(join(harnessDir, f), 'utf8').split('\n').length - 1] as const).filter(([, n]) => n > 500);
+  assert.deepEqual(long, []);
+});
