@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCodemods } from '../src/registry.ts';
@@ -132,6 +133,30 @@ test('the conventions still refuse what breaks the folder contract', { timeout: 
   assert.match(c.stdout, /no-finding: analysis.fix is null, so analysis.finding must say where the bug was found/);
   assert.match(c.stdout, /numbered-with-finding: analysis.fix is #99, so it has no finding/);
   assert.match(c.stdout, /not ok \d+ - no-finding: scenarios cover apply, applied, drift, missing and error/);
+});
+
+test('memfix new in a checkout with the harness: writes harness/ID.cpp too, which compiles with the harness, registers one failing scenario of its fix, and passes the conventions', { timeout: 900_000 }, async () => {
+  const root = checkout('with-harness');
+  mkdirSync(join(root, 'harness'));
+  for (const f of readdirSync(join(REPO, 'harness'))) symlinkSync(join(REPO, 'harness', f), join(root, 'harness', f));
+  const r = await memfix(['new', 'foo-bar'], { cwd: root });
+  assert.equal(r.code, 0, show(r));
+  assert.match(r.stdout, /harness\/foo-bar\.cpp/, show(r));
+  assert.deepEqual(readdirSync(join(root, 'harness')).filter((f) => !existsSync(join(REPO, 'harness', f))), ['foo-bar.cpp']);
+  const text = readFileSync(join(root, 'harness/foo-bar.cpp'), 'utf8');
+  assert.match(text, /\{"foo-bar-todo", "foo-bar", "asan",/);
+  assert.match(text, /fail\("no scenario written yet/);
+  // it compiles in the harness's one translation unit (as build.sh compiles it)
+  const unity = join(root, 'harness-all.cpp');
+  writeFileSync(unity, readdirSync(join(root, 'harness')).filter((f) => f.endsWith('.cpp')).sort().map((f) => `#include "${join(root, 'harness', f)}"\n`).join(''));
+  const cflags = spawnSync('pkg-config', ['--cflags', 'libtorrent-rasterbar'], { encoding: 'utf8' });
+  if (cflags.status === 0) {
+    const cc = await run('g++', ['-std=c++14', '-pedantic-errors', '-fsyntax-only', ...cflags.stdout.trim().split(/\s+/).filter(Boolean), unity], { cwd: root, timeoutMs: 600_000 });
+    assert.equal(cc.code, 0, show(cc));
+  }
+  const c = await conventions(root);
+  assert.equal(c.code, 0, `conventions.test.ts on the project with the new codemod:\n${c.stdout.split('\n').filter((l) => /^not ok|error|expected|actual/i.test(l)).join('\n')}`);
+  assert.match(c.stdout, /ok \d+ - harness: every fix has its file/);
 });
 
 test('memfix new --dir: another folder gets codemods/ID and templates/ID', async () => {

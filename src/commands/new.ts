@@ -5,7 +5,9 @@
  * a global install is not where codemods are written, and the next `npm i -g` would erase them.
  *
  * It writes codemods/ID/ (meta.json that passes the registry's checks, target.scm, transform.ts
- * written with ts-morph, one scenario folder per outcome) and templates/ID/. The transform stub
+ * written with ts-morph, one scenario folder per outcome) and templates/ID/, and, in a project
+ * that has memfix's sanitizer harness (harness/build.sh), the fix's harness file harness/ID.cpp
+ * with one scenario that fails until it is written. The transform stub
  * reports `missing` ("not implemented") until it is filled in: a placeholder must never tell CI
  * that a bug is fixed. Everything is written to staging folders first and renamed into place at
  * the end, so a failure leaves nothing half-written.
@@ -101,8 +103,51 @@ export function transformStub(id: string, title: string): string {
   return file.getFullText();
 }
 
+/** A project with memfix's sanitizer harness (memfix's own checkout): a new fix gets its harness file there. */
+const hasHarness = (project: string) => existsSync(join(project, 'harness', 'build.sh')) && existsSync(join(project, 'harness', 'harness.hpp'));
+
+/**
+ * The fix's harness file (harness/README.md, "Adding a scenario"): one hand-driven scenario that
+ * fails until it is written, so that a placeholder never tells CI that the bug is fixed.
+ */
+export function harnessSkeleton(id: string): string {
+  const fn = `sc_${id.replace(/-/g, '_')}_todo`;
+  return [
+    `// memfix harness: the scenarios that prove ${id}.`,
+    '//',
+    '// TODO: what they show. Until they are written, the placeholder below fails: it',
+    '// must never tell CI that the bug is fixed. harness/README.md ("Adding a',
+    '// scenario") says how to write one; `memfix verify` runs every scenario',
+    '// registered here.',
+    '#include "harness.hpp"',
+    '#include "hand.hpp"',
+    '',
+    'namespace memfix {',
+    'namespace hand {',
+    'namespace {',
+    '',
+    `void ${fn}()`,
+    '{',
+    '    Env env(0);',
+    '    Torrent& t = env.add(1);',
+    '    write_piece(env, t, 0);',
+    '    env.drain();',
+    `    fail("no scenario written yet for ${id} (harness/${id}.cpp)");`,
+    '}',
+    '',
+    '} // namespace',
+    '} // namespace hand',
+    '} // namespace memfix',
+    '',
+    'MEMFIX_SCENARIOS(',
+    `    {"${id}-todo", "${id}", "asan", "TODO: what this scenario shows", hand::${fn}},`,
+    ')',
+    '',
+  ].join('\n');
+}
+
 /** Every file of the scaffold, relative to the project: path → contents ('' with a trailing / is a folder). */
-export function scaffoldFiles(id: string, o: NewOptions): Map<string, string> {
+export function scaffoldFiles(id: string, o: NewOptions, harness = false): Map<string, string> {
   const meta = metaFor(id, o);
   const files = new Map<string, string>();
   const c = `codemods/${id}`;
@@ -113,6 +158,7 @@ export function scaffoldFiles(id: string, o: NewOptions): Map<string, string> {
     files.set(`${c}/scenarios/${kind}-todo/scenario.json`, JSON.stringify({ expect: { [id]: kind } }, null, 2) + '\n');
     files.set(`${c}/scenarios/${kind}-todo/input/`, '');
   }
+  if (harness) files.set(`harness/${id}.cpp`, harnessSkeleton(id));
   files.set(`templates/${id}/README.md`, `C++ that the ${id} codemod inserts: one file per piece, written with a 4-space indentation\nunit and LF; render() adapts it to each file and fills its {{slots}} with names from the matched code.\n`);
   return files;
 }
@@ -120,9 +166,11 @@ export function scaffoldFiles(id: string, o: NewOptions): Map<string, string> {
 export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): Promise<void> {
   if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new MemfixError(`codemod id must be a lower-case slug (a-z, 0-9, -), got "${id}"`);
   const project = findProject(cwd, o.dir);
-  const roots = [`codemods/${id}`, `templates/${id}`];
+  const harness = hasHarness(project);
+  // two folders, and the harness file (a root that is a file)
+  const roots = [`codemods/${id}`, `templates/${id}`, ...(harness ? [`harness/${id}.cpp`] : [])];
   for (const r of roots) if (existsSync(join(project, r))) throw new MemfixError('already exists', join(project, r));
-  const files = scaffoldFiles(id, o);
+  const files = scaffoldFiles(id, o, harness);
 
   // stage each top folder beside its destination, then rename: all or nothing
   const stamp = `.memfix-new-${process.pid}-${Date.now()}`;
@@ -130,16 +178,16 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   const made: string[] = [];
   try {
     // the staging folders are new (mkdir fails on anything at their name) and their files too
-    for (const s of staged) {
+    for (const [i, s] of staged.entries()) {
       // the project's codemods/ or templates/ folder, when it has none yet (new --dir on a fresh folder)
       const parent = dirname(s.tmp);
       if (!existsSync(parent)) { mkdirSync(parent); made.push(parent); }
-      mkdirSync(s.tmp);
+      if (!files.has(roots[i]!)) mkdirSync(s.tmp);
       made.push(s.tmp);
     }
     for (const [path, text] of files) {
-      const root = roots.findIndex((r) => path.startsWith(r + '/'));
-      const target = join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
+      const root = roots.findIndex((r) => path === r || path.startsWith(r + '/'));
+      const target = path === roots[root] ? staged[root]!.tmp : join(staged[root]!.tmp, path.slice(roots[root]!.length + 1));
       if (path.endsWith('/')) { mkdirSync(target, { recursive: true }); continue; }
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text, { flag: 'wx' });
@@ -152,12 +200,13 @@ export async function scaffold(id: string, o: NewOptions, cwd = process.cwd()): 
   }
 
   const rel = (p: string) => relative(cwd, join(project, p)) || '.';
-  out(`created ${rel(`codemods/${id}`)}/ and ${rel(`templates/${id}`)}/`);
+  out(`created ${rel(`codemods/${id}`)}/ and ${rel(`templates/${id}`)}/${harness ? ` and ${rel(`harness/${id}.cpp`)}` : ''}`);
   out('next:');
   out(`  1. fill in ${rel(`codemods/${id}`)}/meta.json (title, why, what, analysis, dependsOn, targets, commit),`);
   out('     target.scm and transform.ts; until then the transform reports missing ("not implemented")');
   out(`  2. put the C++ the fix inserts in ${rel(`templates/${id}`)}/`);
   out(`  3. give each scenario in ${rel(`codemods/${id}/scenarios`)}/ an input tree (apply, applied, drift, missing; error: broken where it reads, with errorAt),`);
   out(`     then npm run scenarios:update ${id} and review every expected.diff`);
-  out('  4. npm run build (the memfix command runs the compiled dist/), then npm test');
+  if (harness) out(`  4. write the sanitizer scenarios that prove the fix in ${rel(`harness/${id}.cpp`)} (harness/README.md, "Adding a scenario"); until then ${id}-todo fails`);
+  out(`  ${harness ? 5 : 4}. npm run build (the memfix command runs the compiled dist/), then npm test`);
 }
