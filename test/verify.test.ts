@@ -29,7 +29,7 @@ test('unpatched sample: the bugs are real, and every scenario added for a mutant
   // the scenarios that kill mutants no older scenario killed: each fails here (both sanitizers where it runs in both)
   for (const n of ['buffer-ownership', 'read-alloc-failure', 'read-write-race', 'global-clear-keeps-live', 'session-wrappers', 'stale-write', 'read-write-race (tsan)', 'session-wrappers (tsan)', 'global-race (tsan)'])
     assert.ok(by.has(n) && by.get(n) !== 'pass', `${n}: ${by.get(n)}`);
-  // the real sessions (harness/session.cpp): the first download hits the use-after-free of a read
+  // the real sessions (session-*, in the fixes' harness files): the first download hits the use-after-free of a read
   // queued before flush_cache, or (as timing goes) the data the flush dropped first; every
   // download, the reseed, the stream and the churn fail
   assert.match(by.get('session-v1')!, /AddressSanitizer: heap-use-after-free|file_error_alert: .*End of file/);
