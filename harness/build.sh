@@ -93,12 +93,9 @@ wait "$glue_pid" || status=1
 wait "$harness_pid" || status=1
 [ $status -eq 0 ] || exit $status
 
-tmp_bin=$(mktemp "$OUT_BIN.XXXXXX.tmp")
-if ! "$CXX" "${FLAGS[@]}" "$(cat "$work/harness.out")" "$(cat "$work/glue.out")" -o "$tmp_bin" "${LT_LIBS[@]}" -pthread; then
-    rm -f "$tmp_bin"
-    exit 1
-fi
-mv -f "$tmp_bin" "$OUT_BIN"
+# linked in the work folder (beside OUT_BIN), then renamed into place
+"$CXX" "${FLAGS[@]}" "$(cat "$work/harness.out")" "$(cat "$work/glue.out")" -o "$work/bin" "${LT_LIBS[@]}" -pthread
+mv -f "$work/bin" "$OUT_BIN"
 
 # keep the cache bounded: the 64 most recently used objects, and whatever
 # another build may be about to link (used in the last 10 minutes)
