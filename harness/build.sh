@@ -31,7 +31,7 @@
 # The harness is every harness/*.cpp (main.cpp and one file per fix), compiled
 # as ONE translation unit that includes them all, in name order: libtorrent's
 # and Boost's headers are parsed once, and each template instantiated once
-# (one object per file took 4x the CPU, with a precompiled header 3x; see
+# (one object per file took 6x the CPU, with a precompiled header 3x; see
 # harness/README.md). It compiles while the glue does; then both are linked.
 set -euo pipefail
 
