@@ -32,9 +32,8 @@ export function gitEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv 
   return out;
 }
 
-/** Every git process memfix starts goes through here (tests count them with MEMFIX_TRACE_GIT). */
+/** Every git process memfix starts goes through here. */
 function gitRaw(dir: string, args: string[], input?: string): { ok: boolean; stdout: Buffer } {
-  if (process.env.MEMFIX_TRACE_GIT) process.stderr.write(`memfix: git ${args.join(' ')}\n`);
   const r = spawnSync('git', ['--no-optional-locks', '-C', dir, ...args], { env: gitEnv(), input, maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
   return { ok: !r.error && r.status === 0, stdout: r.stdout ?? Buffer.alloc(0) };
 }

@@ -2,15 +2,18 @@
  * Apply parsed patches (patch-parse.ts) to an in-memory tree, forwards or backwards, for
  * `memfix check`; and read a `series` file's order. Pure: no I/O.
  *
- * Application is strict, like `git apply` with its defaults: every context and removed line must
- * match byte for byte (line endings included, no whitespace or CRLF conversion, no fuzz). Like git
- * and GNU patch, a hunk may still be found at an offset from the line its header names; a hunk
- * that starts at line 1 must match at the start of the file, and a hunk without trailing context
- * must match at its end.
+ * Each hunk goes through jsdiff's applyPatch (no fuzz, no line-ending conversion), one hunk at a
+ * time so that a failure names its hunk, held to `git apply`'s defaults by its compareLine: every
+ * context and removed line must match byte for byte, line ending included (a line "\ No newline
+ * at end of file" follows matches only the file's unterminated last line); like git and GNU
+ * patch, a hunk may still be found at an offset from the line its header names (jsdiff searches
+ * outwards from there, as they do); a hunk that starts at line 1 must match at the start of the
+ * file, one without trailing context at its end, and hunks apply in order without overlapping.
  */
+import { applyPatch, reversePatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
 import { COVER_LETTER_NAME, splitRecords } from './series.ts';
 import { MemfixError } from './errors.ts';
-import type { Hunk, HunkLine, ParsedFile, ParsedPatch, PatchResult, Tree } from './patch-parse.ts';
+import type { ParsedFile, ParsedPatch, PatchResult, Tree } from './patch-parse.ts';
 
 // --------------------------------------------------------------------- apply
 
@@ -50,7 +53,7 @@ function applyFiles(tree: Tree, files: ParsedFile[], reverse: boolean): { ok: tr
       if (current === undefined) return failFile('no such file');
       source = current;
     }
-    const r = applyHunks(source, reverse ? f.hunks.map(reverseHunk) : f.hunks);
+    const r = applyHunks(source, reverse ? reversePatch(patchOf(f.hunks)).hunks : f.hunks);
     if (!r.ok) {
       const h = f.hunks[r.index];
       return { ok: false, file: f.path, hunk: r.index + 1, hunkHeader: h.header, reason: r.reason, ...(r.line ? { line: r.line } : {}) };
@@ -66,15 +69,17 @@ function applyFiles(tree: Tree, files: ParsedFile[], reverse: boolean): { ok: tr
   return { ok: true, tree: out };
 }
 
-function reverseHunk(h: Hunk): Hunk {
-  return {
-    ...h,
-    oldStart: h.newStart,
-    oldLines: h.newLines,
-    newStart: h.oldStart,
-    newLines: h.oldLines,
-    lines: h.lines.map((l) => ({ ...l, op: l.op === '-' ? '+' : l.op === '+' ? '-' : ' ' })),
-  };
+/** jsdiff's patch of a file, for its hunks. */
+const patchOf = (hunks: StructuredPatchHunk[]): StructuredPatch => ({ oldFileName: undefined, newFileName: undefined, oldHeader: undefined, newHeader: undefined, hunks });
+
+/** The records of a hunk's old (ops " -") or new (ops " +") side: "text\n", or "text" when "\ No newline" follows. */
+function side(h: StructuredPatchHunk, ops: string): string[] {
+  return h.lines.flatMap((l, k) => (ops.includes(l[0]) ? [l.slice(1) + (h.lines[k + 1]?.[0] === '\\' ? '' : '\n')] : []));
+}
+
+/** A hunk's old side, and the index of its first removed line (0 when none). */
+function oldSide(h: StructuredPatchHunk): { recs: string[]; firstRemoved: number } {
+  return { recs: side(h, ' -'), firstRemoved: Math.max(0, h.lines.filter((l) => l[0] === ' ' || l[0] === '-').findIndex((l) => l[0] === '-')) };
 }
 
 /**
@@ -82,69 +87,69 @@ function reverseHunk(h: Hunk): Hunk {
  * matches (the nearest to `expected` among equals), as the 1-based line of its first removed line
  * there (its first line when it removes none); null when not one line of it matches.
  */
-function nearestCode(recs: string[], oldSide: string[], oldOps: string[], expected: number): number | null {
-  if (!oldSide.length) return null;
+function nearestCode(recs: string[], old: { recs: string[]; firstRemoved: number }, expected: number): number | null {
+  if (!old.recs.length) return null;
   let best = 0;
   let bestAt = -1;
-  for (let at = -oldSide.length + 1; at < recs.length; at++) {
+  for (let at = -old.recs.length + 1; at < recs.length; at++) {
     let n = 0;
-    for (let j = 0; j < oldSide.length; j++) if (at + j >= 0 && at + j < recs.length && recs[at + j] === oldSide[j]) n++;
+    for (let j = 0; j < old.recs.length; j++) if (at + j >= 0 && at + j < recs.length && recs[at + j] === old.recs[j]) n++;
     if (n > best || (n === best && n > 0 && Math.abs(at - expected) < Math.abs(bestAt - expected))) { best = n; bestAt = at; }
   }
   if (best === 0) return null;
-  const first = Math.max(0, oldOps.indexOf('-'));
-  return Math.min(recs.length, Math.max(1, bestAt + first + 1));
+  return Math.min(recs.length, Math.max(1, bestAt + old.firstRemoved + 1));
 }
 
 /** The line (1-based) of `text` where hunk `h`'s code is (see nearestCode), near line `near`; null when none of it is there. */
-export function hunkCodeLine(text: string, h: Hunk, near: number): number | null {
-  const old = h.lines.filter((l) => l.op !== '+');
-  return nearestCode(splitRecords(text), old.map((l) => l.text + (l.eol ? '\n' : '')), old.map((l) => l.op), near - 1);
+export function hunkCodeLine(text: string, h: StructuredPatchHunk, near: number): number | null {
+  return nearestCode(splitRecords(text), oldSide(h), near - 1);
 }
 
-function applyHunks(source: string, hunks: Hunk[]): { ok: true; text: string } | { ok: false; index: number; reason: string; line?: number } {
-  const recs = splitRecords(source);
-  const out: string[] = [];
-  let pos = 0; // first record not yet consumed: hunks apply in order and never overlap
+function applyHunks(source: string, hunks: StructuredPatchHunk[]): { ok: true; text: string } | { ok: false; index: number; reason: string; line?: number } {
+  const sourceLines = splitRecords(source).length;
+  let text = source;
+  let pos = 0; // first line of the source not yet used: hunks apply in order and never overlap
   let offset = 0; // where the previous hunk landed relative to its header
+  let shift = 0; // lines the hunks applied so far added (or removed): a line of `text` is that much below the source's
   for (let k = 0; k < hunks.length; k++) {
     const h = hunks[k];
-    const rec = (l: HunkLine) => l.text + (l.eol ? '\n' : '');
-    const oldSide = h.lines.filter((l) => l.op !== '+').map(rec);
-    const newSide = h.lines.filter((l) => l.op !== '-').map(rec);
-    let trailing = 0;
-    while (trailing < h.lines.length && h.lines[h.lines.length - 1 - trailing].op === ' ') trailing++;
+    const old = oldSide(h);
+    const recs = splitRecords(text);
     const matchBeginning = h.oldStart <= 1; // git apply: such a hunk must match at the start
-    const matchEnd = trailing === 0; // ... and one without trailing context at the end
+    const matchEnd = h.lines.filter((l) => l[0] !== '\\').at(-1)?.[0] !== ' '; // ... and one without trailing context at the end
     const base = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
     const expected = base + offset;
-    const maxStart = recs.length - oldSide.length;
-
-    const fits = (at: number) =>
-      at >= pos &&
-      at <= maxStart &&
-      (!matchBeginning || at === 0) &&
-      (!matchEnd || at === maxStart) &&
-      oldSide.every((line, j) => recs[at + j] === line);
+    const last = sourceLines - old.recs.length;
+    // where the hunk may start, as a line of the source
+    const allowed = (at: number) => at >= pos && at <= last && (!matchBeginning || at === 0) && (!matchEnd || at === last);
+    // jsdiff compares the old side's lines one after the other where it tries the hunk, and stops
+    // at the first that differs: j is the line being compared, `found` where all of them matched
+    let j = 0;
     let found = -1;
-    for (let d = 0; expected - d >= pos || expected + d <= maxStart; d++) {
-      if (fits(expected + d)) found = expected + d;
-      else if (d > 0 && fits(expected - d)) found = expected - d;
-      if (found >= 0) break;
-    }
-    if (found < 0) {
+    const compareLine = (lineNumber: number) => {
+      const at = lineNumber - 1 - j - shift;
+      const same = allowed(at) && recs[lineNumber - 1] === old.recs[j];
+      j = same ? j + 1 : 0;
+      if (j === old.recs.length) [found, j] = [at, 0];
+      return same;
+    };
+    // a hunk with no old side has nothing for jsdiff to find: git puts it at the end (after a last line without "\n" too)
+    if (!old.recs.length && allowed(last)) found = last;
+    const patched = !old.recs.length
+      ? found >= 0 && text + side(h, '+').join('')
+      : applyPatch(text, patchOf([{ ...h, oldStart: expected + shift + 1 }]), { compareLine, autoConvertLineEndings: false });
+    if (patched === false || found < 0) {
       // name the line where the hunk's code is now (what a reader looks for), not where the header says it was
-      const line = nearestCode(recs, oldSide, h.lines.filter((l) => l.op !== '+').map((l) => l.op), expected);
+      const line = nearestCode(splitRecords(source), old, expected);
       const where = matchBeginning ? 'at the start of the file' : matchEnd ? 'at the end of the file' : line ? `with the code at line ${line}` : `at or near line ${expected + 1}`;
       return { ok: false, index: k, reason: `context or removed lines do not match ${where} (no fuzz, exact line endings)`, ...(line ? { line } : {}) };
     }
-    for (let j = pos; j < found; j++) out.push(recs[j]);
-    out.push(...newSide);
-    pos = found + oldSide.length;
+    text = patched;
     offset = found - base;
+    pos = found + old.recs.length;
+    shift += side(h, ' +').length - old.recs.length;
   }
-  for (let j = pos; j < recs.length; j++) out.push(recs[j]);
-  return { ok: true, text: out.join('') };
+  return { ok: true, text };
 }
 
 // -------------------------------------------------------------------- series

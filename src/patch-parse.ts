@@ -2,23 +2,16 @@
  * Parse `git format-patch` mbox files for `memfix check`, and say which of their paths would lead
  * out of the tree (patch-apply.ts applies them). Pure: no I/O.
  *
- * Application is strict, like `git apply` with its defaults: every context
- * and removed line must match byte for byte (line endings included, no
- * whitespace or CRLF conversion, no fuzz). Like git and GNU patch, a hunk may
- * still be found at an offset from the line its header names; a hunk that
- * starts at line 1 must match at the start of the file, and a hunk without
- * trailing context must match at its end.
- *
- * Why not `git apply --check`: check must judge each patch on the state the earlier ones leave,
- * forwards and backwards (which prefix of the series is merged already), on plain folders as
- * well as work trees; with git that is a scratch repository and two or three processes per
- * patch, against one in-memory pass here (test/series-safety.test.ts checks that git agrees).
- *
- * jsdiff's parsePatch/applyPatch are not used: applyPatch only answers
- * "applies or not" for the whole patch (we report the failing file and hunk)
- * and searches with its own rules, and parsePatch knows nothing of the mbox
- * around the diff, so its errors could not name the line of the mbox file.
+ * Hunks are jsdiff's (`StructuredPatchHunk`: lines " x", "-x", "+x" and "\ No newline at end of
+ * file"), which patch-apply.ts hands to jsdiff's applyPatch; plain diffs are read with jsdiff's
+ * parsePatch (plain-diff.ts). The mbox around the diff is read here, and so is the diff itself:
+ * jsdiff's parsePatch knows nothing of the mail headers, the `---` separator or the signature,
+ * skips lines it does not understand (between hunks, after the diff), takes a malformed hunk
+ * header or a misplaced "\ No newline" without a word, and names only the line of a hunk's
+ * header when it does complain; memfix's patches are untrusted input, and bad input gets an error
+ * naming the line of the mbox file that is wrong.
  */
+import type { StructuredPatchHunk } from 'diff';
 import { MemfixError } from './errors.ts';
 import { isPatchBreak } from './series.ts';
 
@@ -26,21 +19,14 @@ import type { Tree } from './workspace.ts';
 
 export type { Tree };
 
-export interface HunkLine {
-  op: ' ' | '-' | '+';
-  /** The line without its "\n" (a CR stays part of the text). */
-  text: string;
-  /** False when "\ No newline at end of file" follows the line. */
-  eol: boolean;
-}
-export interface Hunk {
+/**
+ * A hunk as jsdiff has it: `lines` are " x", "-x", "+x" without their "\n" (a CR stays part of
+ * the text), a "\\ No newline at end of file" line after the line it is about. The numbers are
+ * the header's (plain-diff.ts passes on parsePatch's, which add 1 to a start whose count is 0).
+ */
+export interface Hunk extends StructuredPatchHunk {
   /** "@@ -a,b +c,d @@", without any function-name text. */
   header: string;
-  oldStart: number;
-  oldLines: number;
-  newStart: number;
-  newLines: number;
-  lines: HunkLine[];
   /** 1-based line of the hunk header in the mbox file. */
   line: number;
 }
@@ -211,10 +197,10 @@ function parseHunk(lines: string[], start: number, fail: Fail): { hunk: Hunk; ne
   let newEnded = false;
   const noNewline = (at: number) => {
     const prev = hunk.lines[hunk.lines.length - 1];
-    if (!prev || !prev.eol) throw fail('misplaced "\\ No newline at end of file"', at);
-    prev.eol = false;
-    if (prev.op !== '+') oldEnded = true;
-    if (prev.op !== '-') newEnded = true;
+    if (!prev || prev[0] === '\\') throw fail('misplaced "\\ No newline at end of file"', at);
+    if (prev[0] !== '+') oldEnded = true;
+    if (prev[0] !== '-') newEnded = true;
+    hunk.lines.push(lines[at]);
   };
   while (o < hunk.oldLines || n < hunk.newLines) {
     if (i >= lines.length) throw fail(`unexpected end of file inside the hunk starting at line ${start + 1}`, lines.length - 1);
@@ -230,7 +216,7 @@ function parseHunk(lines: string[], start: number, fail: Fail): { hunk: Hunk; ne
     if (op !== '-') n++;
     if (o > hunk.oldLines || n > hunk.newLines) throw fail('hunk has more lines than its header says', i);
     if ((op !== '+' && oldEnded) || (op !== '-' && newEnded)) throw fail('line after "\\ No newline at end of file"', i);
-    hunk.lines.push({ op, text: l.slice(1), eol: true });
+    hunk.lines.push(l === '' ? ' ' : l);
     i++;
   }
   if (i < lines.length && lines[i].startsWith('\\')) noNewline(i++);

@@ -32,13 +32,8 @@ export function parsePlainDiff(name: string, text: string): ParsedPatch {
     const hunks: Hunk[] = f.hunks.map((h) => {
       const header = `@@ -${h.oldStart}${h.oldLines === 1 ? '' : `,${h.oldLines}`} +${h.newStart}${h.newLines === 1 ? '' : `,${h.newLines}`} @@`;
       const at = lines.findIndex((l) => l.startsWith(header));
-      const out: Hunk = { header, oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, lines: [], line: at + 1 };
-      for (const l of h.lines) {
-        if (l.startsWith('\\')) { const prev = out.lines.at(-1); if (prev) prev.eol = false; continue; }
-        const op = l[0] === '-' || l[0] === '+' ? l[0] : ' ';
-        out.lines.push({ op, text: l.slice(1), eol: true });
-      }
-      return out;
+      // jsdiff's lines as they are; an empty line is an empty context line whose space a mailer stripped
+      return { ...h, header, lines: h.lines.map((l) => (l === '' ? ' ' : l)), line: at + 1 };
     });
     const path = (newPath ?? oldPath)!;
     files.push({ path, oldPath, newPath, hunks, line: Math.max(1, lines.findIndex((l) => l.startsWith('--- ') && l.includes(f.oldFileName ?? '')) + 1) });

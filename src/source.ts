@@ -51,12 +51,6 @@ export function isSwigPath(path: string): boolean {
   return /\.(i|swg|swig)$/i.test(path);
 }
 
-/**
- * Parses done in this process, full and incremental (tests read it: each file is parsed once,
- * plus once per change a fix makes to it).
- */
-export const parseStats = { full: 0, incremental: 0, byPath: new Map<string, number>() };
-
 /** What the parser sees: the text, SWIG directives masked, a BOM blanked (same length: indices unchanged). */
 function parserInput(kind: SourceFile['kind'], text: string): { input: string; swig?: SwigLayout } {
   const swig = kind === 'swig' ? maskSwig(text) : undefined;
@@ -73,18 +67,13 @@ const CHUNK = 64 * 1024;
 function runParser(input: string, old?: Parser.Tree): Parser.Tree {
   parser ??= (() => { const p = new TreeSitter(); p.setLanguage(language); return p; })();
   const tree = parser.parse((i: number) => input.slice(i, i + CHUNK), old, { bufferSize: CHUNK + 1 });
+  parsedSinceGc += input.length;
   // node.text reads the string directly, not through the chunked callback
   (tree as unknown as { input: string }).input = input;
   (tree as unknown as { getText: (n: SyntaxNode) => string }).getText = function (this: { input: string }, n: SyntaxNode) {
     return this.input.substring(n.startIndex, n.endIndex);
   };
   return tree;
-}
-
-function count(path: string, kind: 'full' | 'incremental', length: number): void {
-  parseStats[kind]++;
-  parseStats.byPath.set(path, (parseStats.byPath.get(path) ?? 0) + 1);
-  parsedSinceGc += length;
 }
 
 /**
@@ -126,7 +115,6 @@ export function parseSource(path: string, text: string): SourceFile {
   const kind = isSwigPath(path) ? 'swig' : 'cpp';
   const { input, swig } = parserInput(kind, text);
   const tree = runParser(input);
-  count(path, 'full', input.length);
   return { path, text, kind, root: tree.rootNode, swig, style: detectStyle(text) };
 }
 
@@ -243,14 +231,10 @@ export function reparseSource(old: SourceFile, text: string, edits: readonly { s
     atIndex = r.start;
   }
   let tree = runParser(input, oldTree);
-  count(old.path, 'incremental', input.length);
   // tree-sitter's error recovery may shape a broken text otherwise when it starts from an old
   // tree than when it starts afresh: a tree with errors is made afresh, so it is always the tree
   // a fresh parse gives (a fix's edits leave valid code: for them this costs nothing)
-  if (tree.rootNode.hasError) {
-    tree = runParser(input);
-    count(old.path, 'full', input.length);
-  }
+  if (tree.rootNode.hasError) tree = runParser(input);
   // the file's style is the one its author wrote (a fix's insertions follow it)
   return { path: old.path, text, kind: old.kind, root: tree.rootNode, swig, style: old.style };
 }
@@ -321,8 +305,6 @@ interface Declared {
 }
 
 const declared = new Map<string, Declared>();
-/** Query compilations done in this process, the distinct texts they held, and the passes of a compiled query over a node that views made (tests read it). */
-export const queryStats = { compilations: 0, texts: 0, passes: 0 };
 let pending: Declared[] = [];
 let sets = 0;
 
@@ -360,8 +342,6 @@ export function patternsOf(scm: string): string {
 function compilePending(): void {
   const batch = pending;
   pending = [];
-  queryStats.compilations++;
-  queryStats.texts += batch.length;
   let all: Parser.Query;
   try {
     all = new TreeSitter.Query(language, batch.map((d) => d.text).join('\n'));
@@ -430,21 +410,17 @@ function runView(d: Declared, node: SyntaxNode, opts?: object): Match[] {
   if (!d.set) compilePending();
   const { all, id, patterns } = d.set!;
   if (d.last! < d.first!) return [];
-  const pass = (q: Matcher, o?: object) => {
-    queryStats.passes++;
-    return q.matches(node, o);
-  };
-  if (d.first === 0 && d.last === patterns - 1) return pass(all, opts);
+  if (d.first === 0 && d.last === patterns - 1) return all.matches(node, opts);
   const large = node.endIndex - node.startIndex > ALONE_FROM;
-  if (large && !d.rare) return pass(compileQuery(d.text, d.label), opts);
+  if (large && !d.rare) return compileQuery(d.text, d.label).matches(node, opts);
   const run = large ? rareQuery(d) : { query: all, id, first: d.first!, last: d.last! };
   const inRun = (m: Match) => m.pattern >= run.first && m.pattern <= run.last;
-  if (opts) return pass(run.query, opts).filter(inRun);
+  if (opts) return run.query.matches(node, opts).filter(inRun);
   let byNode = found.get(node.tree);
   if (!byNode) found.set(node.tree, (byNode = new Map()));
   const key = `${run.id}:${node.id}:${node.startIndex}:${node.endIndex}`;
   let matches = byNode.get(key);
-  if (!matches) byNode.set(key, (matches = pass(run.query)));
+  if (!matches) byNode.set(key, (matches = run.query.matches(node)));
   return matches.filter(inRun);
 }
 

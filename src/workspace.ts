@@ -198,7 +198,6 @@ function byGroup(paths: string[]): FileSource['groups'] {
 export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource {
   const texts = new Map<string, string>();
   const byDigest = new Map<string, string>();
-  const seen = new Set<string>();
   const { files, links } = walkTree(dir);
   const linked = new Set(links);
   const outwardLinks: string[] = [];
@@ -207,8 +206,6 @@ export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource
     original: (path) => texts.get(path),
     outwardLinks,
     read(path, test, problems) {
-      if (seen.has(path)) throw new Error(`${path} read twice`);
-      seen.add(path);
       const abs = join(dir, path);
       if (linked.has(path)) {
         const real = linkInside(dir, abs);
@@ -250,13 +247,10 @@ export function folderSource(dir: string, maxBytes = MAX_FILE_BYTES): FileSource
 
 /** A tree already in memory (tests, verify): the same reading rules, on its texts. */
 export function treeSource(tree: Tree): FileSource {
-  const seen = new Set<string>();
   return {
     groups: byGroup([...tree.keys()].filter((p) => CANDIDATE.test(p))),
     original: (path) => tree.get(path),
     read(path, test) {
-      if (seen.has(path)) throw new Error(`${path} read twice`);
-      seen.add(path);
       const text = tree.get(path)!;
       return passes(text, test) ? { text, digest: digestOf(text) } : null;
     },

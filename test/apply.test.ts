@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { applyPatchToTree, readSeriesOrder } from '../src/patch-apply.ts';
 import { parseMbox, type Tree, type ParsedPatch } from '../src/patch-parse.ts';
+import { parsePlainDiff } from '../src/plain-diff.ts';
 import { renderSeries, type FileChange, type PatchSpec, type SeriesOptions } from '../src/series.ts';
 import { MemfixError } from '../src/errors.ts';
 
@@ -224,6 +225,27 @@ test('line endings must match exactly (no CRLF conversion)', () => {
   const nl = new Map(base).set('ü/ß.txt', 'no newline\n');
   const r2 = applyPatchToTree(nl, crlf).result;
   assert.ok(r2.status === 'fails' && r2.file === 'ü/ß.txt' && r2.hunk === 1, JSON.stringify(r2));
+});
+
+test('jsdiff\'s applyPatch held to git apply\'s rules: anchored hunks, in order, final newline, -U0 additions at the end', () => {
+  // each case as `git apply` has it; jsdiff's applyPatch alone applies the first four and writes "a\nb\nz" for the last
+  const apply = (text: string, diff: string) => applyPatchToTree(new Map([['f', text]]), parsePlainDiff('d.diff', `--- a/f\n+++ b/f\n${diff}`));
+  const fails = (text: string, diff: string, hunk: number, where: RegExp) => {
+    const r = apply(text, diff).result;
+    assert.ok(r.status === 'fails' && r.hunk === hunk && where.test(r.reason), JSON.stringify(r));
+  };
+  // a hunk that starts at line 1 matches at the start only; one without trailing context at the end only
+  fails('x\na\nb\n', '@@ -1,2 +1,2 @@\n-a\n+A\n b\n', 1, /at the start of the file/);
+  fails('x\na\nb\nc\n', '@@ -2,2 +2,2 @@\n a\n-b\n+B\n', 1, /at the end of the file/);
+  assert.equal(apply('x\nx\na\nb\n', '@@ -2,2 +2,2 @@\n a\n-b\n+B\n').tree.get('f'), 'x\nx\na\nB\n');
+  // a hunk may not start in the one before it (its trailing context)
+  fails('a\nb\nc\nd\ne\n', '@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n@@ -3,3 +3,3 @@\n c\n-d\n+D\n e\n', 2, /do not match/);
+  // a line "\ No newline at end of file" follows matches only an unterminated last line
+  fails('a\nb\n', '@@ -1,2 +1,2 @@\n-a\n+A\n b\n\\ No newline at end of file\n', 1, /at the start of the file/);
+  assert.equal(apply('a\nb', '@@ -1,2 +1,2 @@\n-a\n+A\n b\n\\ No newline at end of file\n').tree.get('f'), 'A\nb');
+  // a hunk with no old side goes at the end, after an unterminated last line too
+  assert.equal(apply('a\nb', '@@ -2,0 +3 @@\n+z\n').tree.get('f'), 'a\nbz\n');
+  assert.equal(apply('a\nb\nc\n', '@@ -2,0 +3 @@\n+z\n').tree.get('f'), 'a\nb\nc\nz\n');
 });
 
 test('file-level failures: missing file, file to create exists, file to delete differs', () => {

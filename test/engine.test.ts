@@ -3,7 +3,8 @@
  * read at most once and parsed at most once plus once per fix that changes it; files whose bytes
  * do not name what a role needs are never parsed; a group that is a copy of another is planned
  * once, with the same outcomes as if it were planned on its own; step texts built lazily are the
- * texts the fixes produce. Counts come from parseStats, not from timing.
+ * texts the fixes produce. Counts come from spies on tree-sitter's parser and query classes and on
+ * node's fs (test/spies.ts), not from timing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,19 +14,14 @@ import { join } from 'node:path';
 import { loadCodemods } from '../src/registry.ts';
 import { plan, type Step } from '../src/engine.ts';
 import { byFile, applyEdits, type Edit } from '../src/edits.ts';
-import { parseStats, patternsOf, queryStats } from '../src/source.ts';
+import { patternsOf } from '../src/source.ts';
 import { folderSource, readTree, type Tree } from '../src/workspace.ts';
 import { stepLine } from '../src/steps.ts';
 import { repoRoot } from './scenario-lib.ts';
+import { spyParses, spyQueries, spyReads } from './spies.ts';
 
 const mods = await loadCodemods();
 const sample = readTree(join(repoRoot, 'fixtures/sample'));
-
-function resetStats(): void {
-  parseStats.full = 0;
-  parseStats.incremental = 0;
-  parseStats.byPath.clear();
-}
 
 /** How many taken steps changed each file. */
 function changesPerFile(steps: Step[]): Map<string, number> {
@@ -35,33 +31,46 @@ function changesPerFile(steps: Step[]): Map<string, number> {
 }
 
 test('each file of the sample is parsed once, plus once per fix that changes it; files that cannot be targets are not parsed', async () => {
-  resetStats();
-  assert.equal(queryStats.compilations, 0, 'nothing compiled before the first run');
-  const { steps } = await plan(sample, mods);
-  // the run's queries (the roles', every codemod's) are compiled once, as one query, each text once
-  const texts = new Set([join(repoRoot, 'src/roles'), join(repoRoot, 'src/queries'), ...mods.map((m) => join(repoRoot, 'codemods', m.meta.id))].flatMap((d) =>
-    readdirSync(d).filter((f) => f.endsWith('.scm')).map((f) => patternsOf(readFileSync(join(d, f), 'utf8')))));
-  assert.equal(queryStats.compilations, 1, 'one compilation per run');
-  assert.equal(queryStats.texts, texts.size, 'each distinct query text compiled once');
-  assert.ok(texts.size < mods.reduce((n, m) => n + Object.keys(m.queries).length, 3), 'codemods share query texts');
-  const changed = changesPerFile(steps);
-  assert.ok(changed.size >= 2, 'the fixes change the header and a SWIG file');
-  assert.equal(parseStats.full, parseStats.byPath.size, 'one full parse per file parsed');
-  for (const [path, n] of parseStats.byPath) assert.equal(n, 1 + (changed.get(path) ?? 0), `${path}: ${n} parses for ${changed.get(path) ?? 0} change(s)`);
-  assert.equal(parseStats.incremental, [...changed.values()].reduce((a, b) => a + b, 0), 'every re-parse after a fix is incremental');
-  // the 1.2.x header names disk_interface but not buffer_allocator_interface: never parsed
-  assert.ok(!parseStats.byPath.has('upgrade_1.2.x/libtorrent-go/memory_storage.hpp'), [...parseStats.byPath.keys()].join(', '));
-  assert.ok(!parseStats.byPath.has('upgrade_1.2.x/libtorrent-go/interfaces/session.i'));
-  assert.ok(parseStats.byPath.has('upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'));
-  await plan(sample, mods);
-  assert.equal(queryStats.compilations, 1, 'a second run compiles nothing');
+  const queries = spyQueries();
+  const parses = spyParses(sample);
+  try {
+    const { steps } = await plan(sample, mods);
+    // the run's queries (the roles', every codemod's) are compiled once, as one query, each text once
+    const texts = new Set([join(repoRoot, 'src/roles'), join(repoRoot, 'src/queries'), ...mods.map((m) => join(repoRoot, 'codemods', m.meta.id))].flatMap((d) =>
+      readdirSync(d).filter((f) => f.endsWith('.scm')).map((f) => patternsOf(readFileSync(join(d, f), 'utf8')))));
+    assert.equal(queries.compiled.length, 1, 'one compilation per run');
+    // the one query is the texts joined, one a line (patternsOf makes each text one line)
+    assert.deepEqual(queries.compiled[0]!.split('\n').sort(), [...texts].sort(), 'each distinct query text compiled once');
+    assert.ok(texts.size < mods.reduce((n, m) => n + Object.keys(m.queries).length, 3), 'codemods share query texts');
+    const changed = changesPerFile(steps);
+    assert.ok(changed.size >= 2, 'the fixes change the header and a SWIG file');
+    assert.ok(!parses.byPath.has('?'), 'every parse is of a file of the sample, or of one a fix changed');
+    assert.equal(parses.full, parses.byPath.size, 'one full parse per file parsed');
+    for (const [path, n] of parses.byPath) assert.equal(n, 1 + (changed.get(path) ?? 0), `${path}: ${n} parses for ${changed.get(path) ?? 0} change(s)`);
+    assert.equal(parses.incremental, [...changed.values()].reduce((a, b) => a + b, 0), 'every re-parse after a fix is incremental');
+    // the 1.2.x header names disk_interface but not buffer_allocator_interface: never parsed
+    assert.ok(!parses.byPath.has('upgrade_1.2.x/libtorrent-go/memory_storage.hpp'), [...parses.byPath.keys()].join(', '));
+    assert.ok(!parses.byPath.has('upgrade_1.2.x/libtorrent-go/interfaces/session.i'));
+    assert.ok(parses.byPath.has('upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp'));
+    await plan(sample, mods);
+    assert.equal(queries.compiled.length, 1, 'a second run compiles nothing');
+  } finally {
+    queries.stop();
+    parses.stop();
+  }
 });
 
-test('a folder is read once: reading a file a second time throws', () => {
-  const files = folderSource(join(repoRoot, 'fixtures/sample'));
-  const p = 'upgrade_2.0.x/libtorrent-go/memory_disk_io.hpp';
-  assert.ok(files.read(p, { all: ['disk_interface'] }, []));
-  assert.throws(() => files.read(p, { all: ['disk_interface'] }, []), /read twice/);
+test('a folder: the plan reads each file at most once', async () => {
+  const dir = join(repoRoot, 'fixtures/sample');
+  const reads = spyReads();
+  try {
+    await plan(folderSource(dir), mods);
+  } finally {
+    reads.stop();
+  }
+  const mine = [...reads.byPath].filter(([p]) => p.startsWith(dir + '/'));
+  assert.ok(mine.length >= 5, `the role files and the SWIG files that name them are read: ${mine.map(([p]) => p).join(', ')}`);
+  for (const [p, n] of mine) assert.equal(n, 1, `${p} read ${n} times`);
 });
 
 /** The sample's 2.0.x group copied under several roots (and one copy changed), as a tree in memory. */
@@ -125,11 +134,19 @@ test('many different groups in a folder: each file parsed once, plus once per ch
       cpSync(join(repoRoot, 'fixtures/sample/upgrade_2.0.x/libtorrent-go'), join(dir, `g${i}`), { recursive: true });
       writeFileSync(join(dir, `g${i}`, 'memory_disk_io.hpp'), `// copy ${i}\n${header}`);
     }
-    resetStats();
-    const { steps } = await plan(folderSource(dir), mods);
+    const parses = spyParses();
+    const reads = spyReads();
+    let steps: Step[];
+    try {
+      ({ steps } = await plan(folderSource(dir), mods));
+    } finally {
+      parses.stop();
+      reads.stop();
+    }
     assert.equal(steps.length, 40 * mods.length);
-    assert.equal(parseStats.full, 40 * 5, 'each group\'s five files (three roles, session_params.i, libtorrent.i), once');
-    assert.equal(parseStats.incremental, 40 * [...changesPerFile(steps).values()].reduce((a, b) => a + b, 0) / 40);
+    assert.equal(parses.full, 40 * 5, 'each group\'s five files (three roles, session_params.i, libtorrent.i), once');
+    assert.equal(parses.incremental, 40 * [...changesPerFile(steps).values()].reduce((a, b) => a + b, 0) / 40);
+    for (const [p, n] of reads.byPath) if (p.startsWith(dir + '/')) assert.equal(n, 1, `${p} read ${n} times`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, queryStats, reparseSource } from '../src/source.ts';
+import { compileQueries, compileQuery, declareQueries, parseSource as parseSourceSync, reparseSource } from '../src/source.ts';
 import { loadCodemodInfo } from '../src/registry.ts';
+import { spyQueries } from './spies.ts';
 import { assertOneLineError, copyTree, memfix, REPO, run, SAMPLE, show, tempRoot } from './e2e-helpers.ts';
 
 const tmp = tempRoot('memfix-loading-');
@@ -105,7 +106,7 @@ test('a view of a combined query on a large node (run alone there) gives the sam
   assert.equal(views.call!.captures(large.root).length, n);
 });
 
-test('on a large node the views of rare texts share one pass over it; any other view runs alone', async () => {
+test('on a large node the views of rare texts share one pass over it; any other view runs alone', async (t) => {
   const { parseSource } = await import('../src/source.ts');
   const unit = 'namespace n { int a = 1; }\nvoid f() { g(); std::make_unique<T>(1); }\n';
   const n = Math.ceil(300_000 / unit.length);
@@ -116,32 +117,37 @@ test('on a large node the views of rare texts share one pass over it; any other 
     makers: ';memfix:rare (few)\n(call_expression function: (qualified_identifier name: (template_function) @rare_maker))',
     calls: '(call_expression function: (identifier) @plain_fn) @plain_call',
   }, 'rare/');
-  const before = queryStats.passes;
+  const queries = spyQueries();
+  t.after(() => queries.stop());
   const items = views.items!.matches(large.root);
-  assert.equal(queryStats.passes, before + 1);
+  assert.equal(queries.passes, 1);
   const makers = views.makers!.matches(large.root);
-  assert.equal(queryStats.passes, before + 1, 'the second rare view takes its matches from the same pass');
+  assert.equal(queries.passes, 1, 'the second rare view takes its matches from the same pass');
   // each view keeps only its own matches, as many as there are
   assert.equal(items.length, n);
   assert.ok(items.every((m) => m.captures.length === 1 && m.captures[0]!.name === 'rare_item' && m.captures[0]!.node.text === 'int a = 1;'));
   assert.equal(makers.length, n);
   assert.ok(makers.every((m) => m.captures[0]!.node.text === 'make_unique<T>'));
   assert.equal(views.calls!.matches(large.root).length, n);
-  assert.equal(queryStats.passes, before + 2, 'a text not marked rare runs alone');
+  assert.equal(queries.passes, 2, 'a text not marked rare runs alone');
+  queries.stop();
   // on a small node, the run's combined query serves them all, as before
   const small = parseSource('s.hpp', unit);
   assert.deepEqual([views.items!, views.makers!, views.calls!].map((v) => v.matches(small.root).length), [1, 1, 1]);
 });
 
-test('texts that differ only in comments and blanks are one query: compiled once, their views share its matches', async () => {
+test('texts that differ only in comments and blanks are one query: compiled once, their views share its matches', async (t) => {
   const { parseSource } = await import('../src/source.ts');
   const src = parseSource('d.hpp', 'int a = 1;\nvoid f() { g(); h(); }\n');
-  const before = queryStats.texts;
+  const queries = spyQueries();
+  t.after(() => queries.stop());
+  // the texts compiled: each compilation's source holds its texts one a line
+  const texts = () => queries.compiled.flatMap((q) => q.split('\n')).length;
   const one = declareQueries({ calls: '; calls\n(call_expression\n  function: (identifier) @shared_fn) @shared_call' }, 'one/');
   const two = declareQueries({ mine: '(call_expression function: (identifier) @shared_fn) @shared_call ; the same', other: '(declaration) @shared_test_decl' }, 'two/');
-  assert.equal(queryStats.texts, before, 'nothing compiled before a view runs');
+  assert.equal(texts(), 0, 'nothing compiled before a view runs');
   assert.deepEqual(one.calls!.matches(src.root).map((m) => m.captures[1]!.node.text), ['g', 'h']);
-  assert.equal(queryStats.texts, before + 2, 'two distinct texts compiled, the same text once');
+  assert.equal(texts(), 2, 'two distinct texts compiled, the same text once');
   const shared = two.mine!.matches(src.root);
   assert.deepEqual(shared.map((m) => m.captures[1]!.node.text), ['g', 'h']);
   assert.strictEqual(shared[0], one.calls!.matches(src.root)[0], 'one run of the query over a node serves every view');
@@ -156,7 +162,8 @@ test('texts that differ only in comments and blanks are one query: compiled once
   const b = declareQueries({ q: '((identifier) @shared_i (#eq? @shared_i "a b"))' });
   a.q!.matches(src.root);
   b.q!.matches(src.root);
-  assert.equal(queryStats.texts, before + 4);
+  assert.equal(texts(), 4);
+  queries.stop();
 });
 
 test('a broken text declared with others is named when the run first uses a query, and stays an error', () => {

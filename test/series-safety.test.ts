@@ -3,11 +3,13 @@
  * a series that `git am` applies on its base-commit; `check` is right for any prefix of the series
  * already merged; messages are wrapped at 72 columns, name no bare #N, carry the codemod's notes,
  * and the cover letter carries the `git am` line. `--fix X` takes X's dependencies. Git is asked
- * once per question (MEMFIX_TRACE_GIT counts the processes); a plain folder works without git.
+ * once per question (a `git` first on PATH logs the processes memfix starts); a plain folder works
+ * without git.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   HEAD, HEADER, IDS, SAMPLE, assertSameTree, copyTree, gitInit, memfix, run, show, snapshot, statusById, tempRoot,
@@ -25,7 +27,35 @@ after(() => tmp.cleanup());
 let n = 0;
 const copy = (from: string) => copyTree(from, join(tmp.root, `t${++n}`));
 const seriesArgs = (dir: string, out: string, ...more: string[]) => ['series', dir, '-o', out, '--author', AUTHOR, '--date', DATE, ...more];
-const gitLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('memfix: git '));
+
+/**
+ * A `git` that logs its arguments (one line per process, tab-separated) and runs the real git, put
+ * first on the PATH memfix is run with: `commands()` gives the git command of each process
+ * (rev-parse, log, ...) started since the last call.
+ */
+function gitSpy(): { env: Record<string, string>; commands(): string[] } {
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const dir = join(tmp.root, `git-spy-${++n}`);
+  const log = join(dir, 'log');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'git'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\t' "$a"; done >> '${log}'\necho >> '${log}'\nexec '${real}' "$@"\n`);
+  chmodSync(join(dir, 'git'), 0o755);
+  let seen = 0;
+  return {
+    env: { PATH: `${dir}:${process.env.PATH ?? ''}` },
+    commands() {
+      const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+      const fresh = lines.slice(seen);
+      seen = lines.length;
+      // memfix runs `git --no-optional-locks -C DIR <command> ...`
+      return fresh.map((l) => {
+        const args = l.split('\t');
+        const c = args.indexOf('-C');
+        return c >= 0 ? args[c + 2]! : args.find((a) => !a.startsWith('-'))!;
+      });
+    },
+  };
+}
 
 /** The commit message of a patch file: from the blank line after the headers to the `---` line. */
 function message(patch: string): string {
@@ -87,31 +117,33 @@ describe('series and check', { concurrency: 2, timeout: 600_000 }, () => {
   test('git processes: series asks git 4 questions, check 1, scan and apply none', async () => {
     const d = copy(SAMPLE);
     await gitInit(d);
-    const env = { MEMFIX_TRACE_GIT: '1' };
+    const git = gitSpy();
+    const env = git.env;
     const out = join(tmp.root, `p${++n}`);
     const s = await memfix(seriesArgs(d, out).filter((a) => a !== '--author' && a !== AUTHOR), { env });
     assert.equal(s.code, 0, show(s));
-    assert.deepEqual(gitLines(s.stderr).map((l) => l.split(' ')[2]), ['rev-parse', 'log', 'status', 'var'], show(s));
+    assert.deepEqual(git.commands(), ['rev-parse', 'log', 'status', 'var'], show(s));
     const c = await memfix(['check', d, '--patches', out], { env });
     assert.equal(c.code, 0, show(c));
-    assert.deepEqual(gitLines(c.stderr).map((l) => l.split(' ')[2]), ['rev-parse'], show(c));
+    assert.deepEqual(git.commands(), ['rev-parse'], show(c));
     for (const args of [['scan', d], ['apply', d, '--dry-run']]) {
       const r = await memfix(args, { env });
-      assert.deepEqual(gitLines(r.stderr), [], `${args[0]} asks git nothing\n${show(r)}`);
+      assert.deepEqual(git.commands(), [], `${args[0]} asks git nothing\n${show(r)}`);
     }
   });
 
   test('a plain folder (no git): series without base-commit, check works', async () => {
     const d = copy(SAMPLE);
     const out = join(tmp.root, `p${++n}`);
-    const env = { MEMFIX_TRACE_GIT: '1' };
+    const git = gitSpy();
+    const env = git.env;
     const s = await memfix(seriesArgs(d, out), { env });
     assert.equal(s.code, 0, show(s));
     assert.doesNotMatch(readFileSync(join(out, '0000-cover-letter.patch'), 'utf8'), /base-commit/);
     const c = await memfix(['check', d, '--patches', out], { env });
     assert.equal(c.code, 0, show(c));
     // no .git in the folder or above it: no git process at all
-    assert.deepEqual([...gitLines(s.stderr), ...gitLines(c.stderr)], [], show(s) + show(c));
+    assert.deepEqual(git.commands(), [], show(s) + show(c));
     for (const p of PATCHES) assert.match(c.stdout, new RegExp(`applies\\s+\\S*${p}`), show(c));
   });
 

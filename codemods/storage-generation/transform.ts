@@ -20,6 +20,7 @@ const T = (name: string) => `storage-generation/${name}`;
 
 type Method = { method: SyntaxNode; name: string; body: SyntaxNode };
 
+/** A shape the fix does not know: returned up to transform, which makes it the drift result. */
 class Drift {
   constructor(public node: SyntaxNode | number, public expected: string) {}
 }
@@ -247,13 +248,13 @@ function countBraces(src: SourceFile): boolean {
  * gets the lines after its `{`, at its first statement's indentation. `what` names the block
  * for a drift message.
  */
-function prepend(src: SourceFile, block: SyntaxNode, template: string, vars: Record<string, string>, what: string): Edit {
+function prepend(src: SourceFile, block: SyntaxNode, template: string, vars: Record<string, string>, what: string): Edit | Drift {
   const first = block.namedChildren[0];
   const brace = block.startIndex;
   const eol = src.style.eol;
   if (!src.text.slice(block.startIndex, block.endIndex).includes('\n')) {
     const comment = block.namedChildren.find((c) => c.type === 'comment');
-    if (comment) throw new Drift(comment, `${what} without a comment when it is on one line`);
+    if (comment) return new Drift(comment, `${what} without a comment when it is on one line`);
     const base = indentAt(src.text, brace);
     const inner = base + src.style.indentUnit;
     const lines = render(template, vars, { style: src.style, base: inner });
@@ -268,7 +269,7 @@ function prepend(src: SourceFile, block: SyntaxNode, template: string, vars: Rec
     return { file: src.path, start: block.startIndex, end: block.endIndex, text };
   }
   if (first && !src.text.slice(brace + 1, first.startIndex).includes('\n'))
-    throw new Drift(first, `${what} on one line, or with its statements on the lines after its {`);
+    return new Drift(first, `${what} on one line, or with its statements on the lines after its {`);
   const base = first ? indentAt(src.text, first.startIndex) : indentAt(src.text, brace) + src.style.indentUnit;
   return insertLinesAfter(src, brace, render(template, vars, { style: src.style, base }));
 }
@@ -277,62 +278,63 @@ export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
-  try {
-    return run(ctx, src, cls.name, cls.classNode, cls.body);
-  } catch (e) {
-    if (e instanceof Drift) return drift(src, typeof e.node === 'number' ? e.node : e.node.startIndex, e.expected);
-    throw e;
-  }
+  const r = run(ctx, src, cls.name, cls.classNode, cls.body);
+  return r instanceof Drift ? drift(src, typeof r.node === 'number' ? r.node : r.node.startIndex, r.expected) : r;
 }
 
-function run(ctx: Context, src: SourceFile, className: string, classNode: SyntaxNode, classBody: SyntaxNode): Result {
+function run(ctx: Context, src: SourceFile, className: string, classNode: SyntaxNode, classBody: SyntaxNode): Result | Drift {
   const all = classMethods(ctx, classBody);
   const byName = new Map(all.map((m) => [m.name, m]));
   const memberNames = members(src, classBody);
-  const need = (name: string) => byName.get(name) ?? (() => { throw new Drift(classNode, `${name}(...) defined in ${className}`); })();
-  const ops = OPERATIONS.map((name) => {
-    const op = analyse(ctx, src, need(name));
-    if (op instanceof Drift) throw op;
-    return op;
-  });
-  const states = ops.map((op) => {
+  const need = (name: string) => byName.get(name) ?? new Drift(classNode, `${name}(...) defined in ${className}`);
+  const ops: Op[] = [];
+  for (const name of OPERATIONS) {
+    const fn = need(name);
+    const op = fn instanceof Drift ? fn : analyse(ctx, src, fn);
+    if (op instanceof Drift) return op;
+    ops.push(op);
+  }
+  const states: Exclude<OpState, Drift>[] = [];
+  for (const op of ops) {
     const s = stateOf(op);
-    if (s instanceof Drift) throw s;
-    return s;
-  });
+    if (s instanceof Drift) return s;
+    states.push(s);
+  }
   const remove = need('remove_torrent');
+  if (remove instanceof Drift) return remove;
 
   // already safe: every operation checks a recorded generation, and remove_torrent changes what it is read from
-  const checked = states.filter((s): s is Extract<OpState, { state: 'checked' }> => !(s instanceof Drift) && s.state === 'checked');
+  const checked = states.filter((s): s is Extract<OpState, { state: 'checked' }> => s.state === 'checked');
   if (checked.length === ops.length) {
     const sources = new Set<string>();
     for (const s of checked) for (const m of membersRead(s.generation.init, memberNames, byName)) sources.add(m);
     if (!modifies(remove.body, sources, byName))
-      throw new Drift(remove.method, `remove_torrent bumping the slot generation the operations record (${[...sources].join(', ') || 'no member found'})`);
+      return new Drift(remove.method, `remove_torrent bumping the slot generation the operations record (${[...sources].join(', ') || 'no member found'})`);
     return { status: 'applied', at: ops.map((op) => loc(src, op.fn.method.startIndex)) };
   }
   if (checked.length > 0) {
-    const i = states.findIndex((s) => !(s instanceof Drift) && s.state === 'unchecked');
-    throw new Drift(ops[i]!.lambda, `${ops[i]!.fn.name}'s completion checking the slot generation, as ${ops[states.indexOf(checked[0]!)]!.fn.name}'s does`);
+    const i = states.findIndex((s) => s.state === 'unchecked');
+    return new Drift(ops[i]!.lambda, `${ops[i]!.fn.name}'s completion checking the slot generation, as ${ops[states.indexOf(checked[0]!)]!.fn.name}'s does`);
   }
 
   // the mutex: the member new_torrent locks; remove_torrent must lock it too
   const newTorrent = need('new_torrent');
+  if (newTorrent instanceof Drift) return newTorrent;
   const mutex = lockedMutexes(src, newTorrent.body, memberNames)[0]?.mutex;
-  if (!mutex) throw new Drift(newTorrent.method, `new_torrent locking a mutex member of ${className} (lock_guard, unique_lock or scoped_lock)`);
+  if (!mutex) return new Drift(newTorrent.method, `new_torrent locking a mutex member of ${className} (lock_guard, unique_lock or scoped_lock)`);
   const removeLock = lockedMutexes(src, remove.body, memberNames).find((l) => l.mutex === mutex);
   // a remove_torrent that touches no member and calls no method removes nothing: it gets the lock too
   const removesNothing = !identifiers(remove.body).some((n) => memberNames.has(n) || byName.has(n));
-  if (!removeLock && !removesNothing) throw new Drift(remove.method, `remove_torrent locking ${mutex}, as new_torrent does`);
+  if (!removeLock && !removesNothing) return new Drift(remove.method, `remove_torrent locking ${mutex}, as new_torrent does`);
   const removeParam = parameters(remove.method, (n) => textOf(src, n)).find((p) => /\bstorage_index_t\b/.test(p.type));
-  if (!removeParam) throw new Drift(remove.method, 'remove_torrent taking a storage_index_t');
-  if (!removeParam.name && !removesNothing) throw new Drift(remove.method, 'remove_torrent with a named storage_index_t parameter');
+  if (!removeParam) return new Drift(remove.method, 'remove_torrent taking a storage_index_t');
+  if (!removeParam.name && !removesNothing) return new Drift(remove.method, 'remove_torrent with a named storage_index_t parameter');
   const slot = removeParam.name ?? 'storage';
   const mutexDecl = memberNames.get(mutex)!;
   const mutable = mutexDecl.children.some((c) => c.text === 'mutable');
   const declared = new Set([...memberNames.keys(), ...all.map((m) => m.name), ...ofType(classBody, 'field_identifier').map((n) => n.text)]);
   const taken = Object.values(NAMES).find((n) => declared.has(n));
-  if (taken) throw new Drift(classNode, `no existing member named ${taken}`);
+  if (taken) return new Drift(classNode, `no existing member named ${taken}`);
 
   const vars = {
     ...NAMES,
@@ -353,7 +355,7 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     const close = classBody.endIndex - 1;
     const label = classBody.namedChildren.find((c) => c.type === 'access_specifier');
     const labelIndent = label ? indentAt(src.text, label.startIndex) : indentAt(src.text, classNode.startIndex);
-    if (src.text.slice(src.text.lastIndexOf('\n', close - 1) + 1, close).trim() !== '') throw new Drift(close, `${className}'s closing }; on a line of its own`);
+    if (src.text.slice(src.text.lastIndexOf('\n', close - 1) + 1, close).trim() !== '') return new Drift(close, `${className}'s closing }; on a line of its own`);
     edits.push(insertLinesBefore(src, close, src.style.eol + render(loadTemplate(T('private.cpp')), {}, { style: src.style, base: labelIndent }) + helpers.replace(/^(\r?\n)+/, src.style.eol)));
   }
 
@@ -371,7 +373,7 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
       if (p.type === 'compound_statement' && newLocks.some((l) => l.parent?.id === p.id && l.endIndex <= child.startIndex)) return true;
     return false;
   };
-  if (!holders.length || holders.some((h) => !held(h.ret))) throw new Drift(holders.find((h) => !held(h.ret))?.ret ?? newTorrent.method, `new_torrent returning storage_holder(<slot>, *this) while it holds ${mutex}`);
+  if (!holders.length || holders.some((h) => !held(h.ret))) return new Drift(holders.find((h) => !held(h.ret))?.ret ?? newTorrent.method, `new_torrent returning storage_holder(<slot>, *this) while it holds ${mutex}`);
   // ... before it fills the slot, so that an allocation failure while growing leaves no filled
   // slot behind: before each statement that stores into the slot or appends to the slots'
   // container; when new_torrent fills nothing itself, before it returns the slot
@@ -381,7 +383,7 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     const block = f.parent!;
     const later = block.namedChildren.filter((c) => c.startIndex > f.startIndex);
     const chosenAfter = later.some((c) => ofType(c, 'assignment_expression').some((a) => a.childForFieldName('left')?.text === holders[0]!.slot));
-    if (chosenAfter || !held(f)) throw new Drift(f, `new_torrent choosing ${holders[0]!.slot} before it fills that slot, while it holds ${mutex}`);
+    if (chosenAfter || !held(f)) return new Drift(f, `new_torrent choosing ${holders[0]!.slot} before it fills that slot, while it holds ${mutex}`);
     edits.push(insertLinesBefore(src, f.startIndex, renderAt(src, f.startIndex, T('grow.cpp'), { ...vars, slot: holders[0]!.slot })));
   }
   if (!fills.length) for (const h of holders) edits.push(insertLinesBefore(src, h.ret.startIndex, renderAt(src, h.ret.startIndex, T('grow.cpp'), { ...vars, slot: h.slot })));
@@ -392,9 +394,15 @@ function run(ctx: Context, src: SourceFile, className: string, classNode: Syntax
     const used = new Set(identifiers(remove.method));
     let lock = 'lock';
     for (let i = 2; used.has(lock); i++) lock = `lock${i}`;
-    edits.push(prepend(src, remove.body, loadTemplate(T('remove_locked.cpp')), { ...vars, slot, lock }, 'remove_torrent\'s body'));
+    const opened = prepend(src, remove.body, loadTemplate(T('remove_locked.cpp')), { ...vars, slot, lock }, 'remove_torrent\'s body');
+    if (opened instanceof Drift) return opened;
+    edits.push(opened);
   }
-  for (const op of ops) edits.push(...patchOperation(src, op, vars, memberNames));
+  for (const op of ops) {
+    const patched = patchOperation(src, op, vars, memberNames);
+    if (patched instanceof Drift) return patched;
+    edits.push(...patched);
+  }
   return { status: 'apply', edits, at: ops.map((op) => loc(src, op.fn.method.startIndex)), notes: [] };
 }
 
@@ -429,11 +437,11 @@ function enclosingLambda(node: SyntaxNode, stop: SyntaxNode): boolean {
 }
 
 /** Record the generation on submission; capture it in the completion and check it first. */
-function patchOperation(src: SourceFile, op: Op, names: typeof NAMES & { mutex: string }, memberNames: Map<string, SyntaxNode>): Edit[] {
+function patchOperation(src: SourceFile, op: Op, names: typeof NAMES & { mutex: string }, memberNames: Map<string, SyntaxNode>): Edit[] | Drift {
   const edits: Edit[] = [];
   // the critical section that does the job: the one lock of the mutex outside the completion
   const locks = lockedMutexes(src, op.fn.body, memberNames).filter((l) => l.mutex === names.mutex && !(l.decl.startIndex >= op.lambda.startIndex && l.decl.endIndex <= op.lambda.endIndex));
-  if (locks.length !== 1) throw new Drift(locks[1]?.decl ?? op.fn.method, `${op.fn.name} locking ${names.mutex} once, to do the job, before it posts its completion`);
+  if (locks.length !== 1) return new Drift(locks[1]?.decl ?? op.fn.method, `${op.fn.name} locking ${names.mutex} once, to do the job, before it posts its completion`);
   const inUse = new Set([...identifiers(op.fn.method), ...op.captures.map((c) => c.name)]);
   let generation = 'generation';
   for (let i = 2; inUse.has(generation); i++) generation = `generation${i}`;
@@ -443,15 +451,17 @@ function patchOperation(src: SourceFile, op: Op, names: typeof NAMES & { mutex: 
   for (const c of op.captures) {
     if (!c.local || c.local === op.errorLocal) continue;
     const v = op.vars.get(c.local)!;
-    if (c.byRef) throw new Drift(c.node, `${op.fn.name}'s completion capturing ${c.local} by value`);
+    if (c.byRef) return new Drift(c.node, `${op.fn.name}'s completion capturing ${c.local} by value`);
     if (/\*|&|\bauto\b/.test(v.type) || ofType(v.decl, 'reference_declarator').length)
-      throw new Drift(v.decl, `${op.fn.name}: a captured data local of a value type it can reset (not ${v.type})`);
+      return new Drift(v.decl, `${op.fn.name}: a captured data local of a value type it can reset (not ${v.type})`);
     if (c.node.type === 'identifier' && isConst(v.decl))
-      throw new Drift(v.decl, `${op.fn.name}: a non-const data local ${c.local}, so its captured copy can be reset`);
+      return new Drift(v.decl, `${op.fn.name}: a non-const data local ${c.local}, so its captured copy can be reset`);
     resets.push(`    ${c.name} = ${v.type}();`);
   }
 
-  edits.push(prepend(src, op.fn.body, loadTemplate(T('record.cpp')), { ...names, generation, storage: op.storage }, `${op.fn.name}'s body`));
+  const record = prepend(src, op.fn.body, loadTemplate(T('record.cpp')), { ...names, generation, storage: op.storage }, `${op.fn.name}'s body`);
+  if (record instanceof Drift) return record;
+  edits.push(record);
   const lock = locks[0]!.decl;
   edits.push(insertLinesAfter(src, lock.endIndex - 1, renderAt(src, lock.startIndex, T('read.cpp'), { ...names, generation, storage: op.storage })));
 
@@ -470,13 +480,15 @@ function patchOperation(src: SourceFile, op: Op, names: typeof NAMES & { mutex: 
   if (!declarator) edits.push({ file: src.path, start: spec.endIndex, end: spec.endIndex, text: '() mutable' });
   else if (!declarator.children.some((c) => c.text === 'mutable')) {
     const params = declarator.childForFieldName('parameters');
-    if (!params) throw new Drift(declarator, `${op.fn.name}'s completion with a parameter list`);
+    if (!params) return new Drift(declarator, `${op.fn.name}'s completion with a parameter list`);
     edits.push({ file: src.path, start: params.endIndex, end: params.endIndex, text: ' mutable' });
   }
 
   // the check, first in the completion's body
   const template = loadTemplate(T('check.cpp')).replace(/^ *\{\{resets\}\}\n/m, resets.map((r) => r + '\n').join(''));
   const vars = { ...names, generation, storage: op.storage, error: op.error };
-  edits.push(prepend(src, op.lambda.childForFieldName('body')!, template, vars, `${op.fn.name}'s completion`));
+  const check = prepend(src, op.lambda.childForFieldName('body')!, template, vars, `${op.fn.name}'s completion`);
+  if (check instanceof Drift) return check;
+  edits.push(check);
   return edits;
 }

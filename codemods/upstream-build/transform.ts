@@ -133,13 +133,9 @@ export function abi3Conversions(ctx: Context, src: SourceFile): Conversion[] {
   return out;
 }
 
-/** A drift found deep in the analysis: thrown, turned into the Result at the top. */
-class Drift {
-  constructor(readonly result: Result) {}
-}
-function stop(src: SourceFile, index: number, expected: string): never {
-  throw new Drift(drift(src, index, expected));
-}
+/** A drift found deep in the analysis: returned up to transform, which returns it. */
+type Drift = Extract<Result, { status: 'drift' }>;
+const stop = (src: SourceFile, index: number, expected: string): Drift => drift(src, index, expected) as Drift;
 
 /** Nodes of a type under node that belong to it, not to a lambda nested in it. */
 const ownNodes = (node: SyntaxNode, type: string) => ofType(node, type).filter((x) => {
@@ -159,8 +155,8 @@ function staleComment(src: SourceFile, decl: SyntaxNode, notes: string[]): void 
   }
 }
 
-/** HEAD's shared_ptr disk_io_constructor (see the header comment, 2): edits, or nothing when the lambda makes a unique_ptr. */
-function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes: string[]): void {
+/** HEAD's shared_ptr disk_io_constructor (see the header comment, 2): edits, or nothing when the lambda makes a unique_ptr; a drift when its shape is not one the fix knows. */
+function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes: string[]): Drift | undefined {
   const session = ctx.files.session;
   if (!session) return;
   const di = ctx.files['disk-interface'];
@@ -170,7 +166,7 @@ function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes
     const makers = matchAll(ctx.query('factory'), body).filter((m) => m.maker!.text === 'make_shared' && lastName(textOf(session, m.targs!).slice(1, -1)) === C);
     if (!makers.length) continue;
     const expected = `a disk_io_constructor lambda that makes one std::make_shared<${C}>, hands it only to a setter of disk_interface.i and returns it (or returns std::make_shared<${C}>(...) itself)`;
-    if (makers.length > 1) stop(session, makers[1]!.call!.startIndex, expected);
+    if (makers.length > 1) return stop(session, makers[1]!.call!.startIndex, expected);
     const make = makers[0]!;
     at.push(loc(session, lambda.startIndex));
     edits.push({ file: session.path, start: make.maker!.startIndex, end: make.maker!.endIndex, text: 'make_unique' });
@@ -178,10 +174,10 @@ function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes
     if (make.call!.parent?.type === 'return_statement') continue;
     // the local that holds it
     const decl = make.call!.parent?.type === 'init_declarator' ? make.call!.parent.parent : null;
-    if (decl?.type !== 'declaration' || decl.parent?.id !== body.id) stop(session, make.call!.startIndex, expected);
+    if (decl?.type !== 'declaration' || decl.parent?.id !== body.id) return stop(session, make.call!.startIndex, expected);
     const localNode = declaredName(decl!.childrenForFieldName('declarator')[0] ?? null);
     const declType = decl!.childForFieldName('type')!;
-    if (!localNode || !(textOf(session, declType) === 'auto' || /\bshared_ptr\s*</.test(textOf(session, declType)))) stop(session, decl!.startIndex, expected);
+    if (!localNode || !(textOf(session, declType) === 'auto' || /\bshared_ptr\s*</.test(textOf(session, declType)))) return stop(session, decl!.startIndex, expected);
     for (const x of ofType(declType, 'type_identifier').filter((y) => y.text === 'shared_ptr')) edits.push({ file: session.path, start: x.startIndex, end: x.endIndex, text: 'unique_ptr' });
     staleComment(session, decl!, notes);
     const L = localNode!.text;
@@ -194,19 +190,22 @@ function ownershipEdits(ctx: Context, C: string, edits: Edit[], at: Loc[], notes
         const fn = p.parent.childForFieldName('function')!;
         // `return std::move(dio);`
         if (lastName(textOf(session, fn)) === 'move' && p.parent.parent?.type === 'return_statement') continue;
-        if (fn.type !== 'identifier' && fn.type !== 'qualified_identifier') stop(session, ref.startIndex, expected);
+        if (fn.type !== 'identifier' && fn.type !== 'qualified_identifier') return stop(session, ref.startIndex, expected);
         setters.add(lastName(textOf(session, fn)));
         edits.push({ file: session.path, start: ref.endIndex, end: ref.endIndex, text: '.get()' });
         continue;
       }
-      stop(session, ref.startIndex, expected);
+      return stop(session, ref.startIndex, expected);
     }
-    for (const name of setters) setterEdits(ctx, di, session, C, name, edits, notes);
+    for (const name of setters) {
+      const d = setterEdits(ctx, di, session, C, name, edits, notes);
+      if (d) return d;
+    }
   }
 }
 
-/** The setter the lambda calls takes a raw pointer, and the global it sets is one. */
-function setterEdits(ctx: Context, di: SourceFile | undefined, session: SourceFile, C: string, name: string, edits: Edit[], notes: string[]): void {
+/** The setter the lambda calls takes a raw pointer, and the global it sets is one (or a drift). */
+function setterEdits(ctx: Context, di: SourceFile | undefined, session: SourceFile, C: string, name: string, edits: Edit[], notes: string[]): Drift | undefined {
   const fn = di && ofType(di.root, 'function_definition').find((f) => functionName(f) === name && ['translation_unit', 'declaration_list'].includes(f.parent?.type ?? ''));
   if (!di || !fn) return stop(session, 0, `the definition of ${name}(), which the disk_io_constructor lambda calls, in disk_interface.i`);
   const params = parameters(fn, (n) => textOf(di, n));
@@ -244,7 +243,7 @@ function setterEdits(ctx: Context, di: SourceFile | undefined, session: SourceFi
       } else if (['binary_expression', 'condition_clause', 'parenthesized_expression', 'assignment_expression', 'return_statement'].includes(q.type) || (q.type === 'unary_expression' && q.child(0)?.text === '!')) {
         continue;
       }
-      stop(di, ref.startIndex, `uses of ${G.text} that a raw pointer supports (->, comparisons, tests, assignment, .reset(), .get())`);
+      return stop(di, ref.startIndex, `uses of ${G.text} that a raw pointer supports (->, comparisons, tests, assignment, .reset(), .get())`);
     }
   }
 }
@@ -269,12 +268,8 @@ export function transform(ctx: Context): Result {
     if (found.length) notes.push(`${found.length} conversion(s) of a ${[...new Set(found.map((c) => c.typedef))].join('/')} to another integer type, which ABI 3 does not allow: ${found.map((c) => `${src.path}:${loc(src, c.cast.startIndex).line}`).join(', ')}`);
   }
   if (ctx.className) {
-    try {
-      ownershipEdits(ctx, ctx.className, edits, at, notes);
-    } catch (e) {
-      if (e instanceof Drift) return e.result;
-      throw e;
-    }
+    const d = ownershipEdits(ctx, ctx.className, edits, at, notes);
+    if (d) return d;
   }
   if (!edits.length) return { status: 'applied', at: [loc(header, 0)] };
   return { status: 'apply', edits, at, notes };
