@@ -40,6 +40,7 @@
 
 #include <boost/asio/error.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -124,11 +125,21 @@ bool failed()
     return !g_failures.empty();
 }
 
+// Progress: an alert handled, a phase begun (see Watchdog)
+std::atomic<unsigned long> g_progress{0};
+void progress() { g_progress.fetch_add(1, std::memory_order_relaxed); }
+
+// How long a Watchdog lets a scenario go without progress. A correct run
+// handles alerts every few milliseconds while it transfers; the watchdog's
+// limit is the total one, the no-progress one catches a hang in seconds.
+constexpr int kNoProgressSeconds = 10;
+
 // what the scenario is doing, for a hang's report
 void phase(std::string what)
 {
     std::lock_guard<std::mutex> l(g_mutex);
     g_phase = std::move(what);
+    progress();
 }
 
 // a failure seen in an alert: say what the scenario was doing
@@ -140,8 +151,11 @@ void fail_while(std::string msg)
 
 void note(std::string const& msg) { std::fprintf(stderr, "NOTE %s\n", msg.c_str()); }
 
-// A scenario that is not done in time is stuck (a lock never released, a
-// session that never finishes its abort): report and end the process now.
+// A scenario that makes no progress for kNoProgressSeconds, or is not done
+// within its limit, is stuck (a lock never released, a session that never
+// finishes its abort): report and end the process now. Quiet time counts only
+// while the watchdog itself runs (at most 100 ms per wake-up): a process the
+// machine does not schedule for a while is not taken for a hung one.
 struct Watchdog
 {
     std::mutex m;
@@ -152,18 +166,42 @@ struct Watchdog
     explicit Watchdog(std::chrono::seconds limit)
     {
         th = std::thread([this, limit] {
+            auto const quiet_limit = std::chrono::duration_cast<clock_type::duration>(std::chrono::seconds(kNoProgressSeconds));
+            auto const max_tick = std::chrono::duration_cast<clock_type::duration>(100ms);
+            auto const deadline = clock_type::now() + limit;
+            unsigned long seen = g_progress.load();
+            clock_type::duration quiet{0};
+            auto last = clock_type::now();
             std::unique_lock<std::mutex> l(m);
-            if (cv.wait_for(l, limit, [this] { return done; })) return;
-            std::string what;
+            for (;;)
             {
-                std::lock_guard<std::mutex> g(g_mutex);
-                what = g_phase;
+                if (cv.wait_for(l, 50ms, [this] { return done; })) return;
+                auto const now = clock_type::now();
+                quiet += std::min(now - last, max_tick);
+                last = now;
+                unsigned long const p = g_progress.load();
+                if (p != seen)
+                {
+                    seen = p;
+                    quiet = clock_type::duration{0};
+                }
+                bool const stuck = quiet >= quiet_limit;
+                if (!stuck && now < deadline) continue;
+                std::string what;
+                {
+                    std::lock_guard<std::mutex> g(g_mutex);
+                    what = g_phase;
+                }
+                if (stuck)
+                    std::printf("FAIL %s: hung: no progress for %d s, while %s\n", g_scenario,
+                        kNoProgressSeconds, what.c_str());
+                else
+                    std::printf("FAIL %s: hung: not done after %d s, while %s\n", g_scenario,
+                        int(limit.count()), what.c_str());
+                std::fflush(stdout);
+                std::fflush(stderr);
+                std::_Exit(1);
             }
-            std::printf("FAIL %s: hung: not done after %d s, while %s\n", g_scenario,
-                int(limit.count()), what.c_str());
-            std::fflush(stdout);
-            std::fflush(stderr);
-            std::_Exit(1);
         });
     }
     ~Watchdog()
@@ -333,6 +371,9 @@ void loopback_settings(lt::settings_pack& s)
     s.set_bool(lt::settings_pack::close_redundant_connections, false);
     // reconnect at once after pause, recheck or removal
     s.set_int(lt::settings_pack::min_reconnect_time, 0);
+    // bandwidth quota every 100 ms, not every 500: a rate-limited transfer (and
+    // the handshake before it) no longer waits half a second for each quota
+    s.set_int(lt::settings_pack::tick_interval, 100);
     s.set_int(lt::settings_pack::aio_threads, 2);
     s.set_int(lt::settings_pack::hashing_threads, 1);
     s.set_int(lt::settings_pack::alert_queue_size, 100000);
@@ -480,6 +521,7 @@ struct Tracker
 
     void handle(Peer& p, lt::alert* a)
     {
+        progress();
         static bool const debug = std::getenv("MEMFIX_SESSION_DEBUG") != nullptr;
         if (debug)
             std::fprintf(stderr, "NOTE %8.3f %s: %s\n", std::chrono::duration<double>(clock_type::now() - g_start).count(),
