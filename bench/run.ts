@@ -17,25 +17,32 @@
  *   reads     the C++ the fixes leave: bursts of 16 KiB reads through memory_disk_io
  *             (bench/reads.cpp, g++ -O2), upstream HEAD's shape (fixtures/shapes/head, which
  *             already copies into new[]) against the same shape with every fix applied
+ *   verify    memfix verify --compare on fixtures/shapes/head and verify --mutants on a patched
+ *             copy of it, each cold (an empty XDG_CACHE_HOME) and warm (the same cache, run
+ *             again), against V: one g++ -fsanitize=address,undefined compile and link of the
+ *             harness (the patched tree's glue and the harness/*.cpp as one TU) (bench/README.md)
  *
  * Options:
  *   --tree DIR       also measure the commands on a checkout (e.g. Elementum's repository)
  *   --compare DIR    also run another memfix checkout's bin/memfix.js (built) in the same rounds,
  *                    as a "before" column (e.g. a worktree of main)
- *   --runs N         rounds per suite (default 7; real: --real-runs, default 3)
- *   --timeout S      a run longer than this is stopped and counted as this long (default 300)
- *   --only LIST      suites to run, comma-separated: commands,real,large,reads
+ *   --runs N         rounds per suite (default 7; real: --real-runs, default 3; verify:
+ *                    --verify-runs, default 1)
+ *   --timeout S      a run longer than this is stopped and counted as this long (default 300;
+ *                    verify: 3600)
+ *   --only LIST      suites to run, comma-separated: commands,real,large,reads,verify
  *   --keep           keep the generated trees (their folder is printed)
  *
  * Targets, checked at the end: series, scan and check on the upstream-shaped tree ≤ 3.5× the
  * floor (issue 22's guard); scan of the real tree ≤ 0.5× ast-grep's wall time with peak RSS
  * ≤ 300 MiB, exit 1 naming the three headers and printing no error (issue 23);
  * a 4 MB header ≤ 4× one parse of it, and growth from 1 MB to 4 MB linear (per-MB time at 4 MB
- * within 1.25× of that at 1 MB); a 16 KiB read with every fix ≤ 1.2× upstream HEAD's (issue 24).
+ * within 1.25× of that at 1 MB); a 16 KiB read with every fix ≤ 1.2× upstream HEAD's (issue 24);
+ * verify --compare cold ≤ 2.0× V and verify --mutants cold ≤ 8× V, each exiting 0 (issue 23).
  * Speed targets live here, never in timed tests.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +50,8 @@ import { makeBigHeaderTree, makeRealTree, makeUpstreamTree, repoRoot, SAMPLE, SA
 import { candidatePaths } from '../src/workspace.ts';
 import { findHeaderClasses, headerTokens, passes } from '../src/roles.ts';
 import { parseSource } from '../src/source.ts';
+import { glueOf, writeTree } from '../src/verify/run.ts';
+import { readTree } from '../src/workspace.ts';
 
 // ---- options
 
@@ -51,8 +60,10 @@ const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? ar
 const opts = (name: string) => argv.flatMap((a, i) => (a === name && argv[i + 1] ? [argv[i + 1]!] : []));
 const runs = Number(opt('--runs') ?? 7);
 const realRuns = Number(opt('--real-runs') ?? 3);
+const verifyRuns = Number(opt('--verify-runs') ?? 1);
 const timeoutMs = Number(opt('--timeout') ?? 300) * 1000;
-const only = new Set((opt('--only') ?? 'commands,real,large,reads').split(','));
+const verifyTimeoutMs = Number(opt('--timeout') ?? 3600) * 1000;
+const only = new Set((opt('--only') ?? 'commands,real,large,reads,verify').split(','));
 const compare = opt('--compare');
 const keep = argv.includes('--keep');
 
@@ -68,31 +79,38 @@ const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 // ---- running a process
 
-interface Run { ms: number; rssKiB?: number; code: number | null; timedOut: boolean }
+interface Run { ms: number; rssKiB?: number; /** user + system CPU of the process and its children (with /usr/bin/time) */ cpuMs?: number; code: number | null; timedOut: boolean }
 
 /** Run a command to completion (output discarded), its wall time and (with /usr/bin/time, or from /proc) peak RSS. */
-function measure(cmd: string[], cwd = repoRoot): Promise<Run> {
+function measure(cmd: string[], cwd = repoRoot, o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
   const rssFile = join(work, `rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const full = timeBin ? [timeBin, '-f', '%M', '-o', rssFile, ...cmd] : cmd;
+  const full = timeBin ? [timeBin, '-f', '%M %U %S', '-o', rssFile, ...cmd] : cmd;
+  const limit = o.timeoutMs ?? timeoutMs;
   return new Promise((done) => {
     const start = process.hrtime.bigint();
-    const child = spawn(full[0]!, full.slice(1), { cwd, stdio: 'ignore', detached: true });
+    const child = spawn(full[0]!, full.slice(1), { cwd, stdio: 'ignore', detached: true, env: o.env ?? process.env });
     let hwm = 0;
     // without /usr/bin/time: sample VmHWM (the peak so far) while it runs
     const poll = timeBin ? undefined : setInterval(() => {
       try { hwm = Math.max(hwm, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0)); } catch { /* gone */ }
     }, 20);
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, limit);
     child.on('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       clearTimeout(timer);
       if (poll) clearInterval(poll);
       let rssKiB: number | undefined = hwm || undefined;
+      let cpuMs: number | undefined;
       if (timeBin) {
-        try { rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()); rmSync(rssFile); } catch { /* killed */ }
+        try {
+          const [rss, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+          rssKiB = rss;
+          cpuMs = ((user ?? 0) + (sys ?? 0)) * 1000;
+          rmSync(rssFile);
+        } catch { /* killed */ }
       }
-      done({ ms: timedOut ? timeoutMs : ms, rssKiB, code, timedOut });
+      done({ ms: timedOut ? limit : ms, rssKiB, cpuMs, code, timedOut });
     });
   });
 }
@@ -122,18 +140,18 @@ interface Row { suite: string; what: string; ms: number; ratio: number; against:
 const rows: Row[] = [];
 const fmtMs = (ms: number) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
 
-function record(suite: string, results: Result[], against: string, targets: Record<string, number> = {}, rssLimitMiB?: number): void {
+function record(suite: string, results: Result[], against: string, targets: Record<string, number> = {}, rssLimitMiB?: number, exitZero = false): void {
   for (const r of results.slice(1)) {
     const ratio = median(r.ratios);
     const rss = r.runs.map((x) => x.rssKiB ?? 0).filter(Boolean);
     const rssMiB = rss.length ? Math.max(...rss) / 1024 : undefined;
     const t = targets[r.label];
     const timedOut = r.runs.some((x) => x.timedOut);
-    const failed = r.runs.some((x) => !x.timedOut && x.code !== 0 && x.code !== 1);
+    const failed = r.runs.some((x) => !x.timedOut && x.code !== 0 && (exitZero || x.code !== 1));
     let ok: boolean | undefined = t !== undefined ? ratio <= t && !timedOut && !failed : undefined;
     let target = t !== undefined ? `≤ ${t}×` : undefined;
     if (rssLimitMiB !== undefined && t !== undefined) { target += `, ≤ ${rssLimitMiB} MiB`; ok = ok && (rssMiB ?? Infinity) <= rssLimitMiB; }
-    rows.push({ suite, what: r.label, ms: median(r.runs.map((x) => x.ms)), ratio, against, rssMiB, target, ok, note: timedOut ? `stopped at ${timeoutMs / 1000} s` : failed ? `exit ${r.runs.find((x) => x.code !== 0 && x.code !== 1)?.code}` : undefined });
+    rows.push({ suite, what: r.label, ms: median(r.runs.map((x) => x.ms)), ratio, against, rssMiB, target, ok, note: timedOut ? `stopped at ${(Math.max(...r.runs.map((x) => x.ms)) / 1000).toFixed(0)} s` : failed ? `exit ${r.runs.find((x) => x.code !== 0 && (exitZero || x.code !== 1))?.code}` : undefined });
   }
   const base = results[0]!;
   const rss = base.runs.map((x) => x.rssKiB ?? 0).filter(Boolean);
@@ -263,6 +281,56 @@ async function readsSuite(): Promise<void> {
   }
 }
 
+/**
+ * verify, where memfix's users wait (issue 23). V, the floor: one g++ process that compiles, with
+ * ASan+UBSan and the harness's flags, the glue of fixtures/shapes/head with every fix applied
+ * (the header and the SWIG blocks, as memfix writes it, the setter SWIG keeps) and the harness
+ * (every harness/*.cpp, as one translation unit, as harness/build.sh has it), and links them. Then memfix verify --compare on fixtures/shapes/head and
+ * memfix verify --mutants on the patched copy, each cold (an empty XDG_CACHE_HOME of its own) and
+ * warm (run again on that cache). A round runs them in that order; ratios are against the round's V.
+ */
+async function verifySuite(): Promise<void> {
+  const cflags = spawnSync('pkg-config', ['--cflags', 'libtorrent-rasterbar'], { encoding: 'utf8' });
+  const libs = spawnSync('pkg-config', ['--libs', 'libtorrent-rasterbar'], { encoding: 'utf8' });
+  if (cflags.status !== 0 || libs.status !== 0) throw new Error('verify: pkg-config libtorrent-rasterbar failed (apt-get install -y g++ pkg-config libtorrent-rasterbar-dev)');
+  const head = join(repoRoot, 'fixtures', 'shapes', 'head');
+  const fixed = join(work, 'verify-fixed');
+  cpSync(head, fixed, { recursive: true });
+  const applied = spawnSync(node, [memfix, 'apply', fixed, '--yes'], { encoding: 'utf8' });
+  if (applied.status !== 0) throw new Error(`verify: memfix apply failed: ${applied.stderr}`);
+  // V's inputs: the patched tree written out, its glue beside it
+  const tree = readTree(fixed);
+  const glue = glueOf(tree, { dropped: false });
+  const vDir = join(work, 'verify-v');
+  writeTree(tree, join(vDir, 'tree'));
+  writeFileSync(join(vDir, 'glue.cpp'), glue.source);
+  const harness = join(repoRoot, 'harness');
+  // the harness as harness/build.sh compiles it: one translation unit that includes every harness/*.cpp
+  writeFileSync(join(vDir, 'harness.cpp'), readdirSync(harness).filter((f) => f.endsWith('.cpp')).sort().map((f) => `#include "${join(harness, f)}"\n`).join(''));
+  const vCmd = ['g++', '-std=c++14', '-pedantic-errors', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-O0',
+    ...cflags.stdout.trim().split(/\s+/), '-I', join(vDir, 'tree', glue.headerDir), '-I', join(harness, 'shim'),
+    join(vDir, 'glue.cpp'), join(vDir, 'harness.cpp'), '-o', join(vDir, 'harness'), ...libs.stdout.trim().split(/\s+/), '-pthread'];
+  const entries = ['V (g++ ASan+UBSan: glue + harness, compile + link)', 'verify --compare, cold', 'verify --compare, warm', 'verify --mutants, cold', 'verify --mutants, warm'];
+  const results: Result[] = entries.map((label) => ({ label, runs: [], ratios: [] }));
+  for (let r = 0; r < verifyRuns; r++) {
+    const cache = (name: string) => { const d = join(work, `verify-cache-${name}-${r}`); rmSync(d, { recursive: true, force: true }); mkdirSync(d); return { ...process.env, XDG_CACHE_HOME: d }; };
+    const compareEnv = cache('compare');
+    const mutantsEnv = cache('mutants');
+    const got: Run[] = [];
+    got.push(await measure(vCmd, vDir, { timeoutMs: verifyTimeoutMs }));
+    for (const env of [compareEnv, compareEnv]) got.push(await measure([node, memfix, 'verify', '--compare', head], repoRoot, { env, timeoutMs: verifyTimeoutMs }));
+    for (const env of [mutantsEnv, mutantsEnv]) got.push(await measure([node, memfix, 'verify', '--mutants', fixed], repoRoot, { env, timeoutMs: verifyTimeoutMs }));
+    got.forEach((run, i) => { results[i]!.runs.push(run); results[i]!.ratios.push(run.ms / got[0]!.ms); });
+    process.stderr.write(`  verify: round ${r + 1}/${verifyRuns} (load ${loadavg()[0]!.toFixed(2)}): ${got.map((g) => fmtMs(g.ms)).join(', ')}\n`);
+  }
+  record('verify (fixtures/shapes/head)', results, 'V', { 'verify --compare, cold': 2.0, 'verify --mutants, cold': 8.0 }, undefined, true);
+  for (const r of results) {
+    const row = rows.find((x) => x.suite.startsWith('verify') && (x.what === r.label || x.what === `${r.label} (baseline)`));
+    const cpu = r.runs.map((x) => x.cpuMs ?? 0).filter(Boolean);
+    if (row && cpu.length) row.note = `CPU ${fmtMs(median(cpu))}${row.note ? `; ${row.note}` : ''}`;
+  }
+}
+
 /** ast-grep's native binary: the platform package's (its npm wrapper only links it there in a postinstall script). */
 function astGrep(): string {
   const require = createRequire(import.meta.url);
@@ -280,7 +348,7 @@ function astGrep(): string {
 
 const load0 = loadavg();
 console.log(`memfix bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start; node ${process.version}`);
-console.log(`${runs} rounds per suite (real: ${realRuns}); ratios are medians of per-round ratios${before ? `; before = ${before}` : ''}\n`);
+console.log(`${runs} rounds per suite (real: ${realRuns}, verify: ${verifyRuns}); ratios are medians of per-round ratios${before ? `; before = ${before}` : ''}\n`);
 try {
   if (only.has('commands')) {
     await commandsSuite('sample', join(repoRoot, SAMPLE), join(repoRoot, SAMPLE, SAMPLE_HEADER));
@@ -296,6 +364,7 @@ try {
   if (only.has('real')) await realSuite();
   if (only.has('large')) await largeSuite();
   if (only.has('reads')) await readsSuite();
+  if (only.has('verify')) await verifySuite();
 } finally {
   if (keep) console.log(`trees kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });

@@ -178,6 +178,10 @@ std::shared_ptr<lt::torrent_info> torrent_info_for(std::uint32_t tag, int pieces
     return std::make_shared<lt::torrent_info>(lt::span<char const>(buf), lt::from_span);
 }
 
+// once a session has written a piece through the disk I/O, how long the
+// wrappers get to see it (they see it at once when they reach that disk I/O)
+constexpr int kWrapperGraceSeconds = 2;
+
 // a real session, networking off, through each path; two threads call the
 // wrappers all along, while the session lives, while it is destroyed and after
 void sc_session_wrappers()
@@ -246,13 +250,23 @@ void sc_session_wrappers()
                 h.add_piece(lt::piece_index_t(p), std::move(data));
             }
             // the session writes the pieces through the disk I/O: the wrappers
-            // (slot 0: the session's only torrent) must see them
+            // (slot 0: the session's only torrent) must see them. Once the
+            // session has both pieces (written and hash-checked through the
+            // disk I/O) they must do so at once: a short grace, not the 20 s a
+            // session gets to write them
             bool reached = false;
             auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-            while (!reached && std::chrono::steady_clock::now() < deadline)
+            auto grace_end = deadline;
+            bool had = false;
+            while (!reached && std::chrono::steady_clock::now() < std::min(deadline, grace_end))
             {
                 lt::memory_disk_set_lookbehind(0, {0, 1});
                 reached = lt::memory_disk_is_lookbehind_available(0, 1);
+                if (!reached && !had && h.have_piece(lt::piece_index_t(0)) && h.have_piece(lt::piece_index_t(1)))
+                {
+                    had = true;
+                    grace_end = std::chrono::steady_clock::now() + std::chrono::seconds(kWrapperGraceSeconds);
+                }
                 if (!reached) std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
             if (!reached)

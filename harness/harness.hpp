@@ -136,7 +136,11 @@ extern char const* g_scenario;           // the name of the scenario running
 void fail(std::string msg);
 bool failed();
 void note(std::string const& msg);
-// what the scenario is doing, for a hang's report
+// Progress, for the watchdogs: a completion delivered, an alert handled, a step
+// or phase begun. Any thread may call it.
+void progress();
+unsigned long progress_count();
+// what the scenario is doing, for a hang's report (a new phase is progress)
 void phase(std::string what);
 // a failure seen in an alert: say what the scenario was doing
 void fail_while(std::string msg);

@@ -97,6 +97,7 @@ struct Tracker
 
     void handle(Peer& p, lt::alert* a)
     {
+        progress();
         static bool const debug = std::getenv("MEMFIX_SESSION_DEBUG") != nullptr;
         if (debug)
             std::fprintf(stderr, "NOTE %8.3f %s: %s\n", std::chrono::duration<double>(clock_type::now() - g_start).count(),

@@ -22,8 +22,16 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 clock_type::time_point const g_start = clock_type::now();
 
-// A scenario that is not done in time is stuck (a lock never released, a
-// session that never finishes its abort): report and end the process now.
+// How long a Watchdog lets a scenario go without progress (see progress()). A
+// correct run handles alerts every few milliseconds while it transfers; the
+// watchdog's limit is the total one, the no-progress one catches a hang in seconds.
+constexpr int kNoProgressSeconds = 10;
+
+// A scenario that makes no progress for kNoProgressSeconds, or is not done
+// within its limit, is stuck (a lock never released, a session that never
+// finishes its abort): report and end the process now. Quiet time counts only
+// while the watchdog itself runs (at most 100 ms per wake-up): a process the
+// machine does not schedule for a while is not taken for a hung one.
 struct Watchdog
 {
     std::mutex m;
@@ -34,18 +42,42 @@ struct Watchdog
     explicit Watchdog(std::chrono::seconds limit)
     {
         th = std::thread([this, limit] {
+            auto const quiet_limit = std::chrono::duration_cast<clock_type::duration>(std::chrono::seconds(kNoProgressSeconds));
+            auto const max_tick = std::chrono::duration_cast<clock_type::duration>(100ms);
+            auto const deadline = clock_type::now() + limit;
+            unsigned long seen = progress_count();
+            clock_type::duration quiet{0};
+            auto last = clock_type::now();
             std::unique_lock<std::mutex> l(m);
-            if (cv.wait_for(l, limit, [this] { return done; })) return;
-            std::string what;
+            for (;;)
             {
-                std::lock_guard<std::mutex> g(g_fail_mutex);
-                what = g_phase;
+                if (cv.wait_for(l, 50ms, [this] { return done; })) return;
+                auto const now = clock_type::now();
+                quiet += std::min(now - last, max_tick);
+                last = now;
+                unsigned long const p = progress_count();
+                if (p != seen)
+                {
+                    seen = p;
+                    quiet = clock_type::duration{0};
+                }
+                bool const stuck = quiet >= quiet_limit;
+                if (!stuck && now < deadline) continue;
+                std::string what;
+                {
+                    std::lock_guard<std::mutex> g(g_fail_mutex);
+                    what = g_phase;
+                }
+                if (stuck)
+                    std::printf("FAIL %s: hung: no progress for %d s, while %s\n", g_scenario,
+                        kNoProgressSeconds, what.c_str());
+                else
+                    std::printf("FAIL %s: hung: not done after %d s, while %s\n", g_scenario,
+                        int(limit.count()), what.c_str());
+                std::fflush(stdout);
+                std::fflush(stderr);
+                std::_Exit(1);
             }
-            std::printf("FAIL %s: hung: not done after %d s, while %s\n", g_scenario,
-                int(limit.count()), what.c_str());
-            std::fflush(stdout);
-            std::fflush(stderr);
-            std::_Exit(1);
         });
     }
     ~Watchdog()
@@ -215,6 +247,9 @@ void loopback_settings(lt::settings_pack& s)
     s.set_bool(lt::settings_pack::close_redundant_connections, false);
     // reconnect at once after pause, recheck or removal
     s.set_int(lt::settings_pack::min_reconnect_time, 0);
+    // bandwidth quota every 100 ms, not every 500: a rate-limited transfer (and
+    // the handshake before it) no longer waits half a second for each quota
+    s.set_int(lt::settings_pack::tick_interval, 100);
     s.set_int(lt::settings_pack::aio_threads, 2);
     s.set_int(lt::settings_pack::hashing_threads, 1);
     s.set_int(lt::settings_pack::alert_queue_size, 100000);

@@ -59,10 +59,17 @@ void note(std::string const& msg)
     std::fprintf(stderr, "NOTE %s\n", msg.c_str());
 }
 
+namespace {
+std::atomic<unsigned long> g_progress{0};
+} // namespace
+void progress() { g_progress.fetch_add(1, std::memory_order_relaxed); }
+unsigned long progress_count() { return g_progress.load(std::memory_order_relaxed); }
+
 void phase(std::string what)
 {
     std::lock_guard<std::mutex> l(g_fail_mutex);
     g_phase = std::move(what);
+    progress();
 }
 
 void fail_while(std::string msg)

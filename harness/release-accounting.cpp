@@ -23,6 +23,7 @@ void write_tagged(Env& env, lt::storage_index_t idx, std::uint32_t tag, int piec
         env.dio->async_write(idx, request(piece, off, kBlock), buf.data(),
             std::shared_ptr<lt::disk_observer>(),
             [piece](lt::storage_error const& ec) {
+                progress();
                 if (ec) fail("write of piece " + std::to_string(piece)
                     + " reported an error: " + ec.ec.message());
             });
@@ -42,7 +43,7 @@ void write_tagged(Env& env, lt::storage_index_t idx, std::uint32_t tag, int piec
 void drop_then_write(char const* name, char const* op_name,
     std::function<void(Env&, Torrent&)> const& drop, bool keeps = false)
 {
-    Watchdog watchdog(name, 20);
+    Watchdog watchdog(name);
     Env env(2 * std::int64_t(kPieceLen));   // a limit of about four pieces
     Torrent& t = env.add(1);
 
@@ -99,7 +100,7 @@ void sc_release_then_write()
 // keeps the blocks written so far).
 void sc_release_keeps_data()
 {
-    Watchdog watchdog("release-keeps-data", 20);
+    Watchdog watchdog("release-keeps-data");
     Env env(0);
     Torrent& t = env.add(7);
     for (int p = 0; p + 1 < kPieces; ++p) write_tagged(env, t.index, t.tag, p);
@@ -155,7 +156,7 @@ void sc_delete_then_write()
 // either, so that this scenario proves release-accounting alone.
 void sc_stress_release()
 {
-    Watchdog watchdog("stress-release", 40);
+    Watchdog watchdog("stress-release");
     Env env(3 * std::int64_t(kPieceLen));
     std::vector<Torrent*> mine;
     for (int w = 0; w < 3; ++w) mine.push_back(&env.add(static_cast<std::uint32_t>(200 + w)));
@@ -188,7 +189,7 @@ void sc_stress_release()
                         outstanding.fetch_add(1);
                         dio.async_write(t.index, request(piece, off, kBlock), buf.data(),
                             std::shared_ptr<lt::disk_observer>(),
-                            [&outstanding](lt::storage_error const&) { outstanding.fetch_sub(1); });
+                            [&outstanding](lt::storage_error const&) { outstanding.fetch_sub(1); progress(); });
                     }
                 }
                 else if (op < 80)
@@ -206,26 +207,27 @@ void sc_stress_release()
                                     checked.fetch_add(1);
                             }
                             outstanding.fetch_sub(1);
+                            progress();
                         });
                 }
                 else if (op < 88)
                 {
                     outstanding.fetch_add(1);
                     dio.async_clear_piece(t.index, lt::piece_index_t(piece),
-                        [&outstanding](lt::piece_index_t) { outstanding.fetch_sub(1); });
+                        [&outstanding](lt::piece_index_t) { outstanding.fetch_sub(1); progress(); });
                 }
                 else if (op < 94)
                 {
                     outstanding.fetch_add(1);
                     drops.fetch_add(1);
-                    dio.async_release_files(t.index, [&outstanding] { outstanding.fetch_sub(1); });
+                    dio.async_release_files(t.index, [&outstanding] { outstanding.fetch_sub(1); progress(); });
                 }
                 else
                 {
                     outstanding.fetch_add(1);
                     drops.fetch_add(1);
                     dio.async_delete_files(t.index, lt::remove_flags_t{},
-                        [&outstanding](lt::storage_error const&) { outstanding.fetch_sub(1); });
+                        [&outstanding](lt::storage_error const&) { outstanding.fetch_sub(1); progress(); });
                 }
             }
         });

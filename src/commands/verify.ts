@@ -8,7 +8,7 @@
 import { MemfixError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { checkToolchain, DEFAULT_STD } from '../verify/build.ts';
-import { cflags, completeGroup, verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
+import { buildTree, cflags, completeGroup, runTree, verifyTree, type TreeVerdict, type VerifyProgress } from '../verify/run.ts';
 import { defaultFlags, readBuildFlags, stdOf, type BuildFlags } from '../verify/build-flags.ts';
 import { abiOf, changedCppFiles, compileTree, failureLine, noLongerCompiles, treeSet, type CompileReport, type FlagSet } from '../verify/compile-step.ts';
 import type { Tree } from '../workspace.ts';
@@ -147,21 +147,86 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
   const fixed = o.compare ? planned.tree : undefined;
   // the C++ files memfix changes that the glue does not compile: each is compiled on its own, before and after
   const files = fixed ? changedCppFiles(tree, fixed) : [];
-  const beforeCompile = await compileStep(o.compare ? 'before' : 'tree', tree, set, files, sink);
-  // with --compare, a "before" that does not build (upstream HEAD, say) is a column of its own
-  const before = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: o.compare ? 'before' : 'tree', std, onProgress }).catch((e: Error) => {
-    if (!o.compare || !(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
-    return { scenarios: [], results: [], buildError: e.message } as TreeVerdict;
-  });
-  const columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[] = [{ title: o.compare ? 'before' : 'result', verdict: before, compile: beforeCompile.col }];
-  if (fixed) {
-    const afterCompile = await compileStep('after', fixed, set, files, sink);
-    // a file memfix changed that compiled before and does not now: named
-    afterCompile.col.notes.unshift(...noLongerCompiles(tree, fixed, beforeCompile.report, afterCompile.report));
-    columns.push({ title: 'after', verdict: await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress }), compile: afterCompile.col });
+  if (!fixed) {
+    const compile = await compileStep('tree', tree, set, files, sink);
+    const verdict = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: 'tree', std, onProgress });
+    return finish(verifyReport(dir, [{ title: 'result', verdict, compile: compile.col }], std, build), targets, sink);
   }
+  // --compare: "after" is built while "before"'s scenarios run (they mostly wait on timers and
+  // peers), once "before"'s build is done (the objects that do not depend on the tree are then
+  // in the cache). What "after" says is held back until "before" is done: the same lines, in the
+  // same order, as one column after the other.
+  const held = holdBack(sink);
+  let beforeBuilt!: () => void;
+  const beforeBuild = new Promise<void>((res) => { beforeBuilt = res; });
+  // in each column the compile step and the build run at once; the build's lines follow the
+  // compile step's verdict
+  const beforeColumn = (async () => {
+    const afterCompile = holdBack(sink);
+    try {
+      const compiled = compileStep('before', tree, set, files, sink).finally(() => afterCompile.release());
+      compiled.catch(() => undefined); // awaited below; not an unhandled rejection if the build fails first
+      const onBuild = (p: VerifyProgress) => afterCompile.sink.step(p);
+      // a "before" that does not build (upstream HEAD, say) is a column of its own
+      const built = await buildTree(tree, { tsan: o.tsan, keep: o.keep, label: 'before', std, onProgress: onBuild }).catch((e: Error) => {
+        if (!(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
+        return e.message;
+      });
+      beforeBuilt();
+      if (typeof built === 'string') return { compile: await compiled, verdict: { scenarios: [], results: [], buildError: built } as TreeVerdict };
+      try {
+        const verdict = await runTree(built, { tsan: o.tsan, label: 'before', onProgress: onBuild });
+        return { compile: await compiled, verdict };
+      } finally {
+        built.dispose();
+      }
+    } finally {
+      beforeBuilt();
+      afterCompile.release();
+      held.release();
+    }
+  })();
+  const afterColumn = (async () => {
+    await beforeBuild;
+    const afterCompile = holdBack(held.sink);
+    const compiled = compileStep('after', fixed, set, files, held.sink).finally(() => afterCompile.release());
+    compiled.catch(() => undefined);
+    const verdict = await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress: (p) => afterCompile.sink.step(p) });
+    return { compile: await compiled, verdict };
+  })();
+  // neither column is left running when the other fails
+  const [b, a] = await Promise.allSettled([beforeColumn, afterColumn]);
+  if (b.status === 'rejected') throw b.reason;
+  if (a.status === 'rejected') throw a.reason;
+  const before = b.value;
+  const after = a.value;
+  // a file memfix changed that compiled before and does not now: named
+  after.compile.col.notes.unshift(...noLongerCompiles(tree, fixed, before.compile.report, after.compile.report));
+  const columns: { title: string; verdict: TreeVerdict; compile?: CompileColumn }[] = [
+    { title: 'before', verdict: before.verdict, compile: before.compile.col },
+    { title: 'after', verdict: after.verdict, compile: after.compile.col },
+  ];
   const report = verifyReport(dir, columns, std, build);
   finish(report, targets, sink);
+}
+
+/** A sink that holds every call back until release(), then passes them on in order (and later ones at once). */
+function holdBack(sink: ProgressSink): { sink: ProgressSink; release(): void } {
+  let queue: (() => void)[] | null = [];
+  const later = (f: () => void) => (queue ? queue.push(f) : f());
+  return {
+    sink: {
+      step: (p) => later(() => sink.step(p)),
+      note: (label, text) => later(() => sink.note(label, text)),
+      mutant: (m, done, total) => later(() => sink.mutant(m, done, total)),
+      end: () => later(() => sink.end()),
+    },
+    release() {
+      const q = queue;
+      queue = null;
+      for (const f of q ?? []) f();
+    },
+  };
 }
 
 /** The report in its formats, paths from the repository's top; then the one summary line on stderr. */
