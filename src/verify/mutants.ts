@@ -84,11 +84,11 @@ function order(scenarios: ScenarioInfo[], codemod: string): ScenarioInfo[] {
   return [...scenarios].sort((a, b) => rank(a) - rank(b));
 }
 
-export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, std?: string): Promise<MutantResult> {
+export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, std?: string, buildSlot: <T>(f: () => Promise<T>) => Promise<T> = (f) => f()): Promise<MutantResult> {
   const base = { codemod, id: mutant.id, description: mutant.description };
   let built;
   try {
-    built = await buildTree(tree, { label: `mutant-${mutant.id}`, std });
+    built = await buildSlot(() => buildTree(tree, { label: `mutant-${mutant.id}`, std }));
   } catch (e) {
     // a mutant the compiler refuses proves nothing (not killed); a build the machine did not finish
     // says nothing of the mutant: the run fails, rather than name a survivor that may be none
@@ -112,40 +112,84 @@ export async function killMutant(tree: Tree, codemod: string, mutant: Mutant, st
   }
 }
 
+/** At most `n` at once of what goes through it (builds: the machine's cores). */
+function limiter(n: number): <T>(f: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (f) => {
+    if (running >= n) await new Promise<void>((go) => waiting.push(go));
+    else running++;
+    try {
+      return await f();
+    } finally {
+      const go = waiting.shift();
+      if (go) go();
+      else running--;
+    }
+  };
+}
+
+/** Mutants in flight: two build (one per core) while the others run their scenarios, which mostly wait. */
+const MUTANTS_AT_ONCE = 3;
+const BUILDS_AT_ONCE = 2;
+
 /**
  * Apply every fix (a tree already fixed stays as it is), check that the fixed tree passes every
- * scenario, then build and run each mutant, two at a time. `onResult` hears of each as it ends.
+ * scenario, and build and run each mutant. The mutants start once the fixed tree's harness is
+ * built (its object is then in the cache), beside the fixed tree's own scenario runs; their
+ * verdicts are told (`onResult`) once the fixed tree has passed, and count only then.
  */
 export async function runMutants(tree: Tree, mods: Codemod[], o: { std?: string; onResult?: (r: MutantResult) => void; onProgress?: (p: VerifyProgress) => void; onMutants?: (total: number) => void } = {}): Promise<MutantsReport> {
   const fixed = (await plan(tree, mods)).tree;
   const built = await buildTree(fixed, { label: 'fixed', std: o.std, onProgress: o.onProgress });
-  let baseline: TreeVerdict;
+  let all: { codemod: Codemod; mutant: Mutant }[];
   try {
-    baseline = await runTree(built, { tsan: true, label: 'fixed', onProgress: o.onProgress });
-  } finally {
+    all = await deriveMutants(fixed, mods);
+  } catch (e) {
     built.dispose();
+    throw e;
   }
-  if (!baseline.results.every((r) => r.pass)) return { baseline, results: [] };
-  const all = await deriveMutants(fixed, mods);
-  o.onMutants?.(all.length);
+  // the fixed tree's verdict: until it has passed, the mutants' verdicts wait (and a failure stops them)
+  let stop = false;
+  let told = false;
+  const pending: MutantResult[] = [];
+  const tell = (r: MutantResult) => { if (told) o.onResult?.(r); else pending.push(r); };
+  const baselineRun = runTree(built, { tsan: true, label: 'fixed', onProgress: o.onProgress })
+    .then((b) => {
+      if (b.results.every((r) => r.pass)) {
+        o.onMutants?.(all.length);
+        told = true;
+        for (const r of pending.splice(0)) o.onResult?.(r);
+      } else stop = true;
+      return b;
+    }, (e: unknown) => { stop = true; throw e; })
+    .finally(() => built.dispose());
   const results: MutantResult[] = new Array(all.length);
+  const buildSlot = limiter(BUILDS_AT_ONCE);
   let next = 0;
-  // a mutant that fails the run (its build did not finish): no new one starts, the one building
-  // beside it ends (and removes its folder), then the run fails
+  // a mutant that fails the run (its build did not finish): no new one starts, the ones in flight
+  // end (and remove their folders), then the run fails
   let failed: { error: unknown } | undefined;
   const worker = async () => {
-    for (let i = next++; i < all.length && !failed; i = next++) {
+    for (let i = next++; i < all.length && !failed && !stop; i = next++) {
       const { codemod, mutant } = all[i]!;
       try {
-        results[i] = await killMutant(mutate(fixed, mutant), codemod.meta.id, mutant, o.std);
+        results[i] = await killMutant(mutate(fixed, mutant), codemod.meta.id, mutant, o.std, buildSlot);
       } catch (error) {
         failed ??= { error };
         return;
       }
-      o.onResult?.(results[i]!);
+      tell(results[i]!);
     }
   };
-  await Promise.all([worker(), worker()]);
+  const workers = Promise.all(Array.from({ length: MUTANTS_AT_ONCE }, worker));
+  let baseline: TreeVerdict;
+  try {
+    baseline = await baselineRun;
+  } finally {
+    await workers; // the ones in flight end first (a failed fixed tree stops them)
+  }
+  if (!baseline.results.every((r) => r.pass)) return { baseline, results: [] };
   if (failed) throw failed.error;
   return { baseline, results };
 }
