@@ -158,8 +158,8 @@ void sc_stream()
     tr.final_checks();
 }
 
-// The memory limit without a player's priorities: a file 4 times the limit
-// downloads in order (sequential download, the torrent's own rate limit, so
+// The memory limit without a player's priorities: a file 4 times the memory
+// size downloads in order (sequential download, the torrent's own rate limit, so
 // that each piece is read before later ones push it out), every piece is read
 // as it finishes, and halfway the player seeks back to piece 0, evicted long
 // ago. That read must not pause the torrent or post a file error: it comes
@@ -170,7 +170,7 @@ void sc_seek_back()
 {
     Watchdog dog(90s);
     int const piece_len = kBlock;
-    int const pieces = 40;
+    int const pieces = 32;
     auto seeder = disk_peer("seeder");
     // the memory size: eight pieces (a limit of about ten)
     auto leecher = memory_peer("leecher", 8 * piece_len);
@@ -232,6 +232,6 @@ MEMFIX_SCENARIOS(
         "memory size of 2 pieces, a 48-piece file streams in order through a readahead window of 2, each piece read as it completes; pieces sought back after eviction come back",
         live::sc_stream, Exit::at_once},
     {"session-seek-back", "eviction", "asan",
-        "memory size of 8 pieces, a 40-piece file downloads in order and every piece is read as it finishes; a seek back to evicted piece 0 neither pauses nor posts a file error, and the piece comes back after force_recheck",
+        "memory size of 8 pieces, a 32-piece file downloads in order and every piece is read as it finishes; a seek back to evicted piece 0 neither pauses nor posts a file error, and the piece comes back after force_recheck",
         live::sc_seek_back, Exit::at_once},
 )
