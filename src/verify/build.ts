@@ -62,11 +62,25 @@ export async function buildHarness(glueSource: string, headerDir: string, workDi
   const glue = join(workDir, sanitize === 'thread' ? 'glue-tsan.cpp' : 'glue.cpp');
   writeFileSync(glue, glueSource);
   const out = join(workDir, sanitize === 'thread' ? 'harness-tsan' : 'harness');
-  const env: NodeJS.ProcessEnv = { ...process.env, SANITIZE: sanitize, STD: o.std ?? DEFAULT_STD, CACHE_DIR: cacheDir() };
+  const cache = cacheDir();
+  const env: NodeJS.ProcessEnv = { ...process.env, SANITIZE: sanitize, STD: o.std ?? DEFAULT_STD, CACHE_DIR: cache };
   if (o.treeDir) env.PREFIX_MAP = `${o.treeDir}/=`;
-  await runBuild(() => run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env, timeoutMs: 15 * 60_000 }));
+  const key = [cache, sanitize, env.STD, harnessDir].join('\0');
+  const known = harnessObjects.get(key);
+  if (known) env.HARNESS_OBJ = known;
+  let printed = '';
+  await runBuild(async () => {
+    const r = await run('bash', [join(harnessDir, 'build.sh'), glue, headerDir, out], { env, timeoutMs: 15 * 60_000 });
+    printed = r.stdout;
+    return r;
+  });
+  const obj = printed.trim().split('\n').pop();
+  if (obj?.startsWith(cache + '/')) harnessObjects.set(key, obj);
   return out;
 }
+
+/** The harness objects this process has built (or found in the cache), by cache, sanitizer and standard: a mutant's build links them as they are (HARNESS_OBJ in build.sh). */
+const harnessObjects = new Map<string, string>();
 
 /**
  * Run a build; throw with the compiler's first error if it fails. A build killed (out of memory,
