@@ -313,30 +313,8 @@ let sets = 0;
  * Texts that differ only there are the same query.
  */
 export function patternsOf(scm: string): string {
-  let out = '';
-  let blank = false;
-  for (let i = 0; i < scm.length; i++) {
-    const c = scm[i]!;
-    if (c === '"') {
-      // a string, escapes included, as it is
-      let j = i + 1;
-      while (j < scm.length && scm[j] !== '"') j += scm[j] === '\\' ? 2 : 1;
-      if (blank && out) out += ' ';
-      blank = false;
-      out += scm.slice(i, j + 1);
-      i = j;
-    } else if (c === ';') {
-      while (i + 1 < scm.length && scm[i + 1] !== '\n') i++;
-      blank = true;
-    } else if (/\s/.test(c)) {
-      blank = true;
-    } else {
-      if (blank && out) out += ' ';
-      blank = false;
-      out += c;
-    }
-  }
-  return out;
+  // a string as it is (escapes included); a run of blanks and comments, one space; none at the ends
+  return scm.replace(/("(?:[^"\\]|\\[\s\S])*"?)|(?:;[^\n]*|\s)+/g, (_, str: string | undefined) => str ?? ' ').trim();
 }
 
 function compilePending(): void {
