@@ -324,9 +324,8 @@ constexpr int kNoProgressSeconds = 3;
 // progress (see progress()) for kNoProgressSeconds. The livelock this section
 // looks for spins forever with the disk I/O's mutex held, so the scenario
 // itself can never report it; the watchdog gives memfix verify a verdict within
-// seconds, however long a correct run takes on a loaded machine. Time counts
-// only while the watchdog itself runs (at most 100 ms per wake-up), so a
-// process the machine does not schedule for a while is not taken for a hung one.
+// seconds, however long a correct run takes on a loaded machine (quiet time:
+// QuietTime).
 class Watchdog
 {
 public:
@@ -354,25 +353,11 @@ public:
 private:
     void watch()
     {
-        using namespace std::chrono;
-        auto const limit = duration_cast<steady_clock::duration>(seconds(m_seconds));
-        auto const max_tick = duration_cast<steady_clock::duration>(milliseconds(100));
-        unsigned long seen = progress_count();
-        steady_clock::duration quiet{0};
-        auto last = steady_clock::now();
+        QuietTime quiet;
         while (!m_done.load())
         {
-            std::this_thread::sleep_for(milliseconds(20));
-            auto const now = steady_clock::now();
-            quiet += std::min(now - last, max_tick);
-            last = now;
-            unsigned long const p = progress_count();
-            if (p != seen)
-            {
-                seen = p;
-                quiet = steady_clock::duration{0};
-            }
-            else if (quiet >= limit && !m_done.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (quiet.look() >= std::chrono::seconds(m_seconds) && !m_done.load())
             {
                 std::string doing;
                 {

@@ -142,6 +142,34 @@ void progress();
 unsigned long progress_count();
 // what the scenario is doing, for a hang's report (a new phase is progress)
 void phase(std::string what);
+
+// A watchdog's clock: the time since the last progress, counted only while
+// the watchdog looks (at most 100 ms per look), so a process the machine does
+// not schedule for a while is not taken for a hung one.
+class QuietTime
+{
+public:
+    using duration = std::chrono::steady_clock::duration;
+    // the quiet time so far (zero again after any progress)
+    duration look()
+    {
+        auto const now = std::chrono::steady_clock::now();
+        m_quiet += std::min<duration>(now - m_last, std::chrono::milliseconds(100));
+        m_last = now;
+        unsigned long const p = progress_count();
+        if (p != m_seen)
+        {
+            m_seen = p;
+            m_quiet = duration{0};
+        }
+        return m_quiet;
+    }
+
+private:
+    unsigned long m_seen = progress_count();
+    duration m_quiet{0};
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
 // a failure seen in an alert: say what the scenario was doing
 void fail_while(std::string msg);
 

@@ -29,9 +29,7 @@ constexpr int kNoProgressSeconds = 10;
 
 // A scenario that makes no progress for kNoProgressSeconds, or is not done
 // within its limit, is stuck (a lock never released, a session that never
-// finishes its abort): report and end the process now. Quiet time counts only
-// while the watchdog itself runs (at most 100 ms per wake-up): a process the
-// machine does not schedule for a while is not taken for a hung one.
+// finishes its abort): report and end the process now (quiet time: QuietTime).
 struct Watchdog
 {
     std::mutex m;
@@ -42,26 +40,14 @@ struct Watchdog
     explicit Watchdog(std::chrono::seconds limit)
     {
         th = std::thread([this, limit] {
-            auto const quiet_limit = std::chrono::duration_cast<clock_type::duration>(std::chrono::seconds(kNoProgressSeconds));
-            auto const max_tick = std::chrono::duration_cast<clock_type::duration>(100ms);
             auto const deadline = clock_type::now() + limit;
-            unsigned long seen = progress_count();
-            clock_type::duration quiet{0};
-            auto last = clock_type::now();
+            QuietTime quiet;
             std::unique_lock<std::mutex> l(m);
             for (;;)
             {
                 if (cv.wait_for(l, 50ms, [this] { return done; })) return;
                 auto const now = clock_type::now();
-                quiet += std::min(now - last, max_tick);
-                last = now;
-                unsigned long const p = progress_count();
-                if (p != seen)
-                {
-                    seen = p;
-                    quiet = clock_type::duration{0};
-                }
-                bool const stuck = quiet >= quiet_limit;
+                bool const stuck = quiet.look() >= std::chrono::seconds(kNoProgressSeconds);
                 if (!stuck && now < deadline) continue;
                 std::string what;
                 {
