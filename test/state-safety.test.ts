@@ -355,7 +355,9 @@ describe('interruptions and concurrent runs', { concurrency: 1, timeout: 300_000
         const state = same(now, bigOriginal) ? 'original' : same(now, bigFixed) ? 'fixed' : 'MIXED';
         results.push(`${sig}@${delay}: exit ${got} ${signal ?? ''} ${state} after ${sent ? Date.now() - sent : '-'} ms`);
         if (!sent) continue; // finished before the signal: nothing to judge
-        assert.ok(got === code || signal === sig, `${sig} at ${delay} ms: exit ${got} ${signal}`);
+        // near the end the run may be done (the tree fixed, exiting) when the signal lands: exit 0 then
+        const finished = delay > 500 && got === 0 && state === 'fixed';
+        assert.ok(got === code || signal === sig || finished, `${sig} at ${delay} ms: exit ${got} ${signal} (${state})`);
         assert.ok(Date.now() - sent < 3000, `${sig} at ${delay} ms took effect after ${Date.now() - sent} ms`);
         assert.notEqual(state, 'MIXED', `${sig} at ${delay} ms: neither the original nor the fixed tree`);
         assert.deepEqual(leftovers(d), []);
