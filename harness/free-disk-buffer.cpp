@@ -37,6 +37,19 @@ void sc_read_leak()
 // free-disk-buffer: who owns the buffers a read hands out
 // ===========================================================================
 
+// Pieces 0 and 1 written and read once, so that whatever the disk I/O
+// allocates once (maps, their buckets) is allocated: the live heap bytes then,
+// against which a scenario measures what its reads leave behind.
+long long warmed_up(Env& env, Torrent& t)
+{
+    for (int p = 0; p < 2; ++p) write_piece(env, t, p);
+    env.drain();
+    int done = 0;
+    queue_reads(env, t, {0, 1}, "warm-up read", &done);
+    env.drain();
+    return live_heap_bytes();
+}
+
 // Reads hold their buffers while their piece is cleared and rewritten with
 // other bytes: each buffer keeps the bytes read. Once every holder is gone no
 // buffer stays behind (the heap shrinks back), and a pointer the disk I/O
@@ -45,15 +58,7 @@ void sc_buffer_ownership()
 {
     Env env(0);
     Torrent& t = env.add(1);
-    for (int p = 0; p < 2; ++p) write_piece(env, t, p);
-    env.drain();
-    // warm up: whatever the disk I/O allocates once (maps, their buckets)
-    {
-        int done = 0;
-        queue_reads(env, t, {0, 1}, "warm-up read", &done);
-        env.drain();
-    }
-    long long const before = live_heap_bytes();
+    long long const before = warmed_up(env, t);
 
     int const reads = 256;   // 4 MiB of buffers
     std::vector<lt::disk_buffer_holder> held;
@@ -129,14 +134,7 @@ void sc_read_alloc_failure()
 {
     Env env(0);
     Torrent& t = env.add(1);
-    for (int p = 0; p < 2; ++p) write_piece(env, t, p);
-    env.drain();
-    {
-        int done = 0;
-        queue_reads(env, t, {0, 1}, "warm-up read", &done);
-        env.drain();
-    }
-    long long const before = live_heap_bytes();
+    long long const before = warmed_up(env, t);
 
     int thrown = 0;
     int reported = 0;
