@@ -1,6 +1,6 @@
 /**
  * eviction's mutants: on a tree with every fix applied, each undoes the fix in one place.
- * `evicted-read-aborted` (and the session scenario eviction-stream) kill the first: a read of an
+ * `evicted-read-aborted` (and the session scenarios session-stream and session-seek-back) kill the first: a read of an
  * evicted piece fails again, and libtorrent pauses the torrent. `unverified-kept` kills the
  * second: a piece is again evictable while it is being written, before libtorrent hashed it.
  */
