@@ -1,7 +1,8 @@
 /**
  * The compile step of verify and series --verify: does the tree compile as its own build compiles
  * it? The glue as SWIG compiles it (its first line includes the header, so the header is compiled
- * first and alone, then the `%{ %}` bodies in libtorrent.i's order) is checked with
+ * first and alone, then the `%{ %}` bodies in libtorrent.i's order, without the setters SWIG
+ * drops) is checked with
  * `-fsyntax-only -pedantic-errors`, once per (compiler, flag set): g++ and clang++, with the tree's
  * flags (its Makefile's: ABI 3 in upstream's) and, for series --verify, pkg-config's too (the
  * system libtorrent's ABI, the one the sanitizer runs link against) when they differ. Other C++
@@ -10,7 +11,7 @@
  * `#line` directives point into the .i files).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { MemfixError } from '../errors.ts';
@@ -18,7 +19,6 @@ import type { Tree } from '../workspace.ts';
 import { harnessDir } from './build.ts';
 import { macrosOf, type BuildFlags } from './build-flags.ts';
 import { cflags, COMPILERS, compileKey, completeGroup, glueOf, okFile, writeTree } from './run.ts';
-import type { Glue } from './glue.ts';
 
 /** A set of flags to compile with: a name for reports, and the arguments (standard, macros, pkg-config's). */
 export interface FlagSet { name: string; args: string[] }
@@ -72,8 +72,6 @@ export interface CompileFailure {
 
 export interface CompileReport {
   failures: CompileFailure[];
-  /** what a reader should know: a setter SWIG drops that does not compile, say */
-  notes: string[];
   /** compiler runs, and how many were known to pass already (cached) */
   compiles: number;
   cached: number;
@@ -136,17 +134,17 @@ export async function compileTree(tree: Tree, sets: FlagSet[], o: { compilers?: 
     const headerDir = join(treeDir, dirname(header));
     const shim = join(harnessDir, 'shim');
     const tu = join(work, 'glue.cpp');
-    let glue: Glue | null = null;
+    let glued = true;
     try {
-      glue = glueOf(tree);
-      writeFileSync(tu, glue.source);
+      writeFileSync(tu, glueOf(tree, { dropped: false }).source); // as SWIG compiles it: without the setters it drops
     } catch (e) {
       if (!(e instanceof MemfixError)) throw e;
       writeFileSync(tu, `#include "${posix.basename(header)}"\n`); // no SWIG files to glue: the header alone
+      glued = false;
     }
     const jobs: Job[] = [];
     const add = (cxx: string, set: FlagSet, unit: string, source: string, includes: string[]) =>
-      jobs.push({ cxx, set, unit, argv: [cxx, ...set.args, '-fsyntax-only', ...includes.flatMap((d) => ['-I', d]), source], key: compileKey(tree, cxx, [...set.args, `unit:${unit}`, glue ? 'glue' : 'header']) });
+      jobs.push({ cxx, set, unit, argv: [cxx, ...set.args, '-fsyntax-only', ...includes.flatMap((d) => ['-I', d]), source], key: compileKey(tree, cxx, [...set.args, `unit:${unit}`, glued ? 'glue' : 'header']) });
     for (const set of sets) {
       for (const cxx of o.compilers ?? COMPILERS) {
         add(cxx, set, 'glue', tu, [headerDir, shim]);
@@ -161,37 +159,16 @@ export async function compileTree(tree: Tree, sets: FlagSet[], o: { compilers?: 
     }
     const todo = jobs.filter((j) => !existsSync(okFile(j.key)));
     const failures: CompileFailure[] = [];
-    // notes by job, given in the jobs' order (not the order the compilers end in)
-    const noteOf = new Map<Job, string>();
-    // a unit known to pass only without the setter SWIG drops: its file holds the note that says so
-    for (const j of jobs) {
-      if (todo.includes(j)) continue;
-      const note = readFileSync(okFile(j.key), 'utf8').split('\n')[0]!.slice(0, 2000);
-      if (note) noteOf.set(j, note);
-    }
     await pool(todo, o.jobs ?? 2, async (j) => {
-      let r = await runCompiler(j.argv);
+      const r = await runCompiler(j.argv);
       if (r.error) throw new MemfixError(`cannot compile: ${j.cxx} not found (${r.error}); install with: apt-get install -y g++ clang`);
       if (r.status === 0) { writeFileSync(okFile(j.key), ''); return; }
-      let at = firstErrorAt(r.stderr, treeDir, j.unit === 'glue' ? j.argv.at(-1)! : null);
-      // a setter SWIG drops is never compiled by the real build: without it, does the glue compile?
-      const dropped = j.unit === 'glue' && glue && at.file && glue.droppedLines.find((d) => d.file === at.file && d.from <= at.line! && at.line! <= d.to);
-      if (dropped) {
-        const swigTu = join(work, `glue-swig-${j.cxx}-${sets.indexOf(j.set)}.cpp`);
-        writeFileSync(swigTu, glueOf(tree, { dropped: false }).source);
-        const note = `${dropped.file}:${dropped.from}: the setter SWIG drops does not compile (${j.cxx}, ${j.set.name}: ${at.message}); SWIG never compiles it`;
-        noteOf.set(j, note);
-        r = await runCompiler([...j.argv.slice(0, -1), swigTu]);
-        if (r.status === 0) { writeFileSync(okFile(j.key), note.replace(/\n/g, ' ') + '\n'); return; }
-        at = firstErrorAt(r.stderr, treeDir, swigTu);
-      }
-      failures.push({ compiler: j.cxx, set: j.set.name, unit: j.unit, ...at });
+      failures.push({ compiler: j.cxx, set: j.set.name, unit: j.unit, ...firstErrorAt(r.stderr, treeDir, j.unit === 'glue' ? j.argv.at(-1)! : null) });
     });
     // in a stable order: by unit, set, compiler, as the jobs were made
     const rank = (f: CompileFailure) => jobs.findIndex((j) => j.cxx === f.compiler && j.set.name === f.set && j.unit === f.unit);
     failures.sort((a, b) => rank(a) - rank(b));
-    const notes = jobs.flatMap((j) => (noteOf.has(j) ? [noteOf.get(j)!] : []));
-    return { failures, notes: [...new Set(notes)], compiles: jobs.length, cached: jobs.length - todo.length, ms: Date.now() - started };
+    return { failures, compiles: jobs.length, cached: jobs.length - todo.length, ms: Date.now() - started };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
