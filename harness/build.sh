@@ -19,7 +19,9 @@
 #                compiled from (the preprocessed source, the flags, the
 #                compiler): the harness is compiled once per sanitizer and
 #                standard, a glue once per content. Safe when several builds
-#                share the folder (unique temporary names, atomic renames).
+#                share the folder (unique temporary names, atomic renames), and
+#                an object two builds need at once is compiled by one of them
+#                while the other waits (a lock file beside it while it is made).
 #   PREFIX_MAP   OLD=NEW for -ffile-prefix-map (e.g. the tree's folder=), so
 #                objects do not depend on where the tree was written
 #   GLUE_OPT     optimisation of the glue, default -O0: it is compiled for
@@ -32,8 +34,11 @@
 #                without preprocessing the harness again to find it in the
 #                cache (a mutant's build; ~0.7 s of CPU each). Ignored when
 #                the file is gone.
+#   GLUE_FALLBACK  a second glue (GLUE_CPP without the setters SWIG drops),
+#                compiled and linked when GLUE_CPP does not compile: the build
+#                then prints "fallback: " and GLUE_CPP's first error line
 #
-# Prints the path of the harness object it linked (for HARNESS_OBJ).
+# Prints the path of the harness object it linked (for HARNESS_OBJ), last.
 #
 # The harness is every harness/*.cpp (main.cpp and one file per fix), compiled
 # as ONE translation unit that includes them all, in name order: libtorrent's
@@ -75,23 +80,46 @@ digest() { sha256sum | cut -c1-24; }
 # the hash of its text, and its preprocessed text). Prints the object's path.
 compile() {
     local src=$1 obj=$2 name=$3 text_hash=$4; shift 4
-    if [ -n "${CACHE_DIR:-}" ]; then
-        obj=$CACHE_DIR/$name-$({ "$CXX" --version; printf '%s\n' "$@" "$text_hash"; "$CXX" "$@" -E -P "$src"; } | digest).o
-        if [ -f "$obj" ]; then touch "$obj" 2>/dev/null || true; echo "$obj"; return; fi
-        mkdir -p "$CACHE_DIR"
-    fi
-    local tmp
+    if [ -z "${CACHE_DIR:-}" ]; then compile_to "$src" "$obj" "$@" && echo "$obj"; return; fi
+    obj=$CACHE_DIR/$name-$({ "$CXX" --version; printf '%s\n' "$@" "$text_hash"; "$CXX" "$@" -E -P "$src"; } | digest).o
+    mkdir -p "$CACHE_DIR"
+    # one build at a time makes an object: another that needs it at once (verify
+    # --compare builds both trees together, each with the harness) waits for the
+    # lock, then finds it made. Whoever holds the lock removes its file when done
+    # (a build still waiting holds it open, and sees the object once it has it).
+    local lock status=0
+    exec {lock}>>"$obj.lock"
+    flock "$lock"
+    if [ -f "$obj" ]; then touch "$obj" 2>/dev/null || true; else compile_to "$src" "$obj" "$@" || status=1; fi
+    rm -f "$obj.lock"
+    exec {lock}>&-
+    if [ $status -eq 0 ]; then echo "$obj"; fi
+    return $status
+}
+
+# compile SRC with FLAGS... into OBJ (a temporary name, then renamed into place)
+compile_to() {
+    local src=$1 obj=$2 tmp; shift 2
     tmp=$(mktemp "$obj.XXXXXX.tmp")
     if ! "$CXX" "$@" -c "$src" -o "$tmp"; then rm -f "$tmp"; return 1; fi
     mv -f "$tmp" "$obj"
-    echo "$obj"
+}
+
+# the glue's object; with GLUE_FALLBACK, the fallback's when GLUE_CPP does not
+# compile (its first error line in $work/fallback). A compiler that failed
+# without an error (killed) fails the build: that says nothing of the glue.
+glue() {
+    if [ -z "${GLUE_FALLBACK:-}" ]; then compile "$GLUE_CPP" "$work/glue.o" glue "$(digest < "$GLUE_CPP")" "${GLUE_FLAGS[@]}"; return; fi
+    if compile "$GLUE_CPP" "$work/glue.o" glue "$(digest < "$GLUE_CPP")" "${GLUE_FLAGS[@]}" 2> "$work/glue.err"; then return; fi
+    if ! grep -m1 -E '\berror\b' "$work/glue.err" > "$work/fallback"; then cat "$work/glue.err" >&2; return 1; fi
+    compile "$GLUE_FALLBACK" "$work/glue-fallback.o" glue "$(digest < "$GLUE_FALLBACK")" "${GLUE_FLAGS[@]}"
 }
 
 # the harness as one translation unit (its files' text, not their folder, goes
 # into the object's name: another checkout shares the object)
 for src in "$HERE"/*.cpp; do printf '#include "%s"\n' "$src"; done > "$work/harness.cpp"
 
-compile "$GLUE_CPP" "$work/glue.o" glue "$(digest < "$GLUE_CPP")" "${GLUE_FLAGS[@]}" > "$work/glue.out" &
+glue > "$work/glue.out" &
 glue_pid=$!
 if [ -n "${HARNESS_OBJ:-}" ] && [ -f "$HARNESS_OBJ" ]; then
     touch "$HARNESS_OBJ" 2>/dev/null || true
@@ -108,6 +136,7 @@ wait "$harness_pid" || status=1
 # linked in the work folder (beside OUT_BIN), then renamed into place
 "$CXX" "${FLAGS[@]}" "$(cat "$work/harness.out")" "$(cat "$work/glue.out")" -o "$work/bin" "${LT_LIBS[@]}" -pthread
 mv -f "$work/bin" "$OUT_BIN"
+if [ -f "$work/fallback" ]; then echo "fallback: $(cat "$work/fallback")"; fi
 # (an object outside the cache goes with the work folder: nothing to reuse)
 if [ -n "${CACHE_DIR:-}" ]; then cat "$work/harness.out"; fi
 

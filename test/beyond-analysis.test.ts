@@ -174,7 +174,7 @@ async function scenarios(tree: Tree, label: string, sanitizer: Sanitizer, names:
   const root = tmp.dir(`${label}-${sanitizer === 'thread' ? 'tsan' : 'asan'}`);
   writeTree(tree, join(root, 'tree'));
   const glue = glueOf(tree);
-  const bin = await buildHarness(glue.source, join(root, 'tree', glue.headerDir), join(root, 'build'), { sanitize: sanitizer });
+  const { bin } = await buildHarness(glue.source, join(root, 'tree', glue.headerDir), join(root, 'build'), { sanitize: sanitizer });
   return new Map((await runAll(bin, names)).map((r) => [r.name, r.summary]));
 }
 

@@ -1,12 +1,13 @@
 /**
  * harness/build.sh's object cache is shared by every build on the machine (memfix verify, the
- * mutants, other checkouts): two builds of the same tree at once must both succeed, leave one
- * object per content and no temporary file, and a second build must reuse the objects.
+ * mutants, other checkouts): two builds of the same tree at once must both succeed, compile each
+ * object once (the other waits for it), leave one object per content and no temporary or lock
+ * file, and a later build must reuse the objects.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plan } from '../src/engine.ts';
@@ -18,14 +19,14 @@ import { repoRoot } from './scenario-lib.ts';
 const toolchain = spawnSync('g++', ['--version']).status === 0 && spawnSync('pkg-config', ['--exists', 'libtorrent-rasterbar']).status === 0;
 const skip = !toolchain && process.env.CI !== 'true' ? 'g++ or libtorrent-rasterbar-dev missing' : false;
 
-const build = (glue: string, headerDir: string, out: string, cache: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-  const child = spawn('bash', [join(repoRoot, 'harness/build.sh'), glue, headerDir, out], { env: { ...process.env, CACHE_DIR: cache }, stdio: ['ignore', 'ignore', 'pipe'] });
+const build = (glue: string, headerDir: string, out: string, cache: string, cxx = 'g++') => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+  const child = spawn('bash', [join(repoRoot, 'harness/build.sh'), glue, headerDir, out], { env: { ...process.env, CACHE_DIR: cache, CXX: cxx }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   child.on('close', (code) => resolve({ code, stderr }));
 });
 
-test('two builds at once share the cache: both link, one object per content, no temporary left; a third reuses them', { skip, timeout: 900_000 }, async () => {
+test('two builds at once share the cache: both link, each object compiled once, no temporary or lock left; a third reuses them', { skip, timeout: 900_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'memfix-cache-test-'));
   try {
     const fixed = (await plan(readTree(join(repoRoot, 'fixtures/sample')), await loadCodemods())).tree;
@@ -34,9 +35,15 @@ test('two builds at once share the cache: both link, one object per content, no 
     writeFileSync(join(dir, 'glue.cpp'), glue.source);
     const cache = join(dir, 'cache');
     const headerDir = join(dir, 'tree', glue.headerDir);
-    const [a, b] = await Promise.all([build(join(dir, 'glue.cpp'), headerDir, join(dir, 'a'), cache), build(join(dir, 'glue.cpp'), headerDir, join(dir, 'b'), cache)]);
+    // g++, counting what it compiles (-c) in a log
+    const cxx = join(dir, 'cxx');
+    writeFileSync(cxx, `#!/bin/sh\ncase " $* " in *" -c "*) echo "$*" >> '${join(dir, 'compiled')}';; esac\nexec g++ "$@"\n`);
+    chmodSync(cxx, 0o755);
+    const [a, b] = await Promise.all([build(join(dir, 'glue.cpp'), headerDir, join(dir, 'a'), cache, cxx), build(join(dir, 'glue.cpp'), headerDir, join(dir, 'b'), cache, cxx)]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
+    const compiled = readFileSync(join(dir, 'compiled'), 'utf8').trim().split('\n');
+    assert.equal(compiled.length, 2, `the harness and the glue, once each:\n${compiled.join('\n')}`);
     const files = readdirSync(cache).sort();
     assert.deepEqual(files.map((f) => f.replace(/-[0-9a-f]{24}\.o$/, '.o')), ['glue.o', 'harness.o'], files.join(', '));
     const before = files.map((f) => statSync(join(cache, f)).ino);

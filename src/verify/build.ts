@@ -47,16 +47,21 @@ export interface BuildOptions {
   std?: string;
   /** the folder the tree was written to: mapped away in the objects, so they can be cached */
   treeDir?: string;
+  /** a glue to link instead when glueSource does not compile (the same without the setters SWIG drops) */
+  fallback?: string;
 }
+
+/** A harness binary; `fallback` is glueSource's first error when the fallback glue was linked instead. */
+export interface Built { bin: string; fallback?: string }
 
 export const DEFAULT_STD = 'c++14';
 
 /**
  * Build the harness for one glue source (every harness/*.cpp, linked with the glue: the disk
- * interface driven by hand and real libtorrent sessions over loopback); returns the binary's path.
- * Throws with the compiler's first error.
+ * interface driven by hand and real libtorrent sessions over loopback). Throws with the
+ * compiler's first error.
  */
-export async function buildHarness(glueSource: string, headerDir: string, workDir: string, o: BuildOptions = {}): Promise<string> {
+export async function buildHarness(glueSource: string, headerDir: string, workDir: string, o: BuildOptions = {}): Promise<Built> {
   mkdirSync(workDir, { recursive: true });
   const sanitize = o.sanitize ?? 'address,undefined';
   const glue = join(workDir, sanitize === 'thread' ? 'glue-tsan.cpp' : 'glue.cpp');
@@ -65,6 +70,10 @@ export async function buildHarness(glueSource: string, headerDir: string, workDi
   const cache = cacheDir();
   const env: NodeJS.ProcessEnv = { ...process.env, SANITIZE: sanitize, STD: o.std ?? DEFAULT_STD, CACHE_DIR: cache };
   if (o.treeDir) env.PREFIX_MAP = `${o.treeDir}/=`;
+  if (o.fallback !== undefined) {
+    env.GLUE_FALLBACK = join(workDir, sanitize === 'thread' ? 'glue-tsan-fallback.cpp' : 'glue-fallback.cpp');
+    writeFileSync(env.GLUE_FALLBACK, o.fallback);
+  }
   const key = [cache, sanitize, env.STD, harnessDir].join('\0');
   const known = harnessObjects.get(key);
   if (known) env.HARNESS_OBJ = known;
@@ -74,9 +83,11 @@ export async function buildHarness(glueSource: string, headerDir: string, workDi
     printed = r.stdout;
     return r;
   });
-  const obj = printed.trim().split('\n').pop();
+  const lines = printed.trim().split('\n');
+  const obj = lines.at(-1);
   if (obj?.startsWith(cache + '/')) harnessObjects.set(key, obj);
-  return out;
+  const fallback = lines.find((l) => l.startsWith('fallback: '))?.slice('fallback: '.length).trim();
+  return fallback === undefined ? { bin: out } : { bin: out, fallback };
 }
 
 /** The harness objects this process has built (or found in the cache), by cache, sanitizer and standard: a mutant's build links them as they are (HARNESS_OBJ in build.sh). */

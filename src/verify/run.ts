@@ -76,9 +76,8 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       if (e instanceof MemfixError) e.message = e.message.split(treeDir + '/').join('');
       return e;
     };
-    const build = (sanitize: 'asan' | 'tsan') => (opts.onProgress?.({ kind: 'build', label: opts.label ?? 'tree', sanitizer: sanitize === 'tsan' ? 'TSan' : 'ASan+UBSan' }),
-      buildHarness(glue.source, headerDir, join(work, 'build'), { sanitize: sanitize === 'tsan' ? 'thread' : 'address,undefined', std: opts.std, treeDir }).catch((e: unknown) => { throw clean(e); }));
-    let asan: Promise<string>;
+    const build = (sanitize: 'asan' | 'tsan', fallback?: string) => (opts.onProgress?.({ kind: 'build', label: opts.label ?? 'tree', sanitizer: sanitize === 'tsan' ? 'TSan' : 'ASan+UBSan' }),
+      buildHarness(glue.source, headerDir, join(work, 'build'), { sanitize: sanitize === 'tsan' ? 'thread' : 'address,undefined', std: opts.std, treeDir, fallback }).catch((e: unknown) => { throw clean(e); }));
     // a glue whose dropped setter is known not to compile (same tree, compiler, flags): its note
     const droppedFails = join(cacheDir(), `dropped-fails-${compileKey(tree, 'g++', ['harness-glue', opts.std ?? DEFAULT_STD, glue.source])}`);
     const known = existsSync(droppedFails) ? readFileSync(droppedFails, 'utf8').split('\n')[0]!.slice(0, 2000) : '';
@@ -86,24 +85,25 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       notes.push(known);
       glue = glueOf(tree, { dropped: false });
     }
-    try {
-      asan = Promise.resolve(await build('asan'));
-    } catch (e) {
-      // a setter SWIG drops is never compiled by a real build: if only it fails, build without it
-      const at = e instanceof MemfixError ? errorAt(e.message.replace(/^cannot build: /, '')) : null;
+    // a setter SWIG drops is never compiled by a real build: if only it fails, the build links
+    // the glue without it (compiled at once, in the same build)
+    const asanBuilt = await build('asan', glue.droppedLines.length ? glueOf(tree, { dropped: false }).source : undefined);
+    if (asanBuilt.fallback !== undefined) {
+      const error = asanBuilt.fallback.split(treeDir + '/').join('');
+      const at = errorAt(error);
       const inDropped = at && glue.droppedLines.some((d) => d.file === at[1] && d.from <= Number(at[2]) && Number(at[2]) <= d.to);
-      if (!inDropped) throw e;
-      const note = `${at![1]}:${at![2]} does not compile (${(e as Error).message.replace(/^cannot build: \S+ /, '')}); SWIG drops that setter, so the harness runs without it`;
+      if (!inDropped) throw new MemfixError(`cannot build: ${error}`);
+      const note = `${at![1]}:${at![2]} does not compile (${error.replace(/^\S+ /, '')}); SWIG drops that setter, so the harness runs without it`;
       notes.push(note);
       glue = glueOf(tree, { dropped: false });
-      asan = Promise.resolve(await build('asan'));
-      // remembered (once the build without it worked), so the next run does not compile it again
+      // remembered, so the next run does not compile it again
       writeFileSync(droppedFails, note.replace(/\n/g, ' ') + '\n');
     }
+    const asan = Promise.resolve(asanBuilt.bin);
     let tsan: Promise<string> | undefined;
     return {
       work, glue, notes, dispose,
-      binary: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan'))),
+      binary: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan').then((b) => b.bin))),
     };
   } catch (e) {
     dispose();
