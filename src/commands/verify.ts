@@ -152,50 +152,40 @@ export async function verify(dir: string, o: VerifyCommandOptions): Promise<void
     const verdict = await verifyTree(tree, { tsan: o.tsan, keep: o.keep, label: 'tree', std, onProgress });
     return finish(verifyReport(dir, [{ title: 'result', verdict, compile: compile.col }], std, build), targets, sink);
   }
-  // --compare: "after" is built while "before"'s scenarios run (they mostly wait on timers and
-  // peers), once "before"'s build is done (the objects that do not depend on the tree are then
-  // in the cache). What "after" says is held back until "before" is done: the same lines, in the
-  // same order, as one column after the other.
+  // --compare: both trees are built at once (harness/build.sh compiles the harness object once:
+  // the other build waits for it), each column's compile step once its build is done, beside
+  // its scenarios. "After"'s lines are told as they come (its scenarios, real sessions that
+  // mostly wait on rate limits and peers, take longest); what "before" says is held back until
+  // "after" is done: the same lines, in the same order, as one column after the other.
   const held = holdBack(sink);
-  let beforeBuilt!: () => void;
-  const beforeBuild = new Promise<void>((res) => { beforeBuilt = res; });
-  // in each column the compile step and the build run at once; the build's lines follow the
-  // compile step's verdict
-  const beforeColumn = (async () => {
-    const afterCompile = holdBack(sink);
+  // a column: its build (its line told as it starts), then its compile step beside its scenarios
+  // (their lines told after the compile step's verdict). A tree that does not build ("before" on
+  // upstream HEAD, say) is a column of its own.
+  const column = async (label: 'before' | 'after', t: Tree, out: ProgressSink) => {
+    const afterCompile = holdBack(out);
+    const onProgress = (p: VerifyProgress) => (p.kind === 'build' ? out : afterCompile.sink).step(p);
     try {
-      const compiled = compileStep('before', tree, set, files, sink).finally(() => afterCompile.release());
-      compiled.catch(() => undefined); // awaited below; not an unhandled rejection if the build fails first
-      const onBuild = (p: VerifyProgress) => afterCompile.sink.step(p);
-      // a "before" that does not build (upstream HEAD, say) is a column of its own
-      const built = await buildTree(tree, { tsan: o.tsan, keep: o.keep, label: 'before', std, onProgress: onBuild }).catch((e: Error) => {
+      const tb = await buildTree(t, { tsan: o.tsan, keep: o.keep, label, std, onProgress }).catch((e: Error) => {
         if (!(e instanceof MemfixError) || !e.message.startsWith('cannot build')) throw e;
         return e.message;
       });
-      beforeBuilt();
-      if (typeof built === 'string') return { compile: await compiled, verdict: { scenarios: [], results: [], buildError: built } as TreeVerdict };
+      const compiled = compileStep(label, t, set, files, out).finally(() => afterCompile.release());
+      if (typeof tb === 'string') return { compile: await compiled, verdict: { scenarios: [], results: [], buildError: tb } as TreeVerdict };
+      compiled.catch(() => undefined); // awaited below; not an unhandled rejection if the scenarios fail first
       try {
-        const verdict = await runTree(built, { tsan: o.tsan, label: 'before', onProgress: onBuild });
+        const verdict = await runTree(tb, { tsan: o.tsan, label, onProgress });
         return { compile: await compiled, verdict };
       } finally {
-        built.dispose();
+        tb.dispose();
       }
     } finally {
-      beforeBuilt();
       afterCompile.release();
-      held.release();
     }
-  })();
-  const afterColumn = (async () => {
-    await beforeBuild;
-    const afterCompile = holdBack(held.sink);
-    const compiled = compileStep('after', fixed, set, files, held.sink).finally(() => afterCompile.release());
-    compiled.catch(() => undefined);
-    const verdict = await verifyTree(fixed, { tsan: o.tsan, keep: o.keep, label: 'after', std, onProgress: (p) => afterCompile.sink.step(p) });
-    return { compile: await compiled, verdict };
-  })();
+  };
+  const afterColumn = column('after', fixed, sink).finally(() => held.release());
+  const beforeColumn = column('before', tree, held.sink);
   // neither column is left running when the other fails
-  const [b, a] = await Promise.allSettled([beforeColumn, afterColumn]);
+  const [a, b] = await Promise.allSettled([afterColumn, beforeColumn]);
   if (b.status === 'rejected') throw b.reason;
   if (a.status === 'rejected') throw a.reason;
   const before = b.value;
