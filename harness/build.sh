@@ -81,7 +81,11 @@ digest() { sha256sum | cut -c1-24; }
 compile() {
     local src=$1 obj=$2 name=$3 text_hash=$4; shift 4
     if [ -z "${CACHE_DIR:-}" ]; then compile_to "$src" "$obj" "$@" && echo "$obj"; return; fi
-    obj=$CACHE_DIR/$name-$({ "$CXX" --version; printf '%s\n' "$@" "$text_hash"; "$CXX" "$@" -E -P "$src"; } | digest).o
+    # the flags as PREFIX_MAP maps the tree's folder (as in the object and the
+    # preprocessed text), so the same tree written elsewhere finds the object
+    local keyflags=("$@")
+    if [ -n "${PREFIX_MAP:-}" ]; then keyflags=("${keyflags[@]//"${PREFIX_MAP%%=*}"/"${PREFIX_MAP#*=}"}"); fi
+    obj=$CACHE_DIR/$name-$({ "$CXX" --version; printf '%s\n' "${keyflags[@]}" "$text_hash"; "$CXX" "$@" -E -P "$src"; } | digest).o
     mkdir -p "$CACHE_DIR"
     # one build at a time makes an object: another that needs it at once (verify
     # --compare builds both trees together, each with the harness) waits for the

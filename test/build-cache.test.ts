@@ -19,18 +19,19 @@ import { repoRoot } from './scenario-lib.ts';
 const toolchain = spawnSync('g++', ['--version']).status === 0 && spawnSync('pkg-config', ['--exists', 'libtorrent-rasterbar']).status === 0;
 const skip = !toolchain && process.env.CI !== 'true' ? 'g++ or libtorrent-rasterbar-dev missing' : false;
 
-const build = (glue: string, headerDir: string, out: string, cache: string, cxx = 'g++') => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-  const child = spawn('bash', [join(repoRoot, 'harness/build.sh'), glue, headerDir, out], { env: { ...process.env, CACHE_DIR: cache, CXX: cxx }, stdio: ['ignore', 'ignore', 'pipe'] });
+const build = (glue: string, headerDir: string, out: string, cache: string, treeDir: string, cxx = 'g++') => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+  const child = spawn('bash', [join(repoRoot, 'harness/build.sh'), glue, headerDir, out], { env: { ...process.env, CACHE_DIR: cache, CXX: cxx, PREFIX_MAP: `${treeDir}/=` }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   child.on('close', (code) => resolve({ code, stderr }));
 });
 
-test('two builds at once share the cache: both link, each object compiled once, no temporary or lock left; a third reuses them', { skip, timeout: 900_000 }, async () => {
+test('two builds at once share the cache: both link, each object compiled once, no temporary or lock left; a third, of the same tree written elsewhere, reuses them', { skip, timeout: 900_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'memfix-cache-test-'));
   try {
     const fixed = (await plan(readTree(join(repoRoot, 'fixtures/sample')), await loadCodemods())).tree;
     writeTree(fixed, join(dir, 'tree'));
+    writeTree(fixed, join(dir, 'elsewhere'));
     const glue = glueOf(fixed);
     writeFileSync(join(dir, 'glue.cpp'), glue.source);
     const cache = join(dir, 'cache');
@@ -39,7 +40,8 @@ test('two builds at once share the cache: both link, each object compiled once, 
     const cxx = join(dir, 'cxx');
     writeFileSync(cxx, `#!/bin/sh\ncase " $* " in *" -c "*) echo "$*" >> '${join(dir, 'compiled')}';; esac\nexec g++ "$@"\n`);
     chmodSync(cxx, 0o755);
-    const [a, b] = await Promise.all([build(join(dir, 'glue.cpp'), headerDir, join(dir, 'a'), cache, cxx), build(join(dir, 'glue.cpp'), headerDir, join(dir, 'b'), cache, cxx)]);
+    const tree = join(dir, 'tree');
+    const [a, b] = await Promise.all([build(join(dir, 'glue.cpp'), headerDir, join(dir, 'a'), cache, tree, cxx), build(join(dir, 'glue.cpp'), headerDir, join(dir, 'b'), cache, tree, cxx)]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
     const compiled = readFileSync(join(dir, 'compiled'), 'utf8').trim().split('\n');
@@ -47,7 +49,7 @@ test('two builds at once share the cache: both link, each object compiled once, 
     const files = readdirSync(cache).sort();
     assert.deepEqual(files.map((f) => f.replace(/-[0-9a-f]{24}\.o$/, '.o')), ['glue.o', 'harness.o'], files.join(', '));
     const before = files.map((f) => statSync(join(cache, f)).ino);
-    const c = await build(join(dir, 'glue.cpp'), headerDir, join(dir, 'c'), cache);
+    const c = await build(join(dir, 'glue.cpp'), join(dir, 'elsewhere', glue.headerDir), join(dir, 'c'), cache, join(dir, 'elsewhere'));
     assert.equal(c.code, 0, c.stderr);
     assert.deepEqual(readdirSync(cache).sort(), files, 'the third build compiled again');
     assert.deepEqual(files.map((f) => statSync(join(cache, f)).ino), before, 'the third build replaced an object');
