@@ -85,9 +85,15 @@ compile() {
     if [ -z "${CACHE_DIR:-}" ]; then compile_to "$src" "$obj" "$@" && echo "$obj"; return; fi
     # the flags as PREFIX_MAP maps the tree's folder (as in the object and the
     # preprocessed text), so the same tree written elsewhere finds the object
-    local keyflags=("$@")
+    local keyflags=("$@") key
     if [ -n "${PREFIX_MAP:-}" ]; then keyflags=("${keyflags[@]//"${PREFIX_MAP%%=*}"/"${PREFIX_MAP#*=}"}"); fi
-    obj=$CACHE_DIR/$name-$({ "$CXX" --version; printf '%s\n' "${keyflags[@]}" "$text_hash"; "$CXX" "$@" -E -P "$src"; } | digest).o
+    if ! key=$({ "$CXX" --version; printf '%s\n' "${keyflags[@]}" "$text_hash"; "$CXX" "$@" -E -P "$src" 2>/dev/null; } | digest); then
+        # it does not preprocess (an #error, a missing header): what it did print
+        # would name the object of another text. Compiled as it is, to say why.
+        compile_to "$src" "$obj" "$@" && echo "$obj"
+        return
+    fi
+    obj=$CACHE_DIR/$name-$key.o
     mkdir -p "$CACHE_DIR"
     # one build at a time makes an object: another that needs it at once (verify
     # --compare builds both trees together, each with the harness) waits for the

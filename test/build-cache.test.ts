@@ -54,6 +54,13 @@ test('two builds at once share the cache: both link, each object compiled once, 
     assert.deepEqual(readdirSync(cache).sort(), files, 'the third build compiled again');
     assert.deepEqual(files.map((f) => statSync(join(cache, f)).ino), before, 'the third build replaced an object');
     assert.equal(spawnSync(join(dir, 'c'), ['--list']).status, 0);
+    // a header that does not preprocess (an #error) preprocesses to the text without the line: that
+    // text's object is in the cache, and must not be taken for it
+    const broken = join(dir, 'broken');
+    writeTree(new Map(fixed).set(glue.headerDir + '/memory_disk_io.hpp', fixed.get(glue.headerDir + '/memory_disk_io.hpp') + '\n#error memfix: broken\n'), broken);
+    const d = await build(join(dir, 'glue.cpp'), join(broken, glue.headerDir), join(dir, 'd'), cache, broken);
+    assert.notEqual(d.code, 0, 'a header with #error built from the cache');
+    assert.match(d.stderr, /#error memfix: broken/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
