@@ -45,7 +45,8 @@ export interface SeriesOptions {
   author: Identity;
   date: { epochSeconds: number; tzOffsetMinutes: number };
   baseCommit?: string;
-  cover: { subject: string; body: string };
+  /** the cover letter's subject and body; without it, no cover letter (the patches are all `check` compares) */
+  cover?: { subject: string; body: string };
   /** e.g. "memfix 0.1.0"; empty = no signature, as with git. */
   signature: string;
 }
@@ -57,7 +58,7 @@ export interface SeriesFile {
 export const COVER_LETTER_NAME = '0000-cover-letter.patch';
 const HEADER_WIDTH = 78; // pp_title_line / pp_user_info, per RFC 2822
 
-/** Render the cover letter, the numbered patches and the quilt `series` file, in that order. */
+/** Render the cover letter (with `opts.cover`), the numbered patches and the quilt `series` file, in that order. */
 export function renderSeries(patches: PatchSpec[], opts: SeriesOptions): SeriesFile[] {
   validateOptions(opts);
   if (patches.length === 0) throw new MemfixError('cannot render an empty patch series');
@@ -67,7 +68,7 @@ export function renderSeries(patches: PatchSpec[], opts: SeriesOptions): SeriesF
   const ident = renderIdentityHeaders(opts);
   const names = specs.map((p, i) => `${String(i + 1).padStart(4, '0')}-${p.slug}.patch`);
 
-  const files: SeriesFile[] = [{ name: COVER_LETTER_NAME, content: renderCover(specs, opts, ident) }];
+  const files: SeriesFile[] = opts.cover ? [{ name: COVER_LETTER_NAME, content: renderCover(specs, { ...opts, cover: opts.cover }, ident) }] : [];
   specs.forEach((p, i) => files.push({ name: names[i], content: renderPatch(p, i + 1, total, opts, ident) }));
   files.push({ name: 'series', content: names.map((n) => n + '\n').join('') });
   return files;
@@ -95,8 +96,8 @@ function validateOptions(opts: SeriesOptions): void {
   if (opts.baseCommit !== undefined && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(opts.baseCommit)) {
     throw new MemfixError(`invalid base commit ${JSON.stringify(opts.baseCommit)}: expected a full hex object id`);
   }
-  checkSubject(opts.cover.subject, 'cover letter');
-  if (opts.cover.body.includes('\0') || opts.signature.includes('\0')) throw new MemfixError('NUL byte in cover letter');
+  if (opts.cover) checkSubject(opts.cover.subject, 'cover letter');
+  if (opts.cover?.body.includes('\0') || opts.signature.includes('\0')) throw new MemfixError('NUL byte in cover letter');
 }
 
 function checkSubject(subject: string, what: string): string {
@@ -190,7 +191,7 @@ function renderPatch(p: NormalizedPatch, nr: number, total: number, opts: Series
   return out + signatureBlock(opts.signature);
 }
 
-function renderCover(specs: NormalizedPatch[], opts: SeriesOptions, ident: IdentityHeaders): string {
+function renderCover(specs: NormalizedPatch[], opts: SeriesOptions & { cover: { subject: string; body: string } }, ident: IdentityHeaders): string {
   const subject = checkSubject(opts.cover.subject, 'cover letter');
   const bodyLines = messageLines(opts.cover.body);
   // make_cover_letter(): 8-bit if any commit (author or message) is non-ASCII.

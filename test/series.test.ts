@@ -207,7 +207,7 @@ function gitFormatPatch(base: Tree, patches: PatchSpec[], o: SeriesOptions): { b
       writeFileSync(join(dir, 'msg'), `${p.subject}\n\n${p.body}`);
       run('git', ['commit', '-q', '--cleanup=verbatim', '-F', join(dir, 'msg')], repo, env);
     }
-    run('git', ['config', 'branch.topic.description', `${o.cover.subject}\n\n${o.cover.body}`], repo, env);
+    run('git', ['config', 'branch.topic.description', `${o.cover!.subject}\n\n${o.cover!.body}`], repo, env);
     const out = join(dir, 'out');
     const args = ['format-patch', '-q', '--full-index', '--zero-commit', '--cover-letter', '--cover-from-description=subject'];
     args.push(`--base=${baseSha}`, `--signature=${o.signature}`, '-o', out, `${baseSha}..topic`);

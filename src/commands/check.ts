@@ -136,10 +136,10 @@ export async function check(dir: string, o: { patches: string; format?: string[]
   const judged = new Map(statusOnTree(tree, usable).map((st) => [st.name, st]));
   const statuses = parsed.map((p): PatchCheck => judged.get(p.fileName) ?? { name: p.fileName, status: 'refused' });
 
-  // regenerate: same fixes, same slugs; compare what each patch changes (no author or date needed)
+  // regenerate: same fixes, same slugs; compare what each patch changes (no author, date or cover letter needed)
   const regenerated = await planSeries(dir, { base: 'worktree', wt });
-  const rendered = renderFiles(regenerated, { author: 'memfix <memfix@localhost>', date: '0' });
-  const fresh = new Map(rendered.filter((f) => /^\d{4}-/.test(f.name) && !f.name.startsWith('0000-')).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
+  const rendered = renderFiles(regenerated, { author: 'memfix <memfix@localhost>', date: '0', cover: false });
+  const fresh = new Map(rendered.filter((f) => /^\d{4}-/.test(f.name)).map((f) => [f.name.replace(/^\d{4}-/, ''), f.content]));
   const known = new Set(regenerated.mods.map((m) => m.meta.id));
   const slugOf = (name: string) => name.replace(/^\d{4}-/, '').replace(/\.patch$/, '');
 

@@ -64,14 +64,14 @@ export async function planSeries(dir: string, o: { fix?: string[]; base: 'head' 
 export type PlannedSeries = Awaited<ReturnType<typeof planSeries>>;
 
 /** The series' files (cover letter, patches, `series`), with an optional verification section in the cover letter. */
-export function renderFiles(s: PlannedSeries, o: { author?: string; date?: string }, verification = '') {
+export function renderFiles(s: PlannedSeries, o: { author?: string; date?: string; cover?: boolean }, verification = '') {
   if (!s.specs.length) return [];
   const names = s.specs.map((p, i) => `${String(i + 1).padStart(4, '0')}-${p.slug}.patch`);
   return renderSeries(s.specs, {
     author: authorFor(s.root, o.author, s.wt !== null),
     date: dateFor(o.date, s.headCommit),
     baseCommit: s.headCommit?.sha,
-    cover: { subject: COVER_SUBJECT, body: coverBody(s.steps, names, verification) },
+    ...(o.cover === false ? {} : { cover: { subject: COVER_SUBJECT, body: coverBody(s.steps, names, verification) } }),
     signature: `memfix ${version}`,
   });
 }
