@@ -70,6 +70,26 @@ namespace memfix {
 namespace live {
 namespace {
 
+// The two streaming scenarios' swarm: a seeder on disk and a leecher on the
+// memory disk (a memory size of `memory_pieces` pieces), a v1 torrent of
+// `pieces` pieces seeded, a Tracker watching both.
+struct Swarm
+{
+    Swarm(char const* name, int pieces, int piece_len, int memory_pieces)
+        : seeder(disk_peer("seeder"))
+        , leecher(memory_peer("leecher", std::int64_t(memory_pieces) * piece_len))
+        , t(make_torrent(seeder->dir->path, name, {std::int64_t(pieces) * piece_len}, piece_len,
+              lt::create_torrent::v1_only))
+    {
+        tr.peers = {seeder.get(), leecher.get()};
+        seed(*seeder, t);
+    }
+    std::unique_ptr<Peer> seeder;
+    std::unique_ptr<Peer> leecher;
+    std::shared_ptr<TorrentData> t;
+    Tracker tr;
+};
+
 // A memory limit of a few pieces; a file many times larger streams through in
 // order, like a player: a readahead window of pieces is wanted (smaller than
 // the limit, as Elementum sizes it), each piece is read as it completes, and
@@ -85,14 +105,12 @@ void sc_stream()
     int const piece_len = 2 * kBlock;
     int const pieces = 48;
     int const window = 2;
-    auto seeder = disk_peer("seeder");
     // the memory size: two pieces (a limit of about four)
-    auto leecher = memory_peer("leecher", 2 * piece_len);
-    auto t = make_torrent(seeder->dir->path, "memfix-stream", {std::int64_t(pieces) * piece_len}, piece_len,
-        lt::create_torrent::v1_only);
-    Tracker tr;
-    tr.peers = {seeder.get(), leecher.get()};
-    seed(*seeder, t);
+    Swarm sw("memfix-stream", pieces, piece_len, 2);
+    Tracker& tr = sw.tr;
+    auto& leecher = sw.leecher;
+    auto& seeder = sw.seeder;
+    auto const& t = sw.t;
     std::vector<lt::download_priority_t> prio(static_cast<std::size_t>(pieces), lt::dont_download);
     for (int p = 0; p < window; ++p) prio[std::size_t(p)] = lt::top_priority;
     Tracked& l = tr.track(*leecher, add(*leecher, t, ".", lt::torrent_flags::sequential_download, prio), t, "stream");
@@ -173,14 +191,12 @@ void sc_seek_back()
     Watchdog dog(90s);
     int const piece_len = kBlock;
     int const pieces = 32;
-    auto seeder = disk_peer("seeder");
     // the memory size: eight pieces (a limit of about ten)
-    auto leecher = memory_peer("leecher", 8 * piece_len);
-    auto t = make_torrent(seeder->dir->path, "memfix-seek-back", {std::int64_t(pieces) * piece_len}, piece_len,
-        lt::create_torrent::v1_only);
-    Tracker tr;
-    tr.peers = {seeder.get(), leecher.get()};
-    seed(*seeder, t);
+    Swarm sw("memfix-seek-back", pieces, piece_len, 8);
+    Tracker& tr = sw.tr;
+    auto& leecher = sw.leecher;
+    auto& seeder = sw.seeder;
+    auto const& t = sw.t;
     Tracked& l = tr.track(*leecher, add(*leecher, t, ".", lt::torrent_flags::sequential_download), t, "seek-back");
     l.read_after_finish = false;
     l.gone_ok = true;
