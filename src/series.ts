@@ -68,7 +68,7 @@ export function renderSeries(patches: PatchSpec[], opts: SeriesOptions): SeriesF
   const ident = renderIdentityHeaders(opts);
   const names = specs.map((p, i) => `${String(i + 1).padStart(4, '0')}-${p.slug}.patch`);
 
-  const files: SeriesFile[] = opts.cover ? [{ name: COVER_LETTER_NAME, content: renderCover(specs, { ...opts, cover: opts.cover }, ident) }] : [];
+  const files: SeriesFile[] = opts.cover ? [{ name: COVER_LETTER_NAME, content: renderCover(specs, opts, opts.cover, ident) }] : [];
   specs.forEach((p, i) => files.push({ name: names[i], content: renderPatch(p, i + 1, total, opts, ident) }));
   files.push({ name: 'series', content: names.map((n) => n + '\n').join('') });
   return files;
@@ -191,9 +191,9 @@ function renderPatch(p: NormalizedPatch, nr: number, total: number, opts: Series
   return out + signatureBlock(opts.signature);
 }
 
-function renderCover(specs: NormalizedPatch[], opts: SeriesOptions & { cover: { subject: string; body: string } }, ident: IdentityHeaders): string {
-  const subject = checkSubject(opts.cover.subject, 'cover letter');
-  const bodyLines = messageLines(opts.cover.body);
+function renderCover(specs: NormalizedPatch[], opts: SeriesOptions, cover: { subject: string; body: string }, ident: IdentityHeaders): string {
+  const subject = checkSubject(cover.subject, 'cover letter');
+  const bodyLines = messageLines(cover.body);
   // make_cover_letter(): 8-bit if any commit (author or message) is non-ASCII.
   const needMime =
     hasNonAscii(opts.author.name + opts.author.email) ||

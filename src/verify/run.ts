@@ -87,7 +87,8 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
     }
     // a setter SWIG drops is never compiled by a real build: if only it fails, the build links
     // the glue without it (compiled at once, in the same build)
-    const asanBuilt = await build('asan', glue.droppedLines.length ? glueOf(tree, { dropped: false }).source : undefined);
+    const asSwig = glue.droppedLines.length ? glueOf(tree, { dropped: false }) : null;
+    const asanBuilt = await build('asan', asSwig?.source);
     if (asanBuilt.fallback !== undefined) {
       const error = asanBuilt.fallback.split(treeDir + '/').join('');
       const at = errorAt(error);
@@ -95,15 +96,14 @@ export async function buildTree(tree: Tree, opts: VerifyOptions = {}): Promise<B
       if (!inDropped) throw new MemfixError(`cannot build: ${error}`);
       const note = `${at![1]}:${at![2]} does not compile (${error.replace(/^\S+ /, '')}); SWIG drops that setter, so the harness runs without it`;
       notes.push(note);
-      glue = glueOf(tree, { dropped: false });
+      glue = asSwig!;
       // remembered, so the next run does not compile it again
       writeFileSync(droppedFails, note.replace(/\n/g, ' ') + '\n');
     }
-    const asan = Promise.resolve(asanBuilt.bin);
     let tsan: Promise<string> | undefined;
     return {
       work, glue, notes, dispose,
-      binary: (s) => (s === 'asan' ? asan : (tsan ??= build('tsan').then((b) => b.bin))),
+      binary: (s) => (s === 'asan' ? Promise.resolve(asanBuilt.bin) : (tsan ??= build('tsan').then((b) => b.bin))),
     };
   } catch (e) {
     dispose();
