@@ -43,9 +43,11 @@ export interface Shape {
   readErrors: ReadError[];
 }
 
-/** The storage method a disk I/O job calls through the slot's pointer (`<slot>-><name>(...)`). */
+/** The storage method a disk I/O job calls through the slot's pointer (`<slot>-><name>(...)`: member-call.scm, through `->`). */
 function calledStorageMethod(ctx: Context, job: Method, storageMethods: Set<string>): string | undefined {
-  return matchAll(ctx.query('storage-call'), job.body).map((m) => m.method!.text).find((n) => storageMethods.has(n));
+  return matchAll(ctx.query('member-call'), job.body)
+    .filter((m) => m.call!.childForFieldName('function')!.childForFieldName('operator')?.type === '->')
+    .map((m) => m.fn!.text).find((n) => storageMethods.has(n));
 }
 
 function lruEntries(ctx: Context, body: SyntaxNode, lru: string): LruEntry[] {

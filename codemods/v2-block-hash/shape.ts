@@ -58,6 +58,18 @@ function methodsOf(ctx: Context, src: SourceFile): Method[] {
   return matchAll(ctx.query('method'), src.root).map((m) => ({ node: m.method!, name: m.name!.text, params: m.params!, body: m.body!, classBody: m.method!.parent! }));
 }
 
+/**
+ * `<hasher>.update({<pointer>, <length>})` under node, on a local (member-call.scm: the call on an
+ * identifier named `update` whose one argument is a braced list of two).
+ */
+function spanUpdates(ctx: Context, node: SyntaxNode): { call: SyntaxNode; hasher: SyntaxNode; length: SyntaxNode }[] {
+  return matchAll(ctx.query('member-call'), node).flatMap((m) => {
+    const args = m.args!.namedChildren;
+    const span = args.length === 1 && args[0]!.type === 'initializer_list' ? args[0]!.namedChildren : [];
+    return m.object!.type === 'identifier' && m.fn!.text === 'update' && span.length === 2 ? [{ call: m.call!, hasher: m.object!, length: span[1]! }] : [];
+  });
+}
+
 /** Every block hash of the file, with what bounds its length. */
 export function blockHashes(ctx: Context, src: SourceFile): BlockHash[] {
   const out: BlockHash[] = [];
@@ -65,16 +77,16 @@ export function blockHashes(ctx: Context, src: SourceFile): BlockHash[] {
     const hashers = hasher256Locals(src, method.body);
     if (!hashers.size) continue;
     const inits = initialisers(method.body);
-    for (const m of matchAll(ctx.query('block-hash'), method.body)) {
-      if (!hashers.has(m.hasher!.text)) continue;
+    for (const m of spanUpdates(ctx, method.body)) {
+      if (!hashers.has(m.hasher.text)) continue;
       // the length and, through the locals it names (declared before the call), what it is made of
       const seen = new Set<string>();
-      const parts: SyntaxNode[] = [m.length!];
+      const parts: SyntaxNode[] = [m.length];
       const v2: BlockHash['v2'] = [];
       for (let i = 0; i < parts.length; i++) {
         for (const id of [parts[i]!, ...ofType(parts[i]!, 'identifier')].filter((n) => n.type === 'identifier')) {
           const init = inits.get(id.text);
-          if (!init || init.at >= m.call!.startIndex || seen.has(id.text)) continue;
+          if (!init || init.at >= m.call.startIndex || seen.has(id.text)) continue;
           seen.add(id.text);
           const v = v2Call(init.value);
           if (v) v2.push({ node: id, call: v });
@@ -84,7 +96,7 @@ export function blockHashes(ctx: Context, src: SourceFile): BlockHash[] {
       const calls = parts.flatMap((p) => [p, ...ofType(p, 'call_expression')].filter((c) => c.type === 'call_expression'));
       for (const c of calls) if (calledField(c) === V2_SIZE) v2.push({ node: c, call: c });
       const sizes = calls.filter((c) => calledField(c) === 'size' && noArgs(c));
-      out.push({ method, call: m.call!, length: m.length!, sizes, v2 });
+      out.push({ method, call: m.call, length: m.length, sizes, v2 });
     }
   }
   return out;
