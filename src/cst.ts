@@ -59,7 +59,25 @@ export function parameters(fn: SyntaxNode, text: (n: SyntaxNode) => string): Par
     });
 }
 
-/** Methods defined inline in a class body, by name. */
+/** A method a class body defines, named by a field identifier (not a constructor, destructor or operator). */
+export interface MethodDefinition { method: SyntaxNode; name: SyntaxNode; params: SyntaxNode; body: SyntaxNode }
+
+/**
+ * The methods a class body defines as its own members, in order: `<type> <name>(<params>) ... {
+ * <body> }` (a declaration without a body, `= default` and a member template are not).
+ */
+export function methodDefinitions(classBody: SyntaxNode): MethodDefinition[] {
+  return classBody.namedChildren.flatMap((method) => {
+    if (method.type !== 'function_definition') return [];
+    const declarator = method.childForFieldName('declarator');
+    const name = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
+    const params = declarator?.childForFieldName('parameters');
+    const body = method.childForFieldName('body');
+    return name?.type === 'field_identifier' && params?.type === 'parameter_list' && body?.type === 'compound_statement' ? [{ method, name, params, body }] : [];
+  });
+}
+
+/** Functions defined inline in a class body (constructors and operators too). */
 export function methods(classBody: SyntaxNode): SyntaxNode[] {
   return classBody.namedChildren.filter((c) => c.type === 'function_definition');
 }

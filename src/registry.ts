@@ -36,8 +36,8 @@ export function scmFiles(folder: string): Record<string, string> {
 }
 
 /**
- * The queries several codemods need (src/queries/*.scm: a method in a class body, a method
- * called through an object, a posted lambda, a namespace-scope item). Every codemod can run them by name; its own file of the same
+ * The queries several codemods need (src/queries/*.scm: a method called through an object, a
+ * posted lambda, a namespace-scope item). Every codemod can run them by name; its own file of the same
  * name comes first. One text, compiled once per run, its matches shared by the codemods that run it.
  */
 let shared: Record<string, string> | undefined;

@@ -8,7 +8,7 @@ export { drift, loc } from './codemod.ts';
 export type { Edit } from './edits.ts';
 export type { SourceFile, SyntaxNode } from './source.ts';
 export { matchAll, textOf } from './source.ts';
-export { declaredName, descendants, functionName, methods, ofType, parameters } from './cst.ts';
+export { declaredName, descendants, functionName, methodDefinitions, methods, ofType, parameters, type MethodDefinition } from './cst.ts';
 export {
   dataMembers, endOfLine, ensureIncludes, headerClass, insertLinesAfter, insertLinesBefore, locals, memberCalls, renderAt,
   renderBlock, statements,

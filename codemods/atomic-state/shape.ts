@@ -16,7 +16,7 @@
  * - The data members that the disk I/O class's abort() writes: read by other threads' jobs, so
  *   std::atomic.
  */
-import { dataMembers, declaredName, matchAll, ofType, textOf, type Context, type Role, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
+import { dataMembers, declaredName, matchAll, methodDefinitions, ofType, textOf, type Context, type Role, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export const SUFFIX = '_t';
 export const MEMBER = 'value';
@@ -138,7 +138,7 @@ export function headerState(ctx: Context, src: SourceFile): HeaderState {
 
 /** The data members abort() writes (assigns, or stores into). */
 export function abortWrites(ctx: Context, src: SourceFile, classBody: SyntaxNode): { abort?: SyntaxNode; members: { name: string; field: SyntaxNode }[] } {
-  const abort = matchAll(ctx.query('method'), classBody).find((m) => m.method!.parent!.id === classBody.id && m.name!.text === 'abort');
+  const abort = methodDefinitions(classBody).find((m) => m.name.text === 'abort');
   if (!abort) return { members: [] };
   const fields = new Map<string, SyntaxNode>();
   for (const d of dataMembers(classBody)) for (const decl of d.childrenForFieldName('declarator')) {
@@ -152,12 +152,12 @@ export function abortWrites(ctx: Context, src: SourceFile, classBody: SyntaxNode
     if (n.type === 'field_expression' && n.childForFieldName('argument')?.type === 'this') return n.childForFieldName('field')?.text ?? null;
     return null;
   };
-  for (const a of ofType(abort.body!, 'assignment_expression')) { const n = memberOf(a.childForFieldName('left')); if (n) written.add(n); }
-  for (const c of ofType(abort.body!, 'call_expression')) {
+  for (const a of ofType(abort.body, 'assignment_expression')) { const n = memberOf(a.childForFieldName('left')); if (n) written.add(n); }
+  for (const c of ofType(abort.body, 'call_expression')) {
     const f = c.childForFieldName('function');
     if (f?.type === 'field_expression' && /^(store|exchange)$/.test(f.childForFieldName('field')?.text ?? '')) { const n = memberOf(f.childForFieldName('argument')); if (n) written.add(n); }
   }
-  return { abort: abort.method!, members: [...written].filter((n) => fields.has(n)).map((name) => ({ name, field: fields.get(name)! })) };
+  return { abort: abort.method, members: [...written].filter((n) => fields.has(n)).map((name) => ({ name, field: fields.get(name)! })) };
 }
 
 /** The files of the group that may use `name`: those the engine says name it, else the role files. */

@@ -3,7 +3,7 @@
  * storage again instead of the copy; async_read reads and copies without the lock; the
  * completion owns the buffer only once it runs.
  */
-import { headerClass, locals, matchAll, ofType, textOf, type Context, type Mutant, type SyntaxNode } from '../../src/sdk.ts';
+import { headerClass, locals, matchAll, methodDefinitions, ofType, textOf, type Context, type Mutant, type SyntaxNode } from '../../src/sdk.ts';
 
 const squash = (s: string) => s.replace(/\s+/g, '');
 
@@ -11,9 +11,9 @@ export function mutants(ctx: Context): Mutant[] {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return [];
-  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'async_read');
+  const found = methodDefinitions(cls.body).find((m) => m.name.text === 'async_read');
   if (!found) return [];
-  const body = found.body!;
+  const body = found.body;
   const lambda = matchAll(ctx.query('posted-lambda'), body)[0]?.lambda;
   if (!lambda) return [];
   const outside = (n: SyntaxNode) => !(n.startIndex >= lambda.startIndex && n.endIndex <= lambda.endIndex);

@@ -4,7 +4,7 @@
  * char* from new[] (later upstream). Safe shape: the completion is `mutable`, captures a
  * disk_buffer_holder local by move, and no const_cast or span local crosses into it.
  */
-import { drift, ensureIncludes, functionName, headerClass, indentAt, loc, locals, matchAll, memberCalls, methods, ofType, parameters, renderBlock, textOf, type Context, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
+import { drift, ensureIncludes, functionName, headerClass, indentAt, loc, locals, matchAll, memberCalls, methodDefinitions, methods, ofType, parameters, renderBlock, textOf, type Context, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 /** The class's recording allocator: a method returning char* whose body records into a container. */
 function findAllocator(src: SourceFile, classBody: SyntaxNode): string | null {
@@ -26,10 +26,10 @@ export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
-  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'async_read');
+  const found = methodDefinitions(cls.body).find((m) => m.name.text === 'async_read');
   if (!found) return drift(src, cls.classNode.startIndex, `an async_read(...) defined in ${cls.name}`);
-  const method = found.method!;
-  const body = found.body!;
+  const method = found.method;
+  const body = found.body;
   const posts = matchAll(ctx.query('posted-lambda'), body);
   if (posts.length !== 1) return drift(src, body.startIndex, 'async_read posting exactly one completion lambda (post(ioc, [..]{..}))');
   const post = posts[0]!;

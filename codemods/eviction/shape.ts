@@ -5,7 +5,7 @@
  * member its trim loop walks: a range-for inside a while loop), the statements that record a
  * piece's use in it, and the read method's error for a piece it does not hold.
  */
-import { headerClass, matchAll, ofType, parameters, statements, textOf, type Context, type HeaderClass, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
+import { headerClass, matchAll, methodDefinitions, ofType, parameters, statements, textOf, type Context, type HeaderClass, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export class Drift {
   constructor(public node: SyntaxNode, public expected: string) {}
@@ -13,10 +13,8 @@ export class Drift {
 
 export interface Method { node: SyntaxNode; name: string; body: SyntaxNode }
 
-export function classMethods(ctx: Context, body: SyntaxNode): Method[] {
-  return matchAll(ctx.query('method'), body)
-    .filter((m) => m.method!.parent!.id === body.id)
-    .map((m) => ({ node: m.method!, name: m.name!.text, body: m.body! }));
+export function classMethods(body: SyntaxNode): Method[] {
+  return methodDefinitions(body).map((m) => ({ node: m.method, name: m.name.text, body: m.body }));
 }
 
 /** A statement `<lru>[<key>] = <value>;`. */
@@ -102,14 +100,14 @@ function readErrors(read: Method): ReadError[] {
 export function findShape(ctx: Context, src: SourceFile): Shape | Drift | null {
   const io = headerClass(src, ctx.className);
   if (!io) return null;
-  const jobs = classMethods(ctx, io.body);
+  const jobs = classMethods(io.body);
   const job = (name: string) => jobs.find((m) => m.name === name);
   const readJob = job('async_read');
   const writeJob = job('async_write');
   const hashJob = job('async_hash');
   if (!readJob || !writeJob || !hashJob) return new Drift(io.classNode, `${io.name} defining async_read, async_write and async_hash in its class body`);
   for (const c of otherClasses(src, io)) {
-    const methods = classMethods(ctx, c.body);
+    const methods = classMethods(c.body);
     const names = new Set(methods.map((m) => m.name));
     const readName = calledStorageMethod(ctx, readJob, names);
     const writeName = calledStorageMethod(ctx, writeJob, names);

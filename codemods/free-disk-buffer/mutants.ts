@@ -2,17 +2,17 @@
  * free-disk-buffer, undone in one place (on the fixed tree): free_disk_buffer releases nothing;
  * it delete[]s whatever it is given; the allocator hands out a buffer it never recorded.
  */
-import { functionName, headerClass, matchAll, memberCalls, methods, parameters, statements, textOf, type Context, type Mutant } from '../../src/sdk.ts';
+import { functionName, headerClass, memberCalls, methodDefinitions, methods, parameters, statements, textOf, type Context, type Mutant } from '../../src/sdk.ts';
 
 export function mutants(ctx: Context): Mutant[] {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return [];
   const out: Mutant[] = [];
-  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'free_disk_buffer');
+  const found = methodDefinitions(cls.body).find((m) => m.name.text === 'free_disk_buffer');
   if (found) {
-    const body = found.body!;
-    const param = parameters(found.method!, (n) => textOf(src, n))[0]?.name;
+    const body = found.body;
+    const param = parameters(found.method, (n) => textOf(src, n))[0]?.name;
     // the statement that looks the pointer up and releases it
     // (or, with a pool, the statement that hands a recorded pointer to the method that releases it)
     const release = statements(body).find((s) => memberCalls(s, ['erase']).some((c) => c.args.some((a) => a.text === param)))

@@ -5,7 +5,7 @@
  * unconditionally (later upstream). Safe shape: free_disk_buffer looks its argument up in a
  * member container (erase/find/count) before anything is released.
  */
-import { dataMembers, drift, ensureIncludes, headerClass, insertLinesAfter, loc, matchAll, memberCalls, ofType, parameters, renderAt, renderBlock, statements, textOf, type Context, type Edit, type Result } from '../../src/sdk.ts';
+import { dataMembers, drift, ensureIncludes, headerClass, insertLinesAfter, loc, memberCalls, methodDefinitions, ofType, parameters, renderAt, renderBlock, statements, textOf, type Context, type Edit, type Result } from '../../src/sdk.ts';
 
 export const ALLOC = 'allocate_read_buffer';
 const BUFFERS = 'm_read_buffers';
@@ -20,7 +20,7 @@ export function transform(ctx: Context): Result {
   const src = ctx.files.header!;
   const cls = headerClass(src, ctx.className);
   if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
-  const found = matchAll(ctx.query('method'), cls.body).find((m) => m.method!.parent!.id === cls.body.id && m.name!.text === 'free_disk_buffer');
+  const found = methodDefinitions(cls.body).find((m) => m.name.text === 'free_disk_buffer');
   if (!found) return drift(src, cls.classNode.startIndex, `a free_disk_buffer(char*) defined in ${cls.name}`);
   const { method, body } = found as Required<typeof found>;
   const params = parameters(method, (n) => textOf(src, n));

@@ -37,7 +37,7 @@ export function mutants(ctx: Context): Mutant[] {
   if (accounting.length === 2)
     out.push({ id: 'drop-keeps-accounting', description: `${s.name}::${drop.name}() clears ${s.data} but leaves ${s.lru} and ${s.counter}`, edits: accounting.map((st) => removeLine(src, st)) });
 
-  const methods = classMethods(ctx, io.body);
+  const methods = classMethods(io.body);
   const del = methods.find((x) => x.name === DELETE);
   const release = methods.find((x) => x.name === RELEASE);
 

@@ -3,7 +3,7 @@
  * the storage class the disk I/O class holds, its LRU trim loop, the remove method that loop
  * calls, and the members they work on (the piece map, the LRU map, the count of held pieces).
  */
-import { dataMembers, declaredName, findHeaderClasses, matchAll, ofType, textOf, type Context, type HeaderClass, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
+import { dataMembers, declaredName, findHeaderClasses, matchAll, methodDefinitions, ofType, textOf, type Context, type HeaderClass, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export class Drift {
   constructor(public node: SyntaxNode, public expected: string) {}
@@ -11,10 +11,8 @@ export class Drift {
 
 export interface Method { node: SyntaxNode; name: string; body: SyntaxNode }
 
-export function classMethods(ctx: Context, body: SyntaxNode): Method[] {
-  return matchAll(ctx.query('method'), body)
-    .filter((m) => m.method!.parent!.id === body.id)
-    .map((m) => ({ node: m.method!, name: m.name!.text, body: m.body! }));
+export function classMethods(body: SyntaxNode): Method[] {
+  return methodDefinitions(body).map((m) => ({ node: m.method, name: m.name.text, body: m.body }));
 }
 
 function memberNames(src: SourceFile, body: SyntaxNode): Set<string> {
@@ -122,7 +120,7 @@ function trimLoops(ctx: Context, node: SyntaxNode) {
 }
 
 export function analyseStorage(ctx: Context, src: SourceFile, cls: { name: string; node: SyntaxNode; body: SyntaxNode }): Storage | Drift {
-  const methods = classMethods(ctx, cls.body);
+  const methods = classMethods(cls.body);
   const members = memberNames(src, cls.body);
   for (const trim of methods) {
     for (const m of trimLoops(ctx, trim.body)) {

@@ -55,7 +55,7 @@ export function transform(ctx: Context): Result {
   const dropName = safeDrop?.name ?? DROP_ALL;
 
   let converted = false;
-  for (const m of classMethods(ctx, io.body)) {
+  for (const m of classMethods(io.body)) {
     const direct = dropAllCalls(ctx, m.body).filter((d) => d.data.text === s.data && d.args.namedChildCount === 0);
     // any other use of the piece map from outside the storage is a shape we do not know
     const other = ofType(m.body, 'field_identifier').find((f) => f.text === s.data && !direct.some((d) => d.data.id === f.id));

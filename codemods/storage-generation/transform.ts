@@ -10,7 +10,7 @@
  * local whose branch sets `<error>.ec = ...operation_aborted` and touches every other captured
  * data local; and remove_torrent modifies the member(s) that record was read from.
  */
-import { dataMembers, declaredName, descendants, drift, ensureIncludes, headerClass, indentAt, insertLinesAfter, insertLinesBefore, loadTemplate, loc, locals, matchAll, ofType, parameters, render, renderAt, statements, textOf, type Context, type Edit, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
+import { dataMembers, declaredName, descendants, drift, ensureIncludes, headerClass, indentAt, insertLinesAfter, insertLinesBefore, loadTemplate, loc, locals, matchAll, methodDefinitions, ofType, parameters, render, renderAt, statements, textOf, type Context, type Edit, type Result, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 /** The operations whose completions deliver data or status for a slot. */
 export const OPERATIONS = ['async_read', 'async_write', 'async_hash', 'async_hash2'];
@@ -53,10 +53,8 @@ const identifiers = (n: SyntaxNode) => ofType(n, 'identifier', 'field_identifier
 export const postedCompletions = (ctx: Context, node: SyntaxNode) =>
   matchAll(ctx.query('posted-lambda'), node).filter((m) => m.call!.childForFieldName('arguments')!.namedChildCount === 2);
 
-function classMethods(ctx: Context, body: SyntaxNode): Method[] {
-  return matchAll(ctx.query('method'), body)
-    .filter((m) => m.method!.parent!.id === body.id)
-    .map((m) => ({ method: m.method!, name: m.name!.text, body: m.body! }));
+function classMethods(body: SyntaxNode): Method[] {
+  return methodDefinitions(body).map((m) => ({ method: m.method, name: m.name.text, body: m.body }));
 }
 
 /** Data members: name → field_declaration. */
@@ -283,7 +281,7 @@ export function transform(ctx: Context): Result {
 }
 
 function run(ctx: Context, src: SourceFile, className: string, classNode: SyntaxNode, classBody: SyntaxNode): Result | Drift {
-  const all = classMethods(ctx, classBody);
+  const all = classMethods(classBody);
   const byName = new Map(all.map((m) => [m.name, m]));
   const memberNames = members(src, classBody);
   const need = (name: string) => byName.get(name) ?? new Drift(classNode, `${name}(...) defined in ${className}`);

@@ -4,7 +4,7 @@
  * what bounds each `<length>`: the stored buffer's `.size()` (the bug: at the end of a file the
  * stored piece is the v1 piece, pad bytes included) or the piece's v2 size, `piece_size2`.
  */
-import { dataMembers, declaredName, matchAll, ofType, textOf, type Context, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
+import { dataMembers, declaredName, matchAll, methodDefinitions, ofType, textOf, type Context, type SourceFile, type SyntaxNode } from '../../src/sdk.ts';
 
 export const V2_SIZE = 'piece_size2';
 
@@ -53,9 +53,10 @@ function hasher256Locals(src: SourceFile, body: SyntaxNode): Set<string> {
   return names;
 }
 
-/** The methods defined in the class bodies of the file (the shared method query). */
-function methodsOf(ctx: Context, src: SourceFile): Method[] {
-  return matchAll(ctx.query('method'), src.root).map((m) => ({ node: m.method!, name: m.name!.text, params: m.params!, body: m.body!, classBody: m.method!.parent! }));
+/** The methods defined in the class bodies of the file, in order. */
+function methodsOf(src: SourceFile): Method[] {
+  return ofType(src.root, 'field_declaration_list').flatMap(methodDefinitions).sort((a, b) => a.method.startIndex - b.method.startIndex)
+    .map((m) => ({ node: m.method, name: m.name.text, params: m.params, body: m.body, classBody: m.method.parent! }));
 }
 
 /**
@@ -73,7 +74,7 @@ function spanUpdates(ctx: Context, node: SyntaxNode): { call: SyntaxNode; hasher
 /** Every block hash of the file, with what bounds its length. */
 export function blockHashes(ctx: Context, src: SourceFile): BlockHash[] {
   const out: BlockHash[] = [];
-  for (const method of methodsOf(ctx, src)) {
+  for (const method of methodsOf(src)) {
     const hashers = hasher256Locals(src, method.body);
     if (!hashers.size) continue;
     const inits = initialisers(method.body);
