@@ -22,7 +22,7 @@ export function transform(ctx: Context): Result {
   if (!cls) return { status: 'missing', reason: 'no class implementing disk_interface' };
   const found = methodDefinitions(cls.body).find((m) => m.name.text === 'free_disk_buffer');
   if (!found) return drift(src, cls.classNode.startIndex, `a free_disk_buffer(char*) defined in ${cls.name}`);
-  const { method, body } = found as Required<typeof found>;
+  const { method, body } = found;
   const params = parameters(method, (n) => textOf(src, n));
   if (params.length !== 1 || !/\bchar\s*\*/.test(textOf(src, params[0]!.node)))
     return drift(src, method.startIndex, 'free_disk_buffer taking one char*');
